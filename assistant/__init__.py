@@ -1,0 +1,1 @@
+"""Offline, cited question answering over the MOC / WSM / AID documents."""

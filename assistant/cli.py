@@ -1,0 +1,235 @@
+"""Command line: ``assistant ingest | ask | chat | eval``.
+
+A thin layer over ``AssistantService``: parse, call, print. Expected failures print
+one clear line on stderr and exit non-zero; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from assistant.answer import Answer
+from assistant.errors import AssistantError, BadQuestion
+from assistant.evaluation import failures, score, summary
+from assistant.ingest import IngestReport
+from assistant.messages import message
+from assistant.service import AssistantService
+from assistant.settings import Settings
+from assistant.store import set_aside_corrupted_store
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Assistant documentaire MOC / WSM / AID : réponses citées, hors ligne.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    ingest = sub.add_parser("ingest", help="(Ré)indexer le dossier corpus/ (incrémental).")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="Mettre l'index actuel de côté et tout reconstruire.")
+    ask = sub.add_parser("ask", help="Poser une question (ou un lot avec --batch).")
+    ask.add_argument("question", nargs="?", help="La question.")
+    ask.add_argument("--json", action="store_true", help="Réponse en JSON.")
+    ask.add_argument("--batch", type=Path, help="Fichier JSONL : id, q, history (optionnel).")
+    sub.add_parser("chat", help="Conversation interactive (garde l'historique).")
+    evaluate = sub.add_parser("eval", help="Scores sur un jeu de questions JSONL.")
+    evaluate.add_argument("questions", type=Path)
+    evaluate.add_argument("--k", type=int, default=5, help="Rang pour hit@k.")
+    evaluate.add_argument("--failures", action="store_true", help="Lister les échecs.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    service = AssistantService(settings)
+    lang = settings.default_language
+    try:
+        if args.command == "ingest":
+            return run_ingest(service, rebuild=args.rebuild)
+        if args.command == "ask" and args.batch:
+            return run_batch(service, args.batch, sys.stdout)
+        if args.command == "ask":
+            return run_ask(service, args.question or "", as_json=args.json)
+        if args.command == "chat":
+            return run_chat(service)
+        return run_eval(service, args.questions, k=args.k, show_failures=args.failures)
+    except AssistantError as exc:
+        print(exc.render(lang), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(message("interrupted", lang), file=sys.stderr)
+        return 130
+
+
+# -- ingest -------------------------------------------------------------------
+def run_ingest(service: AssistantService, *, rebuild: bool = False) -> int:
+    lang = service.settings.default_language
+    if rebuild:
+        aside = set_aside_corrupted_store(service.settings)
+        if aside:
+            print(f"{service.settings.chroma_path} -> {aside}", file=sys.stderr)
+    report = service.ingest(show_progress=sys.stderr.isatty())
+    print_report(report, lang)
+    return 0
+
+
+def print_report(report: IngestReport, lang: str) -> None:
+    for skipped in report.skipped:
+        reason = message(skipped.reason, lang)
+        print(message("file_skipped", lang, name=skipped.name, reason=reason), file=sys.stderr)
+    for name in report.kept_previous:
+        print(message("ingest_kept_previous", lang, name=name), file=sys.stderr)
+    if report.changed_anything:
+        print(message("ingest_done", lang, added=len(report.added), changed=len(report.changed),
+                      removed=len(report.removed), unchanged=len(report.unchanged),
+                      chunks=report.chunks, seconds=report.seconds))
+    else:
+        print(message("ingest_up_to_date", lang, unchanged=len(report.unchanged),
+                      seconds=report.seconds))
+
+
+def ensure_index(service: AssistantService) -> None:
+    """Batch and chat build the index first when there is none."""
+    if not service.index_exists():
+        lang = service.settings.default_language
+        print(message("index_missing", lang), file=sys.stderr)
+        print_report(service.ingest(show_progress=sys.stderr.isatty()), lang)
+
+
+# -- ask ----------------------------------------------------------------------
+def answer_record(answer: Answer, top_k: int) -> dict[str, Any]:
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "language": answer.language,
+        "standalone_question": answer.standalone_question,
+        "sources": [
+            {"title": p.title, "source": p.source, "section": p.section, "text": p.text,
+             "score": round(p.score, 6), "rank": p.rank}
+            for p in answer.sources[:top_k]
+        ],
+        "citations": [
+            {"number": c.number, "source": c.passage.source, "text": c.unit_text}
+            for c in answer.citations
+        ],
+    }
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    cited = {c.number for c in answer.citations}
+    if cited:
+        lines.append("")
+        lines.append(message("sources_header", answer.language))
+        for passage in answer.sources:
+            if passage.rank in cited:
+                section = f" — {passage.section}" if passage.section else ""
+                lines.append(f"[{passage.rank}] {passage.title}{section} ({passage.source})")
+    return "\n".join(lines)
+
+
+def run_ask(service: AssistantService, question: str, *, as_json: bool) -> int:
+    service.validate(question)  # fail fast on bad input, before any model loads
+    ensure_index(service)
+    answer = service.ask(question)
+    if as_json:
+        print(json.dumps(answer_record(answer, service.settings.top_k), ensure_ascii=False))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or "q" not in item:
+                    raise ValueError("'q' missing")
+                yield number, item, ""
+            except ValueError as exc:
+                yield number, None, str(exc)
+
+
+def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
+    """One JSON line out per question in; a bad question gets its message as the answer."""
+    lang = service.settings.default_language
+    ensure_index(service)
+    for number, item, problem in read_batch(path):
+        if item is None:
+            print(message("batch_bad_line", lang, line=number, detail=problem), file=sys.stderr)
+            continue
+        history = [tuple(turn) for turn in item.get("history") or []]
+        try:
+            record = answer_record(service.ask(str(item["q"]), history), service.settings.top_k)
+        except BadQuestion as exc:
+            record = {"answer": exc.render(lang), "abstained": True, "sources": [],
+                      "error": exc.key}
+        out.write(json.dumps({"id": item.get("id"), **record}, ensure_ascii=False) + "\n")
+        out.flush()
+    return 0
+
+
+# -- chat -----------------------------------------------------------------------
+def run_chat(service: AssistantService) -> int:
+    lang = service.settings.default_language
+    ensure_index(service)
+    print(message("chat_welcome", lang))
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            question = input("> ")
+        except EOFError:
+            return 0
+        if not question.strip():
+            return 0
+        if question.strip() in ("/effacer", "/clear"):
+            history.clear()
+            print(message("chat_cleared", lang))
+            continue
+        try:
+            answer = service.ask(question, history)
+        except BadQuestion as exc:
+            print(exc.render(lang))
+            continue
+        print(format_answer(answer) + "\n")
+        history.append((question, answer.text))
+
+
+# -- eval -----------------------------------------------------------------------
+def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bool) -> int:
+    ensure_index(service)
+    questions = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    answers = []
+    for item in questions:
+        history = [tuple(turn) for turn in item.get("history") or []]
+        try:
+            record = answer_record(service.ask(item["q"], history), k)
+        except BadQuestion as exc:
+            record = {"answer": exc.render(), "abstained": True, "sources": []}
+        answers.append({"id": item["id"], **record})
+    rows = score(questions, answers, k)
+    lang = service.settings.default_language
+    print(message("eval_header", lang, path=path, n=len(questions)))
+    print(json.dumps(summary(rows), indent=1, ensure_ascii=False))
+    if show_failures:
+        for line in failures(rows):
+            print("FAIL", line, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""Follow-up resolution: make "Et son adresse ?" standalone before retrieval.
+
+No LLM here, so the rule is explicit: a follow-up that refers back (a pronoun or
+possessive, or an opening "Et ..."/"And ...") and names no organisation itself
+borrows the names from the latest user turn that had any. "Et le CIEP ?" (a new
+name, nothing else) reuses the previous question with the new name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.messages import prompt_file
+from assistant.textproc import fold
+
+# Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
+NAME = re.compile(
+    r"\b(?:[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms
+    r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý][\w\-’']+)+"  # Name Runs
+    r"|(?<=[a-zà-ÿ,;:] )[A-ZÀ-Ý][a-zà-ÿ]{2,})"  # a capitalised word inside a sentence
+)
+History = Sequence[tuple[str, str]]
+
+
+def names_in(text: str) -> list[str]:
+    return [m.group(0).strip(" .") for m in NAME.finditer(text)]
+
+
+def is_follow_up(question: str, language: str) -> bool:
+    cues = prompt_file(language, "question")
+    folded = " " + fold(question).replace("?", " ").strip() + " "
+    starts = any(folded.strip().startswith(fold(s).strip() + " ") or folded.strip() == fold(s).strip()
+                 for s in cues["followup_starts"])
+    pronoun = any(f" {fold(p)} " in folded for p in cues["followup_pronouns"])
+    return starts or pronoun
+
+
+def resolve_follow_up(question: str, history: History, language: str) -> str:
+    """The question made standalone with the conversation's latest names (or unchanged)."""
+    if not history or not is_follow_up(question, language):
+        return question
+    own_names = names_in(question)
+    previous = latest_named_turn(history)
+    if previous is None:
+        return question
+    previous_question, previous_names = previous
+    if own_names and len(fold(question).split()) <= len(own_names[0].split()) + 3:
+        # "Et le CIEP ?": the same question about another organisation.
+        return replace_names(previous_question, previous_names, own_names[0])
+    if own_names:
+        return question
+    return f"{question} ({', '.join(dict.fromkeys(previous_names))})"
+
+
+def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
+    for user_turn, assistant_turn in reversed(history):
+        names = names_in(user_turn) or names_in(first_sentence(assistant_turn))
+        if names:
+            return user_turn, names
+    return None
+
+
+def first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s", text or "", maxsplit=1)[0]
+
+
+def replace_names(question: str, names: list[str], new_name: str) -> str:
+    for name in names:
+        if name in question:
+            return question.replace(name, new_name)
+    return f"{question} ({new_name})"

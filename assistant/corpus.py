@@ -1,0 +1,137 @@
+"""Corpus stage: find the documents, read them safely, clean them, describe them.
+
+A file that cannot be read (permissions, binary, not UTF-8, empty after cleaning) is
+reported by name and skipped; the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.cleaning import clean_text
+from assistant.errors import CorpusUnavailable
+from assistant.textproc import detect_language
+
+SUPPORTED_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What the manifest says of a file (or what could be guessed without one)."""
+
+    doc_id: str
+    file: str
+    title: str
+    organisation: str
+    language: str
+    original_file: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    info: DocumentInfo
+    text: str  # cleaned
+    content_hash: str
+
+
+@dataclass
+class SkippedFile:
+    name: str
+    reason: str  # a message key: reason_unreadable, reason_binary, ...
+
+
+@dataclass
+class CorpusScan:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
+    """Manifest entries by file name; a missing or broken manifest means guessing titles."""
+    path = corpus_dir / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {entry["file"]: entry for entry in data.get("documents", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def list_files(corpus_dir: Path) -> list[Path]:
+    if not corpus_dir.is_dir():
+        raise CorpusUnavailable("corpus_missing", path=str(corpus_dir))
+    return sorted(
+        p for p in corpus_dir.rglob("*") if p.is_file() and not p.name.startswith(".")
+        and p.name != MANIFEST_NAME and p.name.lower() != "readme.md"
+    )
+
+
+def decode_file(path: Path) -> str:
+    """The file's text; raises ValueError with a reason key when it cannot be used."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ValueError("reason_unreadable") from exc
+    if b"\x00" in raw[:8192]:
+        raise ValueError("reason_binary")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError("reason_encoding") from exc
+
+
+def guess_title(text: str, path: Path) -> str:
+    for line in text.splitlines():
+        line = line.strip(" #")
+        if line:
+            return line[:120]
+    return path.stem
+
+
+def describe(path: Path, corpus_dir: Path, text: str, manifest: dict[str, dict[str, str]]) -> DocumentInfo:
+    rel = path.relative_to(corpus_dir).as_posix()
+    entry = manifest.get(rel, {})
+    return DocumentInfo(
+        doc_id=rel,
+        file=rel,
+        title=entry.get("title") or guess_title(text, path),
+        organisation=entry.get("organisation", ""),
+        language=entry.get("language") or detect_language(text[:4000]) or "fr",
+        original_file=entry.get("original_file", ""),
+    )
+
+
+def content_hash(info: DocumentInfo, text: str, pipeline_version: str) -> str:
+    """Decides re-ingestion: the cleaned text, its description and the pipeline version."""
+    digest = hashlib.sha256(pipeline_version.encode())
+    digest.update(json.dumps(info.__dict__, sort_keys=True).encode())
+    digest.update(text.encode())
+    return digest.hexdigest()
+
+
+def scan_corpus(corpus_dir: Path, pipeline_version: str) -> CorpusScan:
+    """Read and clean every supported file; collect the ones that must be skipped."""
+    manifest = load_manifest(corpus_dir)
+    scan = CorpusScan()
+    for path in list_files(corpus_dir):
+        name = path.relative_to(corpus_dir).as_posix()
+        fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+        if fmt is None:
+            scan.skipped.append(SkippedFile(name, "reason_unsupported"))
+            continue
+        try:
+            text = clean_text(decode_file(path), fmt)
+        except ValueError as exc:
+            scan.skipped.append(SkippedFile(name, str(exc.args[0])))
+            continue
+        if not text.strip():
+            scan.skipped.append(SkippedFile(name, "reason_empty"))
+            continue
+        info = describe(path, corpus_dir, text, manifest)
+        scan.documents.append(Document(info, text, content_hash(info, text, pipeline_version)))
+    if not scan.documents and not scan.skipped:
+        raise CorpusUnavailable("corpus_empty", path=str(corpus_dir))
+    return scan

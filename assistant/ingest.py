@@ -1,0 +1,229 @@
+"""Ingestion service: corpus -> chunks -> embeddings -> a new store generation.
+
+Content hashes decide what is done: with nothing changed it returns without even
+loading the embedding model; otherwise only new or changed documents are embedded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+from tqdm import tqdm
+
+from assistant.chunking import Chunk, chunk_document
+from assistant.corpus import Document, SkippedFile, scan_corpus
+from assistant.settings import Settings
+from assistant.store import DocRecord, IndexState, IndexStore, copy_records
+from embeddings.provider import TextEncoder
+
+# Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
+PIPELINE_VERSION = "1"
+EMBED_BATCH = 32
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_previous: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+@dataclass
+class Plan:
+    """What an ingestion must do, decided from hashes alone."""
+
+    to_embed: list[Document]
+    to_copy: list[str]
+    report: IngestReport
+
+
+def plan_ingestion(
+    documents: Sequence[Document], skipped: Sequence[SkippedFile], state: IndexState | None,
+    embedding_model: str,
+) -> Plan:
+    known = state.documents if state and state.embedding_model == embedding_model else {}
+    report = IngestReport(skipped=list(skipped))
+    to_embed: list[Document] = []
+    to_copy: list[str] = []
+    seen = {doc.info.doc_id for doc in documents}
+    for doc in documents:
+        record = known.get(doc.info.doc_id)
+        if record is None:
+            report.added.append(doc.info.doc_id)
+            to_embed.append(doc)
+        elif record.content_hash != doc.content_hash:
+            report.changed.append(doc.info.doc_id)
+            to_embed.append(doc)
+        else:
+            report.unchanged.append(doc.info.doc_id)
+            to_copy.append(doc.info.doc_id)
+    # A previously indexed file that is now unreadable keeps its old version: nothing is lost.
+    skipped_names = {s.name for s in skipped}
+    for doc_id in known:
+        if doc_id in seen:
+            continue
+        if doc_id in skipped_names:
+            report.kept_previous.append(doc_id)
+            to_copy.append(doc_id)
+        else:
+            report.removed.append(doc_id)
+    return Plan(to_embed, to_copy, report)
+
+
+def chunk_id(doc: Document, index: int) -> str:
+    return f"{doc.content_hash[:16]}-{index}"
+
+
+def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:
+    return {
+        "doc_id": doc.info.doc_id,
+        "title": doc.info.title,
+        "organisation": doc.info.organisation,
+        "language": doc.info.language,
+        "source": doc.info.file,
+        "section": chunk.section,
+        "kind": chunk.kind,
+        "chunk_index": chunk.index,
+        "context": chunk.context_text(),
+        "unit_count": len(chunk.units),
+    }
+
+
+def batched(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def embed_passages(
+    encoder: TextEncoder, texts: Sequence[str], progress: tqdm | None
+) -> np.ndarray:
+    parts = []
+    for batch in batched(texts, EMBED_BATCH):
+        parts.append(encoder.encode_passages(list(batch)))
+        if progress is not None:
+            progress.update(len(batch))
+    if not parts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    return np.vstack(parts)
+
+
+def write_document(
+    doc: Document, chunks: list[Chunk], encoder: TextEncoder, store: IndexStore,
+    generation: int, progress: tqdm | None,
+) -> None:
+    """Embed one document's chunks and units and add them to the new generation."""
+    ids = [chunk_id(doc, c.index) for c in chunks]
+    chunk_vectors = embed_passages(encoder, [c.context_text() for c in chunks], progress)
+    nodes = []
+    for cid, chunk, vector in zip(ids, chunks, chunk_vectors, strict=True):
+        node = TextNode(id_=cid, text=chunk.text, metadata=chunk_metadata(doc, chunk))
+        node.embedding = vector.tolist()
+        nodes.append(node)
+    if nodes:
+        ChromaVectorStore(chroma_collection=store.collection(store.chunks_name(generation))).add(
+            nodes
+        )
+    unit_texts = [u for c in chunks for u in c.units]
+    unit_ids = [f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))]
+    unit_meta: list[dict[str, str | int | float | bool | None]] = [
+        {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i}
+        for cid, c in zip(ids, chunks, strict=True)
+        for i in range(len(c.units))
+    ]
+    unit_vectors = embed_passages(encoder, unit_texts, progress)
+    units = store.collection(store.units_name(generation))
+    for start in range(0, len(unit_ids), 2000):
+        end = start + 2000
+        units.add(
+            ids=unit_ids[start:end],
+            documents=unit_texts[start:end],
+            embeddings=unit_vectors[start:end],  # type: ignore[arg-type]
+            metadatas=unit_meta[start:end],  # type: ignore[arg-type]
+        )
+
+
+def record_for(doc: Document, chunks: int) -> DocRecord:
+    info = doc.info
+    return DocRecord(
+        content_hash=doc.content_hash, file=info.file, title=info.title,
+        organisation=info.organisation, language=info.language,
+        original_file=info.original_file, chunks=chunks, ingested_at=time.time(),
+    )
+
+
+def ingest(
+    settings: Settings,
+    store: IndexStore,
+    encoder_factory: Callable[[], TextEncoder],
+    *,
+    show_progress: bool = True,
+) -> IngestReport:
+    """Bring the index in line with the corpus folder; the previous index answers until the end."""
+    started = time.perf_counter()
+    scan = scan_corpus(settings.corpus_dir, PIPELINE_VERSION)
+    state = store.read_state()
+    plan = plan_ingestion(scan.documents, scan.skipped, state, settings.embedding_model)
+    report = plan.report
+    if state is not None and not report.changed_anything and state.embedding_model == settings.embedding_model:
+        report.chunks = sum(r.chunks for r in state.documents.values())
+        store.drop_generations_except(state.generation)  # orphans of an interrupted run
+        report.seconds = time.perf_counter() - started
+        return report
+
+    old_generation = state.generation if state else None
+    generation = (old_generation or 0) + 1
+    store.drop_generations_except(old_generation)  # clear any orphan using this number
+    new_state = IndexState(generation, settings.embedding_model)
+
+    if state is not None and old_generation is not None:
+        copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
+
+    chunked = [
+        (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=doc.info.title,
+                             max_chars=settings.chunk_max_chars))
+        for doc in plan.to_embed
+    ]
+    total = sum(len(chunks) + sum(len(c.units) for c in chunks) for _, chunks in chunked)
+    if chunked:
+        encoder = encoder_factory()
+        with tqdm(total=total, desc="Embedding", unit="txt", disable=not show_progress) as bar:
+            for doc, chunks in chunked:
+                write_document(doc, chunks, encoder, store, generation, bar)
+                new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
+    # Make sure both collections exist even for an empty generation.
+    store.collection(store.chunks_name(generation))
+    store.collection(store.units_name(generation))
+    store.write_state(new_state)  # the switch: from here on the new generation answers
+    store.drop_generations_except(generation)
+    report.chunks = sum(r.chunks for r in new_state.documents.values())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def copy_unchanged(
+    store: IndexStore, old: int, new: int, doc_ids: list[str],
+    state: IndexState, new_state: IndexState,
+) -> None:
+    if not doc_ids:
+        return
+    where = {"doc_id": {"$in": doc_ids}}
+    old_chunks = store.existing_collection(store.chunks_name(old))
+    old_units = store.existing_collection(store.units_name(old))
+    copy_records(old_chunks, store.collection(store.chunks_name(new)), where)
+    copy_records(old_units, store.collection(store.units_name(new)), where)
+    for doc_id in doc_ids:
+        new_state.documents[doc_id] = state.documents[doc_id]

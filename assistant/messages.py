@@ -1,0 +1,30 @@
+"""User-facing messages, read from ``prompts/<lang>/messages.toml`` (French and English)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+LANGUAGES = ("fr", "en")
+
+
+@lru_cache(maxsize=None)
+def _catalogue(lang: str) -> dict[str, Any]:
+    with open(PROMPTS_DIR / lang / "messages.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def message(key: str, lang: str = "fr", **values: Any) -> str:
+    """The message ``key`` in ``lang`` (falls back to French), formatted with ``values``."""
+    catalogue = _catalogue(lang if lang in LANGUAGES else "fr")
+    return str(catalogue[key]).format(**values)
+
+
+@lru_cache(maxsize=None)
+def prompt_file(lang: str, name: str) -> dict[str, Any]:
+    """Any other TOML resource of ``prompts/<lang>/`` (word lists used by the answer engine)."""
+    with open(PROMPTS_DIR / lang / f"{name}.toml", "rb") as handle:
+        return tomllib.load(handle)

@@ -1,0 +1,152 @@
+"""The assistant service: the one entry point the command line (and later the web UI) call.
+
+It owns no pipeline logic of its own: it validates input, then runs the stages
+corpus -> chunks -> embeddings -> store (ingest) and retrieval -> answer (ask).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.answer import Answer, Unit, answer_from_units, idf_table
+from assistant.conversation import History, resolve_follow_up
+from assistant.errors import BadQuestion, IndexUnavailable
+from assistant.ingest import IngestReport, ingest
+from assistant.retrieval import HybridRetriever, Passage
+from assistant.settings import Settings
+from assistant.store import DocRecord, IndexState, IndexStore, describe_failure
+from assistant.textproc import is_other_language, normalise_question, question_language
+from embeddings.provider import EmbeddingModelError, TextEncoder, load_encoder
+
+EncoderFactory = Callable[[Settings], TextEncoder]
+
+
+def default_encoder_factory(settings: Settings) -> TextEncoder:
+    try:
+        return load_encoder(
+            settings.embedding_model, settings.models_dir, device=settings.embedding_device
+        )
+    except EmbeddingModelError as exc:
+        raise IndexUnavailable("model_error", detail=str(exc)) from exc
+
+
+class AssistantService:
+    """Validates questions, keeps the loaded index warm, and answers with citations."""
+
+    def __init__(self, settings: Settings | None = None,
+                 encoder_factory: EncoderFactory = default_encoder_factory) -> None:
+        self.settings = settings or Settings()
+        self._encoder_factory = encoder_factory
+        self._encoder: TextEncoder | None = None
+        self._store: IndexStore | None = None
+        self._retriever: HybridRetriever | None = None
+        self._generation: int | None = None
+        self._idf: Mapping[str, float] = {}
+        self._lock = threading.RLock()
+
+    # -- shared pieces -------------------------------------------------------
+    @property
+    def store(self) -> IndexStore:
+        if self._store is None:
+            self._store = IndexStore(self.settings)
+        return self._store
+
+    def encoder(self) -> TextEncoder:
+        if self._encoder is None:
+            self._encoder = self._encoder_factory(self.settings)
+        return self._encoder
+
+    # -- ingestion -----------------------------------------------------------
+    def ingest(self, *, show_progress: bool = False) -> IngestReport:
+        report = ingest(self.settings, self.store, self.encoder, show_progress=show_progress)
+        return report
+
+    def documents(self) -> list[tuple[str, DocRecord]]:
+        state = self.store.read_state()
+        return sorted(state.documents.items()) if state else []
+
+    def index_exists(self) -> bool:
+        return self.store.read_state() is not None
+
+    # -- questions -----------------------------------------------------------
+    def validate(self, question: str) -> tuple[str, str]:
+        """The cleaned question and its language, or a BadQuestion with a clear message."""
+        cleaned = normalise_question(question or "")
+        language = question_language(cleaned, self.settings.default_language) if cleaned else (
+            self.settings.default_language
+        )
+        if not cleaned:
+            raise BadQuestion("empty_question")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise BadQuestion(
+                "question_too_long", length=len(cleaned), limit=self.settings.max_question_chars
+            )
+        if is_other_language(cleaned):
+            raise BadQuestion("other_language")
+        return cleaned, language
+
+    def ask(self, question: str, history: History | None = None) -> Answer:
+        cleaned, language = self.validate(question)
+        history = list(history or [])
+        standalone = resolve_follow_up(cleaned, history, language)
+        with self._lock:
+            retriever = self._ready_retriever()
+            passages = retriever.retrieve(standalone)
+            query_vector = retriever.query_vector(standalone)
+            sources = passages[: self.settings.top_k]
+            units = self._units_for(sources)
+        answer = answer_from_units(
+            standalone, language, sources, units, query_vector, self._idf_of,
+            max_units=self.settings.answer_max_units, list_max=self.settings.list_max_units,
+        )
+        answer.standalone_question = standalone
+        return answer
+
+    def _idf_of(self, stem: str) -> float:
+        return self._idf.get(stem, max(self._idf.values(), default=1.0))
+
+    def _ready_retriever(self) -> HybridRetriever:
+        """The retriever for the active generation (reloaded after a re-ingestion)."""
+        state = self._active_state()
+        if self._retriever is None or self._generation != state.generation:
+            self._retriever = HybridRetriever(
+                self.settings, self.store, state.generation, self.encoder()
+            )
+            self._generation = state.generation
+            self._idf = idf_table(
+                [str(n.metadata.get("context") or n.get_content()) for n in self._retriever.nodes]
+            )
+        return self._retriever
+
+    def _active_state(self) -> IndexState:
+        state = self.store.read_state()
+        if state is None:
+            raise IndexUnavailable("index_missing")
+        return state
+
+    def _units_for(self, passages: Sequence[Passage]) -> list[Unit]:
+        if not passages or self._generation is None:
+            return []
+        by_id = {p.chunk_id: p for p in passages}
+        try:
+            collection = self.store.existing_collection(self.store.units_name(self._generation))
+            got: Any = collection.get(
+                where={"chunk_id": {"$in": list(by_id)}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise describe_failure(exc) from exc
+        units = [
+            Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
+                 np.asarray(vector, dtype=np.float32))
+            for text, meta, vector in zip(
+                got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        ]
+        return sorted(units, key=lambda u: (u.passage.rank, u.index))

@@ -1,0 +1,186 @@
+"""Store stage: Chroma, embedded (default) or a server, with generation-swapped collections.
+
+Each ingestion that changes something writes a *new generation* of collections
+(chunks + units), copies the unchanged documents' vectors into it, and only then
+switches the active generation, a single record in a small meta collection. An
+interrupted run therefore leaves the previous generation answering; orphans are
+deleted by the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.errors import IndexUnavailable
+from assistant.settings import Settings
+
+STATE_ID = "state"
+COSINE = {"hnsw:space": "cosine"}
+
+
+@dataclass
+class DocRecord:
+    """What the index knows of one ingested document."""
+
+    content_hash: str
+    file: str
+    title: str
+    organisation: str
+    language: str
+    original_file: str
+    chunks: int
+    ingested_at: float
+
+
+@dataclass
+class IndexState:
+    generation: int
+    embedding_model: str
+    documents: dict[str, DocRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> IndexState:
+        data = json.loads(raw)
+        docs = {k: DocRecord(**v) for k, v in data.get("documents", {}).items()}
+        return cls(data["generation"], data["embedding_model"], docs)
+
+
+def describe_failure(exc: BaseException) -> IndexUnavailable:
+    """Map Chroma/sqlite/network failures to one clear message."""
+    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    text = detail.lower()
+    if "locked" in text or "busy" in text:
+        return IndexUnavailable("store_locked", detail=detail)
+    if any(w in text for w in ("connect", "refused", "timed out", "timeout", "resolve", "http")):
+        return IndexUnavailable("store_unreachable", detail=detail)
+    return IndexUnavailable("index_corrupted", detail=detail)
+
+
+def open_client(settings: Settings) -> ClientAPI:
+    """An embedded persistent client, or an HTTP client when a host is configured."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_host:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+            return client
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except IndexUnavailable:
+        raise
+    except Exception as exc:  # chromadb raises many types; all mean "store unusable"
+        raise describe_failure(exc) from exc
+
+
+class IndexStore:
+    """Collections of the active generation, and the state that names it."""
+
+    def __init__(self, settings: Settings, client: ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.client = client or open_client(settings)
+        self.prefix = settings.collection_prefix
+
+    # -- names -------------------------------------------------------------
+    def chunks_name(self, generation: int) -> str:
+        return f"{self.prefix}_g{generation}_chunks"
+
+    def units_name(self, generation: int) -> str:
+        return f"{self.prefix}_g{generation}_units"
+
+    @property
+    def meta_name(self) -> str:
+        return f"{self.prefix}_meta"
+
+    # -- state -------------------------------------------------------------
+    def read_state(self) -> IndexState | None:
+        try:
+            meta = self.client.get_or_create_collection(self.meta_name, embedding_function=None)
+            got = meta.get(ids=[STATE_ID], include=["documents"])
+            documents = got.get("documents") or []
+            return IndexState.from_json(documents[0]) if documents else None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexUnavailable("index_corrupted", detail=str(exc)[:160]) from exc
+        except Exception as exc:
+            raise describe_failure(exc) from exc
+
+    def write_state(self, state: IndexState) -> None:
+        """The commit point of an ingestion: one upsert switches the active generation."""
+        meta = self.client.get_or_create_collection(self.meta_name, embedding_function=None)
+        meta.upsert(ids=[STATE_ID], documents=[state.to_json()], embeddings=[[0.0]])
+
+    # -- collections -------------------------------------------------------
+    def collection(self, name: str) -> Collection:
+        return self.client.get_or_create_collection(
+            name, metadata=COSINE, embedding_function=None
+        )
+
+    def existing_collection(self, name: str) -> Collection:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:
+            raise IndexUnavailable("index_corrupted", detail=f"{name}: {exc}"[:160]) from exc
+
+    def drop_generations_except(self, keep: int | None) -> None:
+        """Delete collections of other generations (old ones, or orphans of a crash)."""
+        wanted = set() if keep is None else {self.chunks_name(keep), self.units_name(keep)}
+        for name in self.list_collection_names():
+            if name.startswith(f"{self.prefix}_g") and name not in wanted:
+                self.client.delete_collection(name)
+
+    def list_collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+
+def copy_records(source: Collection, target: Collection, where: dict[str, Any]) -> int:
+    """Copy records (vectors included) matching ``where``: unchanged documents aren't re-embedded."""
+    got = source.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[arg-type]
+    ids = got["ids"]
+    if not ids:
+        return 0
+    batch = 2000  # Chroma caps a single add; keep well under it
+    for start in range(0, len(ids), batch):
+        end = start + batch
+        target.add(
+            ids=ids[start:end],
+            embeddings=got["embeddings"][start:end],  # type: ignore[index]
+            documents=got["documents"][start:end],  # type: ignore[index]
+            metadatas=got["metadatas"][start:end],  # type: ignore[index]
+        )
+    return len(ids)
+
+
+def set_aside_corrupted_store(settings: Settings) -> str | None:
+    """Move an unreadable embedded store aside (never delete it) so a rebuild can start."""
+    path = settings.chroma_path
+    if settings.chroma_host or not path.exists():
+        return None
+    aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+    shutil.move(str(path), str(aside))
+    return str(aside)
+
+
+__all__ = [
+    "DocRecord",
+    "IndexState",
+    "IndexStore",
+    "copy_records",
+    "open_client",
+    "set_aside_corrupted_store",
+]
