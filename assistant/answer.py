@@ -11,13 +11,19 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from assistant.conversation import names_in
 from assistant.messages import message, prompt_file
 from assistant.retrieval import Passage
 from assistant.textproc import STOPWORDS, analyze, fold, tokenize_words
 
+NUMBER_WORDS = frozenset(
+    "un une deux trois quatre cinq six sept huit neuf dix one two three four five six seven "
+    "eight nine ten".split()
+)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
@@ -67,6 +73,9 @@ class QuestionProfile:
     is_list: bool
     expects: frozenset[str]  # "number", "year", "web", "address"
     words: tuple[str, ...]  # content words, folded
+    focus: tuple[str, ...] = ()  # what is asked for ("numero" in "quel est le numero de TVA")
+    duration: bool = False  # the focus is a time span ("combien d'annees"): numbers answer it
+    names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
 
 
 def profile_question(question: str, language: str) -> QuestionProfile:
@@ -85,7 +94,25 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     if "number" in expects:
         is_list = False  # "how many X" wants a count, not the list of X
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
-    return QuestionProfile(language, is_list, frozenset(expects), words)
+    focus, duration = focus_of(text, cues)
+    return QuestionProfile(language, is_list, frozenset(expects), words, focus, duration,
+                           tuple(names_in(question)))
+
+
+def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
+    """The attribute a question asks for, unless it is too generic to be required verbatim."""
+    generic = set(cues["generic_focus"])
+    for pattern in cues["focus_patterns"]:
+        match = re.search(pattern, folded_question)
+        if not match:
+            continue
+        word = match.group("focus")
+        if word in cues["duration_focus"]:
+            return (), True
+        if word in generic or word in STOPWORDS or word in NUMBER_WORDS:
+            return (), False
+        return (word,), False
+    return (), False
 
 
 def word_stems(word: str) -> set[str]:
@@ -111,6 +138,32 @@ def word_match(word_stems_: set[str], unit_stems: set[str]) -> float:
     if any(cognate(w, u) for w in word_stems_ for u in unit_stems):
         return 0.8
     return 0.0
+
+
+def compound_part(a: str, b: str) -> bool:
+    """"website" holds "web", "e-mail" holds "mail": a long enough piece of a compound."""
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 3 and len(short) >= 0.4 * len(long_) and (
+        long_.startswith(short) or long_.endswith(short)
+    )
+
+
+def supported(word: str, text_stems: set[str]) -> bool:
+    """Is ``word`` (or a word of the same root, a cognate or a compound part) in the text?"""
+    stems = word_stems(word)
+    if word_match(stems, text_stems) > 0:
+        return True
+    return any(compound_part(w, u) for w in stems for u in text_stems)
+
+
+def name_known(name: str, vocabulary: set[str]) -> bool:
+    """A name counts as known when one of its words is in the corpus (or a cognate is)."""
+    for word in tokenize_words(name):
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        if supported(word, vocabulary):
+            return True
+    return False
 
 
 def coverage(words: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
@@ -170,22 +223,87 @@ def score_units(
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
+def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
+    """Keep the units whose passage holds what the question asks for (its focus)."""
+    if not profile.focus and not profile.duration:
+        return scored
+    kept = []
+    stems_by_chunk: dict[str, set[str]] = {}
+    for item in scored:
+        passage = item.unit.passage
+        if passage.chunk_id not in stems_by_chunk:
+            context = f"{passage.title} {passage.section} {passage.text}"
+            stems_by_chunk[passage.chunk_id] = set(analyze(context))
+        if profile.duration and not NUMBER.search(item.unit.text):
+            continue
+        stems = stems_by_chunk[passage.chunk_id]
+        # An attribute of *this* organisation: the passage must name it too ("the president
+        # of Vie Féminine" is not answered by a passage on the president of the MOC).
+        if all(supported(f, stems) for f in profile.focus) and all(
+            name_known(n, stems) for n in profile.names
+        ):
+            kept.append(item)
+    return kept
+
+
 def pick_list_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
-    """All the items of the list the best unit belongs to (lead-in first), in text order."""
-    passage = best.unit.passage
-    same_chunk = sorted(
-        (s.unit for s in scored if s.unit.passage.chunk_id == passage.chunk_id),
-        key=lambda u: u.index,
-    )
-    items = [u for u in same_chunk if is_list_item(u.text)]
-    if len(items) >= 2:
-        lead = [u for u in same_chunk if u.index < items[0].index][-1:]
-        return (lead + items)[: limit + 1]
-    return [best.unit]
+    """The list that answers: its lead-in and all its items, in text order.
+
+    The best unit's own list wins; otherwise a list whose lead-in or items score close to
+    the best unit (list pages often introduce items with a short line like "Our strategies?").
+    """
+    lists = candidate_lists(scored)
+    own = lists.get(best.unit.passage.chunk_id)
+    if own is None and lists:
+        chunk_id, _ = max(
+            ((cid, list_score(units, scored)) for cid, units in lists.items()),
+            key=lambda pair: pair[1],
+        )
+        if list_score(lists[chunk_id], scored) >= best.score - LIST_MARGIN:
+            own = lists[chunk_id]
+    if own is None:
+        return [best.unit]
+    items = [u for u in own if is_list_item(u)]
+    lead = [u for u in own if u.index < items[0].index][-1:]
+    return (lead + items)[: limit + 1]
 
 
-def is_list_item(text: str) -> bool:
-    return bool(re.match(r"^\s*(•|-|\d+[.)]|[a-z][.)])\s", text))
+LIST_MARGIN = 0.1
+
+
+def candidate_lists(scored: Sequence[ScoredUnit]) -> dict[str, list[Unit]]:
+    """Units of each retrieved passage that holds at least two list items, in text order."""
+    by_chunk: dict[str, list[Unit]] = {}
+    for item in scored:
+        by_chunk.setdefault(item.unit.passage.chunk_id, []).append(item.unit)
+    lists = {}
+    for chunk_id, units in by_chunk.items():
+        ordered = sorted(units, key=lambda u: u.index)
+        if sum(is_list_item(u) for u in ordered) >= 2:
+            lists[chunk_id] = ordered
+    return lists
+
+
+def list_score(units: Sequence[Unit], scored: Sequence[ScoredUnit]) -> float:
+    """A list is as good as its lead-in (the two units before the first item) or best item."""
+    score_of = {id(s.unit): s.score for s in scored}
+    first_item = next(i for i, u in enumerate(units) if is_list_item(u))
+    candidates = units[max(0, first_item - 2) :]
+    return max(score_of.get(id(u), 0.0) for u in candidates)
+
+
+def is_list_item(unit: Unit) -> bool:
+    """Is the unit an item of a list (a bullet or a number opens its line in the passage)?"""
+    text = unit.passage.text
+    position = text.find(unit.text)
+    if position < 0:
+        return bool(LIST_MARK.match(unit.text))
+    line_start = text.rfind("\n", 0, position) + 1
+    before = text[line_start:position] + unit.text[:4]
+    return bool(LIST_MARK.match(before))
+
+
+LIST_MARK = re.compile(r"^\s*(•|-|–|\*|\d{1,2}[.)])\s")
 
 
 def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,
@@ -207,7 +325,7 @@ def compose(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, l
     if as_list and len(units) > 2:
         lines = [message("list_intro", language)]
         for unit in units:
-            item = re.sub(r"^\s*(•|-|\d+[.)])\s*", "", unit.text).strip()
+            item = LIST_MARK.sub("", unit.text).strip()
             lines.append(f"- {item} [{unit.passage.rank}]")
         return "\n".join(lines), citations
     return " ".join(f"{u.text.strip()} [{u.passage.rank}]" for u in units), citations
@@ -221,10 +339,13 @@ def answer_from_units(
     question: str, language: str, sources: list[Passage], units: Sequence[Unit],
     query_vector: np.ndarray, idf: Callable[[str], float], *,
     weights: EngineWeights = EngineWeights(), max_units: int = 4, list_max: int = 12,
+    vocabulary: set[str] | None = None,
 ) -> Answer:
     """Choose, compose and cite; or abstain when the best evidence is too weak."""
     profile = profile_question(question, language)
-    scored = score_units(units, profile, query_vector, idf, weights)
+    if vocabulary is not None and any(not name_known(n, vocabulary) for n in profile.names):
+        return abstain(language, sources)  # an organisation the documents never mention
+    scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile)
     if not scored or scored[0].score < weights.min_score:
         return abstain(language, sources)
     best = scored[0]

@@ -209,7 +209,11 @@ def _is_sentence_end(text: str, sentence_start: int, match: re.Match[str]) -> bo
     if following.isupper() or following.isdigit() or following in _OPENING_QUOTES:
         return True
     # Scraped English often lower-cases sentence starts ("divide. through its...").
-    return punctuation == "." and len(word) >= 3 and word.isalpha() and word.islower()
+    # ... but "etc." followed by a lower-case word continues the sentence ("etc.) et nos ...").
+    return (
+        punctuation == "." and len(word) >= 3 and word.isalpha() and word.islower()
+        and word != "etc"
+    )
 
 
 def _period_can_end(word: str, punctuation: str) -> bool:

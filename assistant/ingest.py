@@ -22,7 +22,7 @@ from assistant.store import DocRecord, IndexState, IndexStore, copy_records
 from embeddings.provider import TextEncoder
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 EMBED_BATCH = 32
 
 
@@ -82,6 +82,15 @@ def plan_ingestion(
         else:
             report.removed.append(doc_id)
     return Plan(to_embed, to_copy, report)
+
+
+def context_title(doc: Document) -> str:
+    """The title that situates each chunk; it names the organisation when the title does not
+    (so "WSM" finds the pages titled "Solidarité Mondiale")."""
+    title, organisation = doc.info.title, doc.info.organisation
+    if organisation and organisation.casefold() not in title.casefold():
+        return f"{title} ({organisation})"
+    return title
 
 
 def chunk_id(doc: Document, index: int) -> str:
@@ -193,7 +202,7 @@ def ingest(
         copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
 
     chunked = [
-        (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=doc.info.title,
+        (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),
                              max_chars=settings.chunk_max_chars))
         for doc in plan.to_embed
     ]

@@ -46,6 +46,7 @@ class AssistantService:
         self._retriever: HybridRetriever | None = None
         self._generation: int | None = None
         self._idf: Mapping[str, float] = {}
+        self._vocabulary: set[str] = set()
         self._lock = threading.RLock()
 
     # -- shared pieces -------------------------------------------------------
@@ -102,6 +103,7 @@ class AssistantService:
         answer = answer_from_units(
             standalone, language, sources, units, query_vector, self._idf_of,
             max_units=self.settings.answer_max_units, list_max=self.settings.list_max_units,
+            vocabulary=self._vocabulary,
         )
         answer.standalone_question = standalone
         return answer
@@ -120,6 +122,7 @@ class AssistantService:
             self._idf = idf_table(
                 [str(n.metadata.get("context") or n.get_content()) for n in self._retriever.nodes]
             )
+            self._vocabulary = set(self._idf)
         return self._retriever
 
     def _active_state(self) -> IndexState:

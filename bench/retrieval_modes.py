@@ -1,0 +1,52 @@
+"""Retrieval figures per mode: dense only, BM25 only, and each llama-index fusion mode.
+
+usage: .venv/bin/python bench/retrieval_modes.py QUESTIONS.jsonl [MORE.jsonl ...]
+Prints hit@5 and MRR@5 of the evidence snippets, as the shared scorer counts them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from llama_index.core.retrievers import QueryFusionRetriever
+from llama_index.core.llms import MockLLM
+
+from assistant.evaluation import norm
+from assistant.service import AssistantService
+
+
+def ranks(texts: list[str], evidence: list[str]) -> int | None:
+    ev = [norm(e) for e in evidence]
+    return next((i for i, t in enumerate(texts[:5], 1) if any(e in norm(t) for e in ev)), None)
+
+
+def main(paths: list[str]) -> None:
+    questions = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    questions = [q for q in questions if q.get("evidence")]
+    service = AssistantService()
+    retriever = service._ready_retriever()
+    dense, bm25 = retriever.fusion._retrievers
+    runs = {"dense": lambda q: dense.retrieve(q), "bm25": lambda q: bm25.retrieve(q)}
+    for mode in ("reciprocal_rerank", "relative_score", "dist_based_score"):
+        fusion = QueryFusionRetriever([dense, bm25], llm=MockLLM(), mode=mode,  # type: ignore[arg-type]
+                                      similarity_top_k=20, num_queries=1, use_async=False)
+        runs[mode] = fusion.retrieve
+    for name, run in runs.items():
+        hits, rr, misses = 0, 0.0, []
+        for q in questions:
+            from assistant.conversation import resolve_follow_up
+            from assistant.textproc import question_language
+            text = resolve_follow_up(q["q"], [tuple(t) for t in q.get("history", [])],
+                                     question_language(q["q"]))
+            rank = ranks([n.node.get_content() for n in run(text)], q["evidence"])
+            hits += rank is not None
+            rr += 1 / rank if rank else 0
+            if rank is None:
+                misses.append(q["id"])
+        n = len(questions)
+        print(f"{name:18s} hit@5={hits / n:.3f} mrr={rr / n:.3f} misses={' '.join(misses)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
