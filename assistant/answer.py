@@ -156,6 +156,12 @@ def supported(word: str, text_stems: set[str]) -> bool:
     return any(compound_part(w, u) for w in stems for u in text_stems)
 
 
+def is_strong_name(name: str) -> bool:
+    """Acronyms and multi-word names identify an organisation; a lone capitalised word
+    ("the South", "Belgium") is too loose to require."""
+    return " " in name.strip() or (name.isupper() and len(name) >= 2)
+
+
 def name_known(name: str, vocabulary: set[str]) -> bool:
     """A name counts as known when one of its words is in the corpus (or a cognate is)."""
     for word in tokenize_words(name):
@@ -240,7 +246,7 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[
         # An attribute of *this* organisation: the passage must name it too ("the president
         # of Vie Féminine" is not answered by a passage on the president of the MOC).
         if all(supported(f, stems) for f in profile.focus) and all(
-            name_known(n, stems) for n in profile.names
+            name_known(n, stems) for n in profile.names if is_strong_name(n)
         ):
             kept.append(item)
     return kept
@@ -294,16 +300,18 @@ def list_score(units: Sequence[Unit], scored: Sequence[ScoredUnit]) -> float:
 
 def is_list_item(unit: Unit) -> bool:
     """Is the unit an item of a list (a bullet or a number opens its line in the passage)?"""
+    if LIST_MARK.match(unit.text):
+        return True  # "1. En coopérant ..." inside a paragraph
     text = unit.passage.text
     position = text.find(unit.text)
     if position < 0:
-        return bool(LIST_MARK.match(unit.text))
+        return False
     line_start = text.rfind("\n", 0, position) + 1
-    before = text[line_start:position] + unit.text[:4]
-    return bool(LIST_MARK.match(before))
+    return bool(LIST_PREFIX.fullmatch(text[line_start:position]))
 
 
 LIST_MARK = re.compile(r"^\s*(•|-|–|\*|\d{1,2}[.)])\s")
+LIST_PREFIX = re.compile(r"\s*(•|-|–|\*|\d{1,2}[.)])\s*")
 
 
 def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,
@@ -343,7 +351,9 @@ def answer_from_units(
 ) -> Answer:
     """Choose, compose and cite; or abstain when the best evidence is too weak."""
     profile = profile_question(question, language)
-    if vocabulary is not None and any(not name_known(n, vocabulary) for n in profile.names):
+    if vocabulary is not None and any(
+        not name_known(n, vocabulary) for n in profile.names if is_strong_name(n)
+    ):
         return abstain(language, sources)  # an organisation the documents never mention
     scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile)
     if not scored or scored[0].score < weights.min_score:

@@ -58,3 +58,99 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant
 
 def load_jsonl(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+# ----------------------------------------------------------------------------------------------
+# Appended for test_ingest.py, test_cli.py and test_server.py (the fixtures above are unchanged).
+
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+CliRunner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def free_tcp_port() -> int:
+    """A loopback port nothing listens on (the OS picks it, then it is released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cli_env(corpus: Path, data: Path, **extra: str) -> dict[str, str]:
+    """Environment for a CLI subprocess: private folders, the fake encoder, no hub access."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(
+        ASSISTANT_CORPUS_DIR=str(corpus),
+        ASSISTANT_DATA_DIR=str(data),
+        ASSISTANT_EMBEDDING_MODEL="fake",
+        HF_HUB_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def run_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
+    """Run ``python -m assistant.cli ARGS`` in a neutral folder (no stray .env) and capture it."""
+    cwd = tmp_path_factory.mktemp("cli-cwd")
+
+    def run(args: list[str], env: dict[str, str], timeout: float = 180,
+            python_code: str | None = None) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-c", python_code] if python_code else [
+            sys.executable, "-m", "assistant.cli", *args
+        ]
+        return subprocess.run(
+            command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real ``chroma run`` on loopback for the session; yields its port, always stopped."""
+    chroma = Path(sys.executable).with_name("chroma")  # the venv's console script
+    if not chroma.exists():
+        pytest.fail(f"chroma executable not found next to {sys.executable}")
+    base = tmp_path_factory.mktemp("chroma-server")
+    port = free_tcp_port()
+    log_path = base / "server.log"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(base / "db"), "--port", str(port),
+             "--host", "127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=base, env=env,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"chroma server exited with {process.returncode}:\n{tail}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"chroma server gave no heartbeat on port {port} in 60 s:\n{tail}")
+            time.sleep(0.25)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
