@@ -135,6 +135,9 @@ class HybridRetriever:
             retrievers,
             llm=MockLLM(),  # never called: num_queries=1 generates no extra queries
             mode=settings.fusion_mode,  # type: ignore[arg-type]
+            # Dense carries the cross-lingual questions BM25 cannot match; measured in
+            # bench/retrieval_modes.py (ignored by reciprocal_rerank, which has no weights).
+            retriever_weights=[settings.dense_weight, 1 - settings.dense_weight][: len(retrievers)],
             similarity_top_k=candidates,
             num_queries=1,
             use_async=False,

@@ -57,7 +57,12 @@ class Settings(BaseSettings):
         20, description="Passages each retriever (dense, BM25) proposes before fusion."
     )
     fusion_mode: FusionMode = Field(
-        "reciprocal_rerank", description="How dense and BM25 rankings are fused (llama-index)."
+        "dist_based_score",
+        description="How dense and BM25 rankings are fused (llama-index QueryFusionRetriever).",
+    )
+    dense_weight: float = Field(
+        0.7, ge=0.0, le=1.0,
+        description="Weight of the dense ranking in score fusion (BM25 gets the rest).",
     )
     answer_max_units: int = Field(
         4, description="Most sentences or list items in a factoid answer."

@@ -29,9 +29,13 @@ def main(paths: list[str]) -> None:
     dense, bm25 = retriever.fusion._retrievers
     runs = {"dense": lambda q: dense.retrieve(q), "bm25": lambda q: bm25.retrieve(q)}
     for mode in ("reciprocal_rerank", "relative_score", "dist_based_score"):
-        fusion = QueryFusionRetriever([dense, bm25], llm=MockLLM(), mode=mode,  # type: ignore[arg-type]
-                                      similarity_top_k=20, num_queries=1, use_async=False)
-        runs[mode] = fusion.retrieve
+        for weight in (0.5, 0.7):
+            fusion = QueryFusionRetriever(
+                [dense, bm25], llm=MockLLM(), mode=mode,  # type: ignore[arg-type]
+                retriever_weights=[weight, 1 - weight], similarity_top_k=20, num_queries=1,
+                use_async=False,
+            )
+            runs[f"{mode} w={weight}"] = fusion.retrieve
     for name, run in runs.items():
         hits, rr, misses = 0, 0.0, []
         for q in questions:
@@ -45,7 +49,7 @@ def main(paths: list[str]) -> None:
             if rank is None:
                 misses.append(q["id"])
         n = len(questions)
-        print(f"{name:18s} hit@5={hits / n:.3f} mrr={rr / n:.3f} misses={' '.join(misses)}")
+        print(f"{name:26s} hit@5={hits / n:.3f} mrr={rr / n:.3f} misses={' '.join(misses)}")
 
 
 if __name__ == "__main__":
