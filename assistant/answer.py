@@ -21,8 +21,10 @@ from assistant.retrieval import Passage
 from assistant.textproc import STOPWORDS, analyze, fold, tokenize_words
 
 NUMBER_WORDS = frozenset(
-    "un une deux trois quatre cinq six sept huit neuf dix one two three four five six seven "
-    "eight nine ten".split()
+    {
+        "un", "une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+        "one", "two", "three", "four", "five", "seven", "eight", "nine", "ten",
+    }
 )
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
@@ -201,6 +203,7 @@ class EngineWeights:
     coverage: float = 0.35
     context_coverage: float = 0.15
     rank_prior: float = 0.05
+    names: float = 0.15  # share of the organisations named in the question that the passage names
     min_score: float = 0.95
     followers: float = 0.06  # how close a second unit must be to join a factoid answer
 
@@ -211,17 +214,25 @@ def score_units(
 ) -> list[ScoredUnit]:
     scored = []
     context_cache: dict[str, float] = {}
+    names_cache: dict[str, float] = {}
+    strong_names = [n for n in profile.names if is_strong_name(n)]
     for unit in units:
         passage = unit.passage
         if passage.chunk_id not in context_cache:
             context = f"{passage.title} {passage.section} {passage.text}"
             context_cache[passage.chunk_id] = coverage(profile.words, context, idf)
+            stems = set(analyze(context))
+            names_cache[passage.chunk_id] = (
+                sum(name_known(n, stems) for n in strong_names) / len(strong_names)
+                if strong_names else 0.0
+            )
         dense = float(np.dot(unit.vector, query_vector))
         cov = coverage(profile.words, unit.text, idf)
         score = (
             dense
             + weights.coverage * cov
             + weights.context_coverage * context_cache[passage.chunk_id]
+            + weights.names * names_cache[passage.chunk_id]
             + weights.rank_prior / passage.rank
             + type_bonus(profile, unit.text)
         )

@@ -84,7 +84,8 @@ def run_ingest(service: AssistantService, *, rebuild: bool = False) -> int:
     return 0
 
 
-def print_report(report: IngestReport, lang: str) -> None:
+def print_report(report: IngestReport, lang: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     for skipped in report.skipped:
         reason = message(skipped.reason, lang)
         print(message("file_skipped", lang, name=skipped.name, reason=reason), file=sys.stderr)
@@ -93,18 +94,19 @@ def print_report(report: IngestReport, lang: str) -> None:
     if report.changed_anything:
         print(message("ingest_done", lang, added=len(report.added), changed=len(report.changed),
                       removed=len(report.removed), unchanged=len(report.unchanged),
-                      chunks=report.chunks, seconds=report.seconds))
+                      chunks=report.chunks, seconds=report.seconds), file=out)
     else:
         print(message("ingest_up_to_date", lang, unchanged=len(report.unchanged),
-                      seconds=report.seconds))
+                      seconds=report.seconds), file=out)
 
 
 def ensure_index(service: AssistantService) -> None:
-    """Batch and chat build the index first when there is none."""
+    """Ask, batch and chat build the index first when there is none (the report goes to
+    stderr: stdout carries only answers, so JSON output stays parseable)."""
     if not service.index_exists():
         lang = service.settings.default_language
-        print(message("index_missing", lang), file=sys.stderr)
-        print_report(service.ingest(show_progress=sys.stderr.isatty()), lang)
+        report = service.ingest(show_progress=sys.stderr.isatty())
+        print_report(report, lang, out=sys.stderr)
 
 
 # -- ask ----------------------------------------------------------------------
@@ -212,7 +214,8 @@ def run_chat(service: AssistantService) -> int:
 # -- eval -----------------------------------------------------------------------
 def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bool) -> int:
     ensure_index(service)
-    questions = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
     answers = []
     for item in questions:
         history = [tuple(turn) for turn in item.get("history") or []]

@@ -30,8 +30,11 @@ def names_in(text: str) -> list[str]:
 def is_follow_up(question: str, language: str) -> bool:
     cues = prompt_file(language, "question")
     folded = " " + fold(question).replace("?", " ").strip() + " "
-    starts = any(folded.strip().startswith(fold(s).strip() + " ") or folded.strip() == fold(s).strip()
-                 for s in cues["followup_starts"])
+    bare = folded.strip()
+    starts = any(
+        bare.startswith(fold(s).strip() + " ") or bare == fold(s).strip()
+        for s in cues["followup_starts"]
+    )
     pronoun = any(f" {fold(p)} " in folded for p in cues["followup_pronouns"])
     return starts or pronoun
 

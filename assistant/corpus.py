@@ -15,7 +15,9 @@ from assistant.cleaning import clean_text
 from assistant.errors import CorpusUnavailable
 from assistant.textproc import detect_language
 
-SUPPORTED_SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+SUPPORTED_SUFFIXES = {
+    ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"
+}
 MANIFEST_NAME = "manifest.json"
 
 
@@ -91,7 +93,9 @@ def guess_title(text: str, path: Path) -> str:
     return path.stem
 
 
-def describe(path: Path, corpus_dir: Path, text: str, manifest: dict[str, dict[str, str]]) -> DocumentInfo:
+def describe(
+    path: Path, corpus_dir: Path, text: str, manifest: dict[str, dict[str, str]]
+) -> DocumentInfo:
     rel = path.relative_to(corpus_dir).as_posix()
     entry = manifest.get(rel, {})
     return DocumentInfo(

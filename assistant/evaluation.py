@@ -32,7 +32,9 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
 
-def score_one(question: Mapping[str, Any], answer: Mapping[str, Any] | None, k: int) -> dict[str, Any]:
+def score_one(
+    question: Mapping[str, Any], answer: Mapping[str, Any] | None, k: int
+) -> dict[str, Any]:
     row: dict[str, Any] = {"id": question["id"], "kind": question["kind"], "lang": question["lang"]}
     if answer is None:
         row.update(correct=False, hit=False, rr=0.0, fact_recall=0.0, length=0, abstained=False)

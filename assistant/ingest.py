@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
@@ -22,7 +22,7 @@ from assistant.store import DocRecord, IndexState, IndexStore, copy_records
 from embeddings.provider import TextEncoder
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "4"
 EMBED_BATCH = 32
 
 
@@ -137,9 +137,12 @@ def write_document(
     """Embed one document's chunks and units and add them to the new generation."""
     ids = [chunk_id(doc, c.index) for c in chunks]
     chunk_vectors = embed_passages(encoder, [c.context_text() for c in chunks], progress)
-    nodes = []
+    nodes: list[BaseNode] = []
     for cid, chunk, vector in zip(ids, chunks, chunk_vectors, strict=True):
         node = TextNode(id_=cid, text=chunk.text, metadata=chunk_metadata(doc, chunk))
+        # The source relationship is what ChromaVectorStore stores as "doc_id" (it overwrites
+        # a "doc_id" metadata key with it), and what copy_unchanged selects on.
+        node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.info.doc_id)
         node.embedding = vector.tolist()
         nodes.append(node)
     if nodes:
@@ -147,7 +150,9 @@ def write_document(
             nodes
         )
     unit_texts = [u for c in chunks for u in c.units]
-    unit_ids = [f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))]
+    unit_ids = [
+        f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))
+    ]
     unit_meta: list[dict[str, str | int | float | bool | None]] = [
         {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i}
         for cid, c in zip(ids, chunks, strict=True)
@@ -187,7 +192,8 @@ def ingest(
     state = store.read_state()
     plan = plan_ingestion(scan.documents, scan.skipped, state, settings.embedding_model)
     report = plan.report
-    if state is not None and not report.changed_anything and state.embedding_model == settings.embedding_model:
+    same_model = state is not None and state.embedding_model == settings.embedding_model
+    if state is not None and same_model and not report.changed_anything:
         report.chunks = sum(r.chunks for r in state.documents.values())
         store.drop_generations_except(state.generation)  # orphans of an interrupted run
         report.seconds = time.perf_counter() - started

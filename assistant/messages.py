@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 LANGUAGES = ("fr", "en")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalogue(lang: str) -> dict[str, Any]:
     with open(PROMPTS_DIR / lang / "messages.toml", "rb") as handle:
         return tomllib.load(handle)
@@ -23,7 +23,7 @@ def message(key: str, lang: str = "fr", **values: Any) -> str:
     return str(catalogue[key]).format(**values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def prompt_file(lang: str, name: str) -> dict[str, Any]:
     """Any other TOML resource of ``prompts/<lang>/`` (word lists used by the answer engine)."""
     with open(PROMPTS_DIR / lang / f"{name}.toml", "rb") as handle:

@@ -137,8 +137,9 @@ class AssistantService:
         by_id = {p.chunk_id: p for p in passages}
         try:
             collection = self.store.existing_collection(self.store.units_name(self._generation))
+            where: Any = {"chunk_id": {"$in": list(by_id)}}
             got: Any = collection.get(
-                where={"chunk_id": {"$in": list(by_id)}},
+                where=where,
                 include=["documents", "metadatas", "embeddings"],
             )
         except IndexUnavailable:

@@ -18,6 +18,7 @@ from typing import Any
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.errors import IndexUnavailable
@@ -123,7 +124,8 @@ class IndexStore:
     def write_state(self, state: IndexState) -> None:
         """The commit point of an ingestion: one upsert switches the active generation."""
         meta = self.client.get_or_create_collection(self.meta_name, embedding_function=None)
-        meta.upsert(ids=[STATE_ID], documents=[state.to_json()], embeddings=[[0.0]])
+        # Chroma wants a vector on every record; the state record's is a placeholder.
+        meta.upsert(ids=[STATE_ID], documents=[state.to_json()], embeddings=[[0.0]])  # type: ignore[arg-type]
 
     # -- collections -------------------------------------------------------
     def collection(self, name: str) -> Collection:
@@ -149,7 +151,8 @@ class IndexStore:
 
 
 def copy_records(source: Collection, target: Collection, where: dict[str, Any]) -> int:
-    """Copy records (vectors included) matching ``where``: unchanged documents aren't re-embedded."""
+    """Copy records (vectors included) matching ``where``: unchanged documents are not
+    embedded again."""
     got = source.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[arg-type]
     ids = got["ids"]
     if not ids:
@@ -171,8 +174,15 @@ def set_aside_corrupted_store(settings: Settings) -> str | None:
     path = settings.chroma_path
     if settings.chroma_host or not path.exists():
         return None
-    aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while aside.exists():  # two rebuilds in the same second keep both copies
+        counter += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
     shutil.move(str(path), str(aside))
+    # Chroma caches one client per path: forget it so this process opens the new store.
+    SharedSystemClient.clear_system_cache()
     return str(aside)
 
 

@@ -365,8 +365,12 @@ _WHITESPACE_RE = re.compile(r"\s+")
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 
 
+_ANSI_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
 def normalise_question(text: str) -> str:
     """Drop control characters, turn tabs/newlines into spaces, collapse and trim."""
+    text = _ANSI_ESCAPE_RE.sub("", text)  # terminal colour codes pasted with the question
     text = _WHITESPACE_RE.sub(" ", unicodedata.normalize("NFC", text))
     if not text.isprintable():
         text = "".join(

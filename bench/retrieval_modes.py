@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.llms import MockLLM
+from llama_index.core.retrievers import QueryFusionRetriever
 
 from assistant.evaluation import norm
 from assistant.service import AssistantService
@@ -22,7 +23,8 @@ def ranks(texts: list[str], evidence: list[str]) -> int | None:
 
 
 def main(paths: list[str]) -> None:
-    questions = [json.loads(line) for p in paths for line in open(p) if line.strip()]
+    lines = [line for p in paths for line in Path(p).read_text(encoding="utf-8").splitlines()]
+    questions = [json.loads(line) for line in lines if line.strip()]
     questions = [q for q in questions if q.get("evidence")]
     service = AssistantService()
     retriever = service._ready_retriever()

@@ -35,11 +35,6 @@ TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 # Known product bug (see the report): llama-index's ChromaVectorStore overwrites the chunk
 # metadata "doc_id" with the node's ref_doc_id ("None"), so copy_unchanged() (ingest.py,
 # where={"doc_id": ...}) copies no chunk of the unchanged documents into the new generation.
-COPY_BUG = (
-    "ingest.copy_unchanged filters the chunks collection on metadata 'doc_id', which "
-    "llama-index's ChromaVectorStore overwrites with 'None': unchanged documents lose all "
-    "their chunks after any incremental ingestion"
-)
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -218,7 +213,6 @@ def test_editing_one_file_re_embeds_only_that_document(
     assert dict(service.documents())[WSM_FICHE].chunks == len(new_chunks[WSM_FICHE])
 
 
-@pytest.mark.xfail(strict=True, reason=COPY_BUG)
 def test_editing_one_file_keeps_the_other_documents_chunks(
     ingested: AssistantService, fake_settings: Settings, corpus_dir: Path
 ) -> None:
@@ -253,7 +247,6 @@ def test_deleting_a_file_removes_its_chunks(
     assert all(p.source != MOC for p in answer.sources)
 
 
-@pytest.mark.xfail(strict=True, reason=COPY_BUG)
 def test_deleting_a_file_keeps_the_others_answerable(
     ingested: AssistantService, fake_settings: Settings, corpus_dir: Path
 ) -> None:
@@ -397,7 +390,6 @@ def test_kept_previous_version_survives_a_change_elsewhere(
     assert ids_by_doc(service, "units")[WSM_FICHE] == old_units
 
 
-@pytest.mark.xfail(strict=True, reason=COPY_BUG)
 def test_kept_previous_version_chunks_survive_a_change_elsewhere(
     ingested: AssistantService, fake_settings: Settings, corpus_dir: Path
 ) -> None:
@@ -523,10 +515,6 @@ def test_two_rebuilds_in_the_same_second_lose_nothing(
     assert kept == [b"first store", b"second store"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "set_aside_corrupted_store names the aside folder by the second only: a second rebuild in "
-    "the same second is moved *inside* the first aside folder and the same path is returned "
-    "(a third one raises shutil.Error)"))
 def test_two_rebuilds_in_the_same_second_get_distinct_aside_folders(
     fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -542,10 +530,6 @@ def test_two_rebuilds_in_the_same_second_get_distinct_aside_folders(
         b"first store", b"second store"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "set_aside_corrupted_store moves the folder but chromadb keeps its cached System for the "
-    "path: in the same process a new AssistantService still opens the moved-away store, so an "
-    "in-process rebuild fails (corrupted) or silently reuses the aside store"))
 def test_rebuild_in_the_same_process_starts_a_fresh_store(
     ingested: AssistantService, fake_settings: Settings
 ) -> None:
