@@ -53,7 +53,8 @@ def assert_same_answers(server: list[dict[str, Any]], embedded: list[dict[str, A
         assert len(got["sources"]) == 5, got["question"]
         for key in ("text", "abstained", "sources", "citations"):
             assert got[key] == want[key], (got["question"], key)
-        assert got["scores"] == pytest.approx(want["scores"], abs=1e-6), got["question"]
+        # Scores come from float32 vectors through two HNSW indexes: equal to float32 precision.
+        assert got["scores"] == pytest.approx(want["scores"], abs=1e-5), got["question"]
 
 
 def test_server_and_embedded_answer_alike_with_the_fake_encoder(
