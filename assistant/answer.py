@@ -11,12 +11,13 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from assistant.conversation import names_in
-from assistant.messages import message, prompt_file
+from assistant.messages import message, prompt_file, synonyms_of
 from assistant.retrieval import Passage
 from assistant.textproc import STOPWORDS, analyze, fold, tokenize_words
 
@@ -96,7 +97,7 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     if "number" in expects:
         is_list = False  # "how many X" wants a count, not the list of X
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
-    focus, duration = focus_of(text, cues)
+    focus, duration = focus_of(text.strip(), cues)
     return QuestionProfile(language, is_list, frozenset(expects), words, focus, duration,
                            tuple(names_in(question)))
 
@@ -117,8 +118,13 @@ def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, 
     return (), False
 
 
-def word_stems(word: str) -> set[str]:
-    return set(analyze(word)) or {fold(word)}
+@lru_cache(maxsize=4096)
+def word_stems(word: str) -> frozenset[str]:
+    """Stems of the word and of its bilingual synonyms (prompts/synonyms.toml)."""
+    stems = set(analyze(word)) or {fold(word)}
+    for synonym in synonyms_of(fold(word)):
+        stems |= set(analyze(synonym))
+    return frozenset(stems)
 
 
 def cognate(a: str, b: str) -> bool:
@@ -134,7 +140,7 @@ def cognate(a: str, b: str) -> bool:
     return common >= 5 and common >= 0.8 * shortest
 
 
-def word_match(word_stems_: set[str], unit_stems: set[str]) -> float:
+def word_match(word_stems_: frozenset[str], unit_stems: set[str]) -> float:
     if word_stems_ & unit_stems:
         return 1.0
     if any(cognate(w, u) for w in word_stems_ for u in unit_stems):
@@ -164,14 +170,19 @@ def is_strong_name(name: str) -> bool:
     return " " in name.strip() or (name.isupper() and len(name) >= 2)
 
 
-def name_known(name: str, vocabulary: set[str]) -> bool:
-    """A name counts as known when one of its words is in the corpus (or a cognate is)."""
-    for word in tokenize_words(name):
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        if supported(word, vocabulary):
-            return True
-    return False
+def name_words(name: str) -> list[str]:
+    return [w for w in tokenize_words(name) if w not in STOPWORDS and len(w) >= 2]
+
+
+def name_known(name: str, stems: set[str]) -> bool:
+    """A passage names an organisation when one of the name's words is in it."""
+    return any(supported(word, stems) for word in name_words(name))
+
+
+def name_in_corpus(name: str, vocabulary: set[str]) -> bool:
+    """An organisation is known to the corpus when every word of its name is."""
+    words = name_words(name)
+    return bool(words) and all(supported(word, vocabulary) for word in words)
 
 
 def coverage(words: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
@@ -193,6 +204,8 @@ def type_bonus(profile: QuestionProfile, text: str) -> float:
     wanted = [checks[k] for k in profile.expects]
     if not wanted:
         return 0.0
+    for name in profile.names:  # "CNCD-11.11.11" holds digits but is no count
+        text = text.replace(name, " ")
     return 0.08 if any(p.search(text) for p in wanted) else -0.08
 
 
@@ -227,7 +240,9 @@ def score_units(
                 if strong_names else 0.0
             )
         dense = float(np.dot(unit.vector, query_vector))
-        cov = coverage(profile.words, unit.text, idf)
+        # A sentence inherits its document's subject: "1974: crée le service Solidarité
+        # Mondiale" in a page titled WSM does answer "When was WSM founded?".
+        cov = coverage(profile.words, f"{passage.title} {unit.text}", idf)
         score = (
             dense
             + weights.coverage * cov
@@ -363,7 +378,7 @@ def answer_from_units(
     """Choose, compose and cite; or abstain when the best evidence is too weak."""
     profile = profile_question(question, language)
     if vocabulary is not None and any(
-        not name_known(n, vocabulary) for n in profile.names if is_strong_name(n)
+        not name_in_corpus(n, vocabulary) for n in profile.names if is_strong_name(n)
     ):
         return abstain(language, sources)  # an organisation the documents never mention
     scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile)

@@ -26,6 +26,7 @@ from pathlib import Path
 __all__ = ["Chunk", "MAX_UNIT_CHARS", "chunk_document", "preview", "split_units"]
 
 MAX_UNIT_CHARS = 400
+OVERRUN_TOLERANCE = 1.1  # a paragraph up to 10% over max_chars is not split
 
 # --------------------------------------------------------------------------- data model
 
@@ -578,7 +579,9 @@ def _pack_paragraphs(paragraphs: list[str], max_chars: int) -> list[str]:
     sentence boundaries, and only when it does not fit alone."""
     pieces: list[tuple[str, bool]] = []  # (text, starts a paragraph)
     for paragraph in _glue_pull_quotes(paragraphs, max_chars):
-        if len(paragraph) <= max_chars:
+        # A paragraph barely over the limit stays whole: cutting a section into a big piece
+        # and a one-sentence remainder loses more (the remainder has no context) than it saves.
+        if len(paragraph) <= max_chars * OVERRUN_TOLERANCE:
             pieces.append((paragraph, True))
             continue
         sentences = _sentence_pieces(paragraph, max_chars)

@@ -208,7 +208,8 @@ def run_chat(service: AssistantService) -> int:
             print(exc.render(lang))
             continue
         print(format_answer(answer) + "\n")
-        history.append((question, answer.text))
+        # Keep the standalone question: later follow-ups still know what "it" refers to.
+        history.append((answer.standalone_question or question, answer.text))
 
 
 # -- eval -----------------------------------------------------------------------

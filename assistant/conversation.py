@@ -12,24 +12,33 @@ import re
 from collections.abc import Sequence
 
 from assistant.messages import prompt_file
-from assistant.textproc import fold
+from assistant.textproc import STOPWORDS, fold
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(
     r"\b(?:[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms
-    r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý][\w\-’']+)+"  # Name Runs
+    r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý](?:[\w\-’'.]*\w)?)+"  # Runs
     r"|(?<=[a-zà-ÿ,;:] )[A-ZÀ-Ý][a-zà-ÿ]{2,})"  # a capitalised word inside a sentence
 )
 History = Sequence[tuple[str, str]]
 
 
 def names_in(text: str) -> list[str]:
-    return [m.group(0).strip(" .") for m in NAME.finditer(text)]
+    """Organisation-like names, without a leading question word ("Quand WSM" -> "WSM")."""
+    names = []
+    for match in NAME.finditer(text):
+        words = match.group(0).strip(" .").split()
+        while words and fold(words[0]) in STOPWORDS:
+            words.pop(0)
+        if words:
+            names.append(" ".join(words))
+    return names
 
 
 def is_follow_up(question: str, language: str) -> bool:
     cues = prompt_file(language, "question")
-    folded = " " + fold(question).replace("?", " ").strip() + " "
+    # "Que fait-elle ?": inverted pronouns count, so hyphens become spaces.
+    folded = " " + fold(question).replace("?", " ").replace("-", " ").strip() + " "
     bare = folded.strip()
     starts = any(
         bare.startswith(fold(s).strip() + " ") or bare == fold(s).strip()
@@ -57,11 +66,23 @@ def resolve_follow_up(question: str, history: History, language: str) -> str:
 
 
 def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
+    """The latest user turn that names something; the assistant's answers only as a last
+    resort (an answer like "Adresse : Chaussée de Haecht" names a street, not the subject)."""
     for user_turn, assistant_turn in reversed(history):
-        names = names_in(user_turn) or names_in(first_sentence(assistant_turn))
-        if names:
+        if names := names_in(user_turn):
+            # The answer's acronyms name the subject when the question only named a kind
+            # ("Qui coordonne les ONG ?" -> "Le CNCD-11.11.11 coordonne ...").
+            acronyms = [n for n in names_in(first_sentence(assistant_turn)) if is_acronym(n)]
+            return user_turn, list(dict.fromkeys(names + acronyms))
+    for user_turn, assistant_turn in reversed(history):
+        if names := names_in(first_sentence(assistant_turn)):
             return user_turn, names
     return None
+
+
+def is_acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
 
 
 def first_sentence(text: str) -> str:

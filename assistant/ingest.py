@@ -22,7 +22,7 @@ from assistant.store import DocRecord, IndexState, IndexStore, copy_records
 from embeddings.provider import TextEncoder
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 EMBED_BATCH = 32
 
 

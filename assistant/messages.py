@@ -24,6 +24,23 @@ def message(key: str, lang: str = "fr", **values: Any) -> str:
 
 
 @cache
+def synonym_groups() -> tuple[frozenset[str], ...]:
+    """Bilingual groups of words that ask for the same thing (prompts/synonyms.toml)."""
+    with open(PROMPTS_DIR / "synonyms.toml", "rb") as handle:
+        return tuple(frozenset(group) for group in tomllib.load(handle)["groups"])
+
+
+def synonyms_of(word: str) -> frozenset[str]:
+    """Other words of the folded ``word``'s synonym groups (empty when it has none)."""
+    found: set[str] = set()
+    for group in synonym_groups():
+        if word in group:
+            found |= group
+    found.discard(word)
+    return frozenset(found)
+
+
+@cache
 def prompt_file(lang: str, name: str) -> dict[str, Any]:
     """Any other TOML resource of ``prompts/<lang>/`` (word lists used by the answer engine)."""
     with open(PROMPTS_DIR / lang / f"{name}.toml", "rb") as handle:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import MAX_UNIT_CHARS, Chunk, chunk_document, preview, split_units
+from assistant.chunking import (
+    MAX_UNIT_CHARS,
+    OVERRUN_TOLERANCE,
+    Chunk,
+    chunk_document,
+    preview,
+    split_units,
+)
 from assistant.cleaning import clean_text
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -22,7 +29,7 @@ def assert_well_formed(chunks: list[Chunk], max_chars: int = 1200) -> None:
     assert [chunk.index for chunk in chunks] == list(range(len(chunks)))
     for chunk in chunks:
         assert chunk.kind in {"entry", "list", "section", "window"}
-        assert chunk.text.strip() and len(chunk.text) <= max_chars
+        assert chunk.text.strip() and len(chunk.text) <= max_chars * OVERRUN_TOLERANCE
         assert chunk.units, chunk.text
         for unit in chunk.units:
             assert unit.strip() and unit in chunk.text
@@ -395,3 +402,13 @@ def test_real_aid_file_sections_and_entries() -> None:
     assert ftu.kind == "entry" and ftu.section == "Pedagogical resources"
     (guidance,) = chunk_containing(chunks, "• FormaPass")
     assert guidance.section == "Career guidance" and guidance.text.startswith("Here, you will")
+
+
+def test_a_paragraph_barely_over_the_limit_stays_whole() -> None:
+    sentence = "Cette phrase compte exactement quelques mots de plus. "
+    paragraph = (sentence * 25).strip()  # about 1,350 characters
+    text = f"Historique\n{paragraph}"
+    whole = chunk_document(text, doc_id="d", title="T", max_chars=1300)
+    split = chunk_document(text, doc_id="d", title="T", max_chars=1000)
+    assert len(whole) == 1 and whole[0].text == paragraph
+    assert len(split) >= 2 and all(len(c.text) <= 1000 for c in split)

@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import QUESTIONS, SHARED_EVAL, load_jsonl
 
 from assistant.cli import answer_record
 from assistant.errors import BadQuestion
 from assistant.evaluation import score, summary
 from assistant.service import AssistantService
-from conftest import QUESTIONS, SHARED_EVAL, load_jsonl
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def run_questions(service: AssistantService, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def run_questions(
+    service: AssistantService, questions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     answers = []
     for item in questions:
         history = [tuple(turn) for turn in item.get("history") or []]

@@ -1,0 +1,505 @@
+"""Unit tests for assistant.answer: the extractive engine, on synthetic passages.
+
+No model and no Chroma: unit vectors come from the deterministic FakeEncoder, the IDF
+from ``idf_table`` over the synthetic passages, and the vocabulary from that table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from assistant.answer import (
+    Answer,
+    EngineWeights,
+    Unit,
+    answer_from_units,
+    cognate,
+    compound_part,
+    idf_table,
+    is_list_item,
+    is_strong_name,
+    name_known,
+    profile_question,
+    supported,
+    type_bonus,
+    word_stems,
+)
+from assistant.messages import message
+from assistant.retrieval import Passage
+from assistant.textproc import analyze
+from embeddings.provider import FakeEncoder
+
+ENCODER = FakeEncoder()
+# Only the name / focus checks can make the engine abstain with this threshold.
+NO_THRESHOLD = EngineWeights(min_score=0.0)
+
+
+def make_passage(chunk_id: str, units: Sequence[str], title: str, rank: int, *,
+                 separator: str = " ", section: str = "", language: str = "fr") -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        text=separator.join(units),
+        title=title,
+        section=section,
+        source=f"{chunk_id}.md",
+        organisation=title,
+        language=language,
+        score=1.0 / rank,
+        rank=rank,
+    )
+
+
+class Doc:
+    """A passage and the units (sentences / list items) it is made of, in text order."""
+
+    def __init__(self, chunk_id: str, units: Sequence[str], title: str, rank: int, *,
+                 text: str | None = None, **kwargs: str) -> None:
+        self.passage = make_passage(chunk_id, [text] if text else units, title, rank, **kwargs)
+        self.unit_texts = list(units)
+        assert all(u in self.passage.text for u in self.unit_texts)
+
+    def units(self) -> list[Unit]:
+        vectors = ENCODER.encode_passages(self.unit_texts)
+        return [Unit(self.passage, i, text, vectors[i])
+                for i, text in enumerate(self.unit_texts)]
+
+
+def bullet_doc(chunk_id: str, lead: str, items: Sequence[str], title: str, rank: int) -> Doc:
+    """A lead-in line and "• item" lines; units hold the item text (as chunking gives it)."""
+    text = lead + "".join(f"\n• {item}" for item in items)
+    return Doc(chunk_id, [lead, *items], title, rank, text=text)
+
+
+def ask(question: str, language: str, docs: Sequence[Doc], *,
+        vocabulary: set[str] | None = None, **kwargs: object) -> Answer:
+    passages = [d.passage for d in docs]
+    table = idf_table([f"{p.title} {p.section} {p.text}" for p in passages])
+    top = max(table.values())
+
+    def idf(stem: str) -> float:
+        return table.get(stem, top)
+
+    units = [u for d in docs for u in d.units()]
+    query_vector = ENCODER.encode_queries([question])[0]
+    return answer_from_units(
+        question, language, passages, units, query_vector, idf,
+        vocabulary=set(table) if vocabulary is None else vocabulary, **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def assert_grounded(answer: Answer) -> None:
+    """Every citation quotes its passage and appears as [rank] in the answer text."""
+    assert not answer.abstained
+    assert answer.citations
+    for citation in answer.citations:
+        assert citation.unit_text in citation.passage.text
+        assert citation.number == citation.passage.rank
+        assert f"[{citation.number}]" in answer.text
+        assert citation.passage in answer.sources
+
+
+def assert_abstained(answer: Answer, language: str) -> None:
+    assert answer.abstained
+    assert answer.text == message("not_found", language)
+    assert answer.citations == []
+    assert answer.language == language
+
+
+# ----------------------------------------------------------------------------- corpus
+
+CNCD = Doc("cncd", [
+    "Le CNCD-11.11.11 est la coupole des ONG belges de solidarité internationale.",
+    "Il coordonne 90 ONG belges et des centaines de comités locaux.",
+    "Il organise chaque année l'Opération 11.11.11.",
+], "CNCD-11.11.11", 1)
+MOC = Doc("moc", [
+    "Le Mouvement ouvrier chrétien rassemble cinq organisations constitutives.",
+    "Le MOC a été fondé en 1921.",
+    "Son siège est à Bruxelles.",
+], "MOC", 2)
+CIEP = Doc("ciep", [
+    "Le CIEP est le service d'éducation permanente du MOC.",
+    "Il propose des formations pour adultes.",
+], "CIEP", 3)
+WSM_ADDRESS = Doc("wsm-adresse", [
+    "Adresse principale : Chaussée de Haecht 579 1030 Schaerbeek",
+], "WSM", 4, section="Contact")
+CSC = Doc("csc", [
+    "La CSC est le syndicat chrétien.",
+    "La CSC compte 1,5 million de membres.",
+], "CSC", 5)
+MOC_PRESIDENT = Doc("moc-president", [
+    "Le MOC a pour président Ariane Estenne, élue en 2019.",
+], "MOC", 6)
+VIE_FEMININE = Doc("vie-feminine", [
+    "Vie Féminine est un mouvement féministe d'éducation permanente.",
+    "Elle lutte contre les inégalités entre femmes et hommes.",
+], "Vie Féminine", 7)
+JOC = Doc("joc", [
+    "La JOC est la Jeunesse ouvrière chrétienne.",
+    "Elle organise des jeunes des milieux populaires.",
+], "JOC", 8)
+TVA = Doc("factures", ["Les factures de la CSC mentionnent la TVA."], "CSC", 9)
+CORPUS = [CNCD, MOC, CIEP, WSM_ADDRESS, CSC, MOC_PRESIDENT, VIE_FEMININE, JOC, TVA]
+
+MEMBERS_LIST_ITEMS = [
+    "Oxfam-Solidarité, une ONG de solidarité internationale.",
+    "Entraide et Fraternité, une ONG catholique.",
+    "WSM, l'ONG du Mouvement ouvrier chrétien.",
+    "Broederlijk Delen, une ONG flamande.",
+    "Le CIRÉ, la coordination pour réfugiés.",
+    "Vredeseilanden, une ONG agricole.",
+]
+MEMBERS_LIST = bullet_doc(
+    "cncd-membres", "Le CNCD-11.11.11 regroupe plusieurs organisations membres :",
+    MEMBERS_LIST_ITEMS, "CNCD-11.11.11", 1,
+)
+STRATEGY_ITEMS = [
+    "1. En coopérant avec les mouvements sociaux.",
+    "2. En renforçant les réseaux.",
+    "3. En exigeant des décideurs un travail décent.",
+]
+STRATEGIES = Doc("wsm-strategies", ["Nos stratégies :", *STRATEGY_ITEMS], "WSM", 3,
+                 section="Nos stratégies")
+
+
+# ----------------------------------------------------------------------------- factoids
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected_unit", "expected_rank"),
+    [
+        ("En quelle année le MOC a-t-il été fondé ?", "fr", "Le MOC a été fondé en 1921.", 2),
+        ("When was the MOC founded?", "en", "Le MOC a été fondé en 1921.", 2),
+        ("Combien de membres compte la CSC ?", "fr", "La CSC compte 1,5 million de membres.", 5),
+        ("Qui est le président du MOC ?", "fr",
+         "Le MOC a pour président Ariane Estenne, élue en 2019.", 6),
+        ("Que fait le CIEP ?", "fr", "Le CIEP est le service d'éducation permanente du MOC.", 3),
+    ],
+)
+def test_factoid_cites_the_sentence_that_answers(
+    question: str, language: str, expected_unit: str, expected_rank: int
+) -> None:
+    answer = ask(question, language, CORPUS)
+    assert_grounded(answer)
+    assert answer.language == language
+    first = answer.citations[0]
+    assert first.unit_text == expected_unit
+    assert first.number == expected_rank
+    assert answer.text.startswith(f"{expected_unit} [{expected_rank}]")
+
+
+def test_factoid_answers_stay_short() -> None:
+    question = "Que fait le CNCD-11.11.11 ?"
+    for max_units in (1, 2, 4):
+        answer = ask(question, "fr", CORPUS, max_units=max_units,
+                     weights=EngineWeights(followers=10.0))  # every unit is "close enough"
+        assert_grounded(answer)
+        assert 1 <= len(answer.citations) <= max_units
+        assert "\n" not in answer.text
+    assert len(ask(question, "fr", CORPUS, max_units=1).citations) == 1
+
+
+def test_answer_keeps_sources_and_the_question_language() -> None:
+    answer = ask("Que fait le CIEP ?", "fr", CORPUS)
+    assert answer.sources == [d.passage for d in CORPUS]
+    abstention = ask("Who is the president of Vie Féminine?", "en", CORPUS)
+    assert abstention.sources == [d.passage for d in CORPUS]
+
+
+# ----------------------------------------------------------------------------- lists
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Quelles organisations sont membres du CNCD-11.11.11 ?", "fr"),
+        ("Which organisations are members of the CNCD-11.11.11?", "en"),
+    ],
+)
+def test_list_question_gets_every_bullet_item(question: str, language: str) -> None:
+    answer = ask(question, language, [MEMBERS_LIST, MOC, CIEP], max_units=4)
+    assert_grounded(answer)
+    lines = answer.text.split("\n")
+    assert lines[0] == message("list_intro", language)
+    assert all(line.startswith("- ") and line.endswith("[1]") for line in lines[1:])
+    for item in MEMBERS_LIST_ITEMS:  # all six, although max_units is 4
+        assert f"- {item} [1]" in lines
+    cited = {c.unit_text for c in answer.citations}
+    assert set(MEMBERS_LIST_ITEMS) <= cited
+    assert "•" not in answer.text
+
+
+def test_list_respects_list_max() -> None:
+    answer = ask("Quelles organisations sont membres du CNCD-11.11.11 ?", "fr",
+                 [MEMBERS_LIST, MOC], list_max=3)
+    assert_grounded(answer)
+    items = [c for c in answer.citations if c.unit_text in MEMBERS_LIST_ITEMS]
+    assert len(items) <= 3
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Quelles sont les stratégies de WSM ?", "fr"), ("What are WSM's strategies?", "en")],
+)
+def test_inline_numbered_list_counts_as_a_list(question: str, language: str) -> None:
+    answer = ask(question, language, [CNCD, MOC, STRATEGIES])
+    assert_grounded(answer)
+    lines = answer.text.split("\n")
+    assert lines[0] == message("list_intro", language)
+    for item in STRATEGY_ITEMS:
+        bare = item.split(" ", 1)[1]  # the "1. " mark is dropped in favour of "- "
+        assert f"- {bare} [3]" in lines
+    assert {c.unit_text for c in answer.citations} >= set(STRATEGY_ITEMS)
+
+
+# ----------------------------------------------------------------------------- abstention
+
+
+ABSENT_ATTRIBUTE = [
+    ("Quel est le numéro de TVA du MOC ?", "fr"),
+    ("Who is the president of Vie Féminine?", "en"),
+    ("Qui est la présidente de Vie Féminine ?", "fr"),
+    ("How many members does the JOC have?", "en"),
+    ("Combien de membres compte la JOC ?", "fr"),
+]
+
+
+@pytest.mark.parametrize(("question", "language"), ABSENT_ATTRIBUTE)
+def test_absent_attribute_abstains(question: str, language: str) -> None:
+    assert_abstained(ask(question, language, CORPUS), language)
+
+
+@pytest.mark.parametrize(("question", "language"), ABSENT_ATTRIBUTE)
+def test_absent_attribute_abstains_whatever_the_score(question: str, language: str) -> None:
+    # With no score threshold, only the focus / name checks stand between the question and
+    # a passage that names the organisation (or holds the attribute for another one).
+    assert_abstained(ask(question, language, CORPUS, weights=NO_THRESHOLD), language)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected_unit"),
+    [
+        ("Quelle est l'adresse principale de WSM ?", "fr",
+         "Adresse principale : Chaussée de Haecht 579 1030 Schaerbeek"),
+        ("Quel est le numéro de TVA du MOC ?", "fr",
+         "Le numéro de TVA du MOC est BE 0409.123.456."),
+        ("How many members does the CSC have?", "en", "La CSC compte 1,5 million de membres."),
+        ("Who is the president of the MOC?", "en",
+         "Le MOC a pour président Ariane Estenne, élue en 2019."),
+    ],
+)
+def test_present_attribute_is_answered(question: str, language: str, expected_unit: str) -> None:
+    vat = Doc("moc-tva", ["Le numéro de TVA du MOC est BE 0409.123.456."], "MOC", 10)
+    answer = ask(question, language, [*CORPUS, vat], weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert answer.citations[0].unit_text == expected_unit
+
+
+def test_address_question_is_answered_with_default_weights() -> None:
+    answer = ask("Quelle est l'adresse principale de WSM ?", "fr", CORPUS)
+    assert_grounded(answer)
+    assert answer.citations[0].unit_text == WSM_ADDRESS.unit_texts[0]
+    assert answer.citations[0].number == 4
+    assert "Chaussée de Haecht 579" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("What does Greenpeace do?", "en"), ("Que fait Greenpeace ?", "fr")],
+)
+def test_unknown_organisation_abstains(question: str, language: str) -> None:
+    assert_abstained(ask(question, language, CORPUS), language)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("What does the WWF do?", "en"), ("Que fait Médecins du Monde ?", "fr")],
+)
+def test_unknown_strong_name_abstains_whatever_the_score(question: str, language: str) -> None:
+    assert_abstained(ask(question, language, CORPUS, weights=NO_THRESHOLD), language)
+
+
+def test_known_name_passes_the_vocabulary_check() -> None:
+    answer = ask("Que fait le CIEP ?", "fr", CORPUS, weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    # Same question, a vocabulary that never mentions the CIEP: abstain.
+    vocabulary = set(idf_table([d.passage.text for d in CORPUS if d is not CIEP]))
+    vocabulary -= {"ciep"}
+    assert_abstained(ask("Que fait le CIEP ?", "fr", CORPUS, vocabulary=vocabulary,
+                         weights=NO_THRESHOLD), "fr")
+
+
+def test_no_units_abstains() -> None:
+    answer = answer_from_units("Que fait le CIEP ?", "fr", [], [],
+                               ENCODER.encode_queries(["x"])[0], lambda stem: 1.0)
+    assert_abstained(answer, "fr")
+
+
+# ----------------------------------------------------------------------------- profiles
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "is_list"),
+    [
+        ("Quelles organisations sont membres du CNCD-11.11.11 ?", "fr", True),
+        ("Quels sont les thèmes du MOC ?", "fr", True),
+        ("Citez les mouvements du MOC.", "fr", True),
+        ("Qu'est-ce que le CIEP ?", "fr", False),
+        ("Que fait WSM ?", "fr", False),
+        ("Combien de membres compte la CSC ?", "fr", False),
+        ("Quelles sont les organisations membres ? Combien sont-elles ?", "fr", False),
+        ("Which organisations are members of the CNCD-11.11.11?", "en", True),
+        ("What are WSM's strategies?", "en", True),
+        ("Give the list of the MOC movements.", "en", True),
+        ("What does WSM do?", "en", False),
+        ("How many members does the JOC have?", "en", False),
+    ],
+)
+def test_profile_detects_lists(question: str, language: str, is_list: bool) -> None:
+    assert profile_question(question, language).is_list is is_list
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expects"),
+    [
+        ("Combien de membres compte la CSC ?", "fr", {"number"}),
+        ("Quel est le nombre de permanents ?", "fr", {"number"}),
+        ("En quelle année le MOC a-t-il été fondé ?", "fr", {"year"}),
+        ("Depuis quand la JOC existe-t-elle ?", "fr", {"year"}),
+        ("Quel est le site web de WSM ?", "fr", {"web"}),
+        ("Quelle est l'adresse de WSM ?", "fr", {"address"}),
+        ("Où se trouve le siège du MOC ?", "fr", {"address"}),
+        ("Que fait le CIEP ?", "fr", set()),
+        ("How many members does the JOC have?", "en", {"number"}),
+        ("When was the MOC founded?", "en", {"year"}),
+        ("What is the website of WSM?", "en", {"web"}),
+        ("Where is WSM located?", "en", {"address"}),
+        ("What does the CIEP do?", "en", set()),
+    ],
+)
+def test_profile_expectations(question: str, language: str, expects: set[str]) -> None:
+    assert profile_question(question, language).expects == frozenset(expects)
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "focus", "duration"),
+    [
+        ("Quel est le numéro de TVA du MOC ?", "fr", ("numero",), False),
+        ("Qui est la présidente de Vie Féminine ?", "fr", ("presidente",), False),
+        ("Combien de membres compte la JOC ?", "fr", ("membres",), False),
+        ("Quel est le rôle du CIEP ?", "fr", (), False),  # generic focus
+        ("Quelles sont les missions de WSM ?", "fr", (), False),
+        ("Combien d'années dure la formation de la FOPES ?", "fr", (), True),
+        ("Combien de mois dure le stage ?", "fr", (), True),
+        ("Que fait le CIEP ?", "fr", (), False),
+        ("Who is the president of Vie Féminine?", "en", ("president",), False),
+        ("How many members does the JOC have?", "en", ("members",), False),
+        ("What is the phone number of the CIEP?", "en", ("phone",), False),
+        ("What is the mission of WSM?", "en", (), False),
+        ("How many years does the FOPES training last?", "en", (), True),
+        ("What does the CIEP do?", "en", (), False),
+    ],
+)
+def test_profile_focus_and_duration(
+    question: str, language: str, focus: tuple[str, ...], duration: bool
+) -> None:
+    profile = profile_question(question, language)
+    assert profile.focus == focus
+    assert profile.duration is duration
+
+
+def test_profile_words_names_and_language() -> None:
+    profile = profile_question("Quel est le numéro de TVA du MOC ?", "fr")
+    assert profile.language == "fr"
+    assert profile.words == ("numero", "tva", "moc")
+    assert "MOC" in profile.names
+    english = profile_question("Who is the president of Vie Féminine?", "en")
+    assert english.language == "en"
+    assert "Vie Féminine" in english.names
+    assert "president" in english.words and "who" not in english.words
+
+
+# ----------------------------------------------------------------------------- word checks
+
+
+def test_cognate() -> None:
+    assert cognate("processus", "process")
+    assert cognate("international", "internationale")
+    # Copenhague/Copenhagen, as the engine compares them: by stems.
+    assert any(cognate(a, b) for a in word_stems("Copenhague") for b in word_stems("Copenhagen"))
+    assert not cognate("web", "webs")  # too short to tell
+    assert not cognate("formation", "formidable")  # shared prefix too short
+    assert not cognate("president", "secretaire")
+
+
+def test_compound_part() -> None:
+    assert compound_part("web", "website")
+    assert compound_part("website", "web")  # symmetric
+    assert compound_part("mail", "email")
+    assert not compound_part("we", "website")  # piece too short
+    assert not compound_part("web", "webmasterings")  # piece too small a share
+    assert not compound_part("art", "party")  # inside, neither prefix nor suffix
+
+
+def test_supported() -> None:
+    def stems(text: str) -> set[str]:
+        return set(analyze(text))
+
+    assert supported("fondé", stems("Le MOC a été fondé en 1921."))
+    assert supported("processus", stems("the process of change"))  # cognate
+    assert supported("website", stems("Voir le site web de WSM."))  # compound part / synonym
+    assert supported("members", stems("La CSC compte 1,5 million de membres."))
+    assert not supported("president", stems("Vie Féminine est un mouvement féministe."))
+    assert not supported("numero", stems("Les factures de la CSC mentionnent la TVA."))
+
+
+def test_is_strong_name() -> None:
+    for name in ("WSM", "MOC", "CNCD-11.11.11", "Coalition Climat", "Vie Féminine", "ACV-CSC"):
+        assert is_strong_name(name), name
+    for name in ("Belgium", "Greenpeace", "W", "Sud"):
+        assert not is_strong_name(name), name
+
+
+def test_name_known() -> None:
+    vocabulary = set(idf_table([d.passage.text for d in CORPUS]))
+    assert name_known("CIEP", vocabulary)
+    assert name_known("Vie Féminine", vocabulary)
+    assert name_known("CNCD-11.11.11", vocabulary)
+    assert not name_known("Greenpeace", vocabulary)
+    assert not name_known("WWF", vocabulary)
+    assert not name_known("", vocabulary)
+
+
+def _unit(passage: Passage, text: str) -> Unit:
+    return Unit(passage, 0, text, ENCODER.encode_passages([text])[0])
+
+
+def test_is_list_item() -> None:
+    bullets = MEMBERS_LIST.passage
+    assert is_list_item(_unit(bullets, MEMBERS_LIST_ITEMS[0]))
+    assert is_list_item(_unit(bullets, MEMBERS_LIST_ITEMS[-1]))
+    assert not is_list_item(_unit(bullets, "Le CNCD-11.11.11 regroupe plusieurs organisations"))
+    dashes = make_passage("dash", ["Thèmes :\n- climat\n- logement"], "MOC", 1)
+    assert is_list_item(_unit(dashes, "logement"))
+    inline = STRATEGIES.passage
+    assert is_list_item(_unit(inline, STRATEGY_ITEMS[1]))  # "2. En renforçant ..."
+    assert not is_list_item(_unit(inline, "Nos stratégies :"))
+    prose = MOC.passage
+    assert not is_list_item(_unit(prose, "Le MOC a été fondé en 1921."))
+    assert not is_list_item(_unit(prose, "Son siège est à Bruxelles."))
+    assert not is_list_item(_unit(prose, "Un texte absent du passage."))
+    year = make_passage("year", ["2019 fut une année de luttes."], "MOC", 1)
+    assert not is_list_item(_unit(year, "2019 fut une année de luttes."))
+
+
+# ----------------------------------------------------------------------------- known defects
+
+
+def test_digits_of_a_name_are_not_a_count() -> None:
+    profile = profile_question("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr")
+    assert "number" in profile.expects
+    assert type_bonus(profile, "Il coordonne 90 ONG belges.") > 0
+    assert type_bonus(profile, "Le CNCD-11.11.11 est la coupole des ONG belges.") < 0

@@ -1,0 +1,221 @@
+"""Unit tests for assistant.conversation: names, follow-up detection and resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import is_follow_up, names_in, resolve_follow_up
+
+# ----------------------------------------------------------------------------- resolve
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "language", "expected_name"),
+    [
+        ("Et quelles sont ses trois missions ?",
+         [("Qu'est-ce que le CNCD-11.11.11 ?",
+           "Le CNCD-11.11.11 coordonne la voix de 90 ONG belges.")], "fr", "CNCD-11.11.11"),
+        ("Et son adresse ?", [("Que fait WSM ?", "WSM est l'ONG du MOC.")], "fr", "WSM"),
+        ("And how many members does it have?",
+         [("What is the Coalition Climat?", "The Coalition Climat is a coalition.")],
+         "en", "Coalition Climat"),
+        ("Et combien d'organisations réunit-elle ?",
+         [("Que fait la Coalition Climat ?", "La Coalition Climat réunit des organisations.")],
+         "fr", "Coalition Climat"),
+        ("And when was it created?",
+         [("What is Solidarité Mondiale?", "Solidarité Mondiale is the NGO of the MOC.")],
+         "en", "Solidarité Mondiale"),
+        ("Quel est son site web ?", [("Que fait le CIRÉ ?", "")], "fr", "CIRÉ"),
+    ],
+)
+def test_follow_up_borrows_the_previous_name(
+    question: str, history: list[tuple[str, str]], language: str, expected_name: str
+) -> None:
+    resolved = resolve_follow_up(question, history, language)
+    assert expected_name in resolved
+    assert question.rstrip("?").strip() in resolved  # the question itself is kept
+
+
+def test_follow_up_uses_the_latest_named_turn() -> None:
+    history = [("Que fait le CIEP ?", "Le CIEP forme des adultes."),
+               ("Que fait WSM ?", "WSM est l'ONG du MOC.")]
+    resolved = resolve_follow_up("Et son adresse ?", history, "fr")
+    assert "WSM" in resolved
+    assert "CIEP" not in resolved
+
+
+def test_follow_up_falls_back_on_the_assistant_answer() -> None:
+    history = [("Qui soutient les mouvements sociaux ?",
+                "WSM soutient les mouvements sociaux. Le MOC aussi.")]
+    resolved = resolve_follow_up("Et son adresse ?", history, "fr")
+    assert "WSM" in resolved
+    assert "MOC" not in resolved  # only the answer's first sentence counts
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "language", "old_name", "new_name"),
+    [
+        ("Et le CIEP ?", "Que fait le GRESEA ?", "fr", "GRESEA", "CIEP"),
+        ("Et la CNAPD ?", "Quelle est l'adresse de WSM ?", "fr", "WSM", "CNAPD"),
+        ("Et pour Vie Féminine ?", "Quels sont les thèmes de la JOC ?", "fr", "JOC",
+         "Vie Féminine"),
+        ("And the CIEP?", "What does the GRESEA do?", "en", "GRESEA", "CIEP"),
+        ("What about the JOC?", "Where is WSM based?", "en", "WSM", "JOC"),
+    ],
+)
+def test_new_name_alone_reuses_the_previous_question(
+    question: str, previous: str, language: str, old_name: str, new_name: str
+) -> None:
+    resolved = resolve_follow_up(question, [(previous, "Une réponse.")], language)
+    assert resolved == previous.replace(old_name, new_name)
+
+
+def test_et_le_ciep_after_que_fait_le_gresea() -> None:
+    history = [("Que fait le GRESEA ?", "Le GRESEA est un groupe de recherche.")]
+    assert resolve_follow_up("Et le CIEP ?", history, "fr") == "Que fait le CIEP ?"
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Que fait la CNAPD ?", "fr"),
+        ("Quelle est l'adresse du CIEP ?", "fr"),
+        ("What does the JOC do?", "en"),
+    ],
+)
+def test_standalone_question_is_unchanged(question: str, language: str) -> None:
+    history = [("Que fait WSM ?", "WSM est l'ONG du MOC.")]
+    assert resolve_follow_up(question, history, language) == question
+
+
+def test_follow_up_naming_its_own_organisation_is_unchanged() -> None:
+    question = "Et quelles sont les missions de la CNAPD en Belgique ?"
+    history = [("Que fait WSM ?", "WSM est l'ONG du MOC.")]
+    assert resolve_follow_up(question, history, "fr") == question
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [("Et son adresse ?", "fr"), ("And how many members does it have?", "en")],
+)
+def test_no_history_leaves_the_question_unchanged(question: str, language: str) -> None:
+    assert resolve_follow_up(question, [], language) == question
+
+
+def test_history_without_names_leaves_the_question_unchanged() -> None:
+    history = [("bonjour", "bonjour, posez votre question.")]
+    assert resolve_follow_up("Et son adresse ?", history, "fr") == "Et son adresse ?"
+
+
+# ----------------------------------------------------------------------------- names_in
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Qu'est-ce que le CNCD-11.11.11 ?", "CNCD-11.11.11"),
+        ("Que fait WSM ?", "WSM"),
+        ("Quand WSM a-t-il été fondé ?", "WSM"),
+        ("Le CIRÉ aide les réfugiés.", "CIRÉ"),
+        ("Que fait l'ACV-CSC ?", "ACV-CSC"),
+        ("What is the Coalition Climat?", "Coalition Climat"),
+        ("Que fait Vie Féminine ?", "Vie Féminine"),
+        ("Solidarité Mondiale soutient des mouvements sociaux.", "Solidarité Mondiale"),
+        ("Qui dirige Entraide et Fraternité ?", "Entraide et Fraternité"),
+    ],
+)
+def test_names_in_finds_names(text: str, expected: str) -> None:
+    assert expected in names_in(text)
+
+
+def test_names_in_finds_several_names() -> None:
+    names = names_in("WSM travaille avec la Coalition Climat, le CIRÉ et l'ACV-CSC.")
+    assert {"CIRÉ", "ACV-CSC", "Coalition Climat", "WSM"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quelles organisations travaillent sur le climat ?",
+        "Où se trouve le siège ?",
+        "Que fait le mouvement ?",
+        "Which organisations are members?",
+        "Qui est le président ?",
+        "Et son adresse ?",
+    ],
+)
+def test_names_in_ignores_sentence_initial_common_words(text: str) -> None:
+    assert names_in(text) == []
+
+
+def test_names_in_strips_a_leading_question_word() -> None:
+    names = names_in("Quand WSM a-t-il été fondé ?")
+    assert "Quand" not in " ".join(names)
+
+
+# ----------------------------------------------------------------------------- is_follow_up
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Et son adresse ?", "fr"),
+        ("Et le CIEP ?", "fr"),
+        ("Quel est son rôle ?", "fr"),
+        ("Quelles sont leurs missions ?", "fr"),
+        ("Et quelles sont ses trois missions ?", "fr"),
+        ("Où cette organisation est-elle active ?", "fr"),
+        ("And the CIEP?", "en"),
+        ("What is its address?", "en"),
+        ("Where is it located?", "en"),
+        ("What about the JOC?", "en"),
+        ("And how many members does it have?", "en"),
+    ],
+)
+def test_is_follow_up_positive(question: str, language: str) -> None:
+    assert is_follow_up(question, language)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Que fait le CIEP ?", "fr"),
+        ("Qu'est-ce que la CNAPD ?", "fr"),
+        ("Etudes sur le climat", "fr"),  # "Et" is not a word here
+        ("Combien de membres compte la CSC ?", "fr"),
+        ("What does WSM do?", "en"),
+        ("Android apps for the CIEP?", "en"),  # "And" is not a word here
+        ("Is the CIEP in Brussels?", "en"),
+    ],
+)
+def test_is_follow_up_negative(question: str, language: str) -> None:
+    assert not is_follow_up(question, language)
+
+
+# ------------------------------------------------------------- defects found and fixed
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Que fait-elle ?", "Où se trouve-t-il ?", "Combien de membres compte-t-elle ?"],
+)
+def test_inverted_pronoun_is_a_follow_up(question: str) -> None:
+    history = [("Qu'est-ce que Vie Féminine ?", "Vie Féminine est un mouvement féministe.")]
+    assert is_follow_up(question, "fr")
+    assert "Vie Féminine" in resolve_follow_up(question, history, "fr")
+
+
+def test_second_follow_up_keeps_the_organisation() -> None:
+    history = [
+        ("Que fait WSM ?", "WSM est l'ONG du Mouvement ouvrier chrétien. [1]"),
+        ("Et son adresse ?", "Adresse principale : Chaussée de Haecht 579 1030 Schaerbeek [1]"),
+    ]
+    resolved = resolve_follow_up("Et quelles sont ses missions ?", history, "fr")
+    assert "WSM" in resolved
+    assert "Haecht" not in resolved
+
+
+def test_dotted_acronym_after_an_article() -> None:
+    assert "CNCD-11.11.11" in names_in("Le CNCD-11.11.11 coordonne 90 ONG belges.")
+    history = [("Qui coordonne les ONG belges ?", "Le CNCD-11.11.11 coordonne 90 ONG belges.")]
+    assert "CNCD-11.11.11" in resolve_follow_up("Et son adresse ?", history, "fr")
