@@ -27,6 +27,14 @@ NUMBER_WORDS = frozenset(
         "one", "two", "three", "four", "five", "seven", "eight", "nine", "ten",
     }
 )
+# What a count can be written as, digits aside ("une vingtaine de pays", "thousands").
+COUNT_WORDS = re.compile(
+    r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|cent|mille"
+    r"|dizaines?|douzaines?|quinzaines?|vingtaines?|trentaines?|cinquantaines?|centaines?"
+    r"|milliers?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundreds?"
+    r"|thousands?|dozens?)\b",
+    re.IGNORECASE,
+)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
@@ -257,7 +265,7 @@ def score_units(
 
 def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
-    if not profile.focus and not profile.duration:
+    if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []
     stems_by_chunk: dict[str, set[str]] = {}
@@ -266,7 +274,9 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[
         if passage.chunk_id not in stems_by_chunk:
             context = f"{passage.title} {passage.section} {passage.text}"
             stems_by_chunk[passage.chunk_id] = set(analyze(context))
-        if profile.duration and not NUMBER.search(item.unit.text):
+        if (profile.duration or "number" in profile.expects) and not states_a_count(
+            item.unit.text, profile
+        ):
             continue
         stems = stems_by_chunk[passage.chunk_id]
         # An attribute of *this* organisation: the passage must name it too ("the president
@@ -278,7 +288,41 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[
     return kept
 
 
-def pick_list_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
+def introduces_list(best: ScoredUnit, scored: Sequence[ScoredUnit]) -> bool:
+    """A best unit like "Formations:" only announces its list: the list is the answer."""
+    own = candidate_lists(scored).get(best.unit.passage.chunk_id)
+    if own is None or is_list_item(best.unit):
+        return False
+    following = [u for u in own if u.index > best.unit.index]
+    return bool(following) and is_list_item(following[0]) and best.unit.text.rstrip().endswith(
+        (":", "?", "…")
+    )
+
+
+def states_a_count(text: str, profile: QuestionProfile) -> bool:
+    """Does the sentence hold a number, other than inside a name ("CNCD-11.11.11")? When
+    the question counts something ("combien de pays"), the number must count that thing
+    ("une vingtaine de pays"), not something else ("83 organisations")."""
+    for name in profile.names:
+        text = text.replace(name, " ")
+    text = LIST_MARK.sub("", text)  # "3. interpeller..." is an item number, not a count
+    if not (NUMBER.search(text) or COUNT_WORDS.search(text)):
+        return False
+    if profile.duration or not profile.focus:
+        return True
+    words = tokenize_words(text)
+    for position, word in enumerate(words):
+        if word[0].isdigit() or COUNT_WORDS.fullmatch(word):
+            following = set(analyze(" ".join(words[position + 1 : position + 4])))
+            if all(supported(f, following) for f in profile.focus):
+                return True
+    return False
+
+
+def pick_list_units(
+    best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int,
+    weights: EngineWeights = EngineWeights(),
+) -> list[Unit]:
     """The list that answers: its lead-in and all its items, in text order.
 
     The best unit's own list wins; otherwise a list whose lead-in or items score close to
@@ -294,7 +338,7 @@ def pick_list_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) 
         if list_score(lists[chunk_id], scored) >= best.score - LIST_MARGIN:
             own = lists[chunk_id]
     if own is None:
-        return [best.unit]
+        return pick_factoid_units(best, scored, weights, limit)
     items = [u for u in own if is_list_item(u)]
     lead = [u for u in own if u.index < items[0].index][-1:]
     return (lead + items)[: limit + 1]
@@ -356,9 +400,12 @@ def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: 
 
 def compose(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, list[Citation]]:
     citations = [Citation(u.passage.rank, u.passage, u.text) for u in units]
-    if as_list and len(units) > 2:
-        lines = [message("list_intro", language)]
-        for unit in units:
+    if (as_list or sum(is_list_item(u) for u in units) >= 2) and len(units) > 2:
+        # The list's own lead-in ("Nos stratégies : ...") introduces it; else a generic intro.
+        lead = units[0] if not is_list_item(units[0]) else None
+        lines = [f"{lead.text.strip()} [{lead.passage.rank}]" if lead else
+                 message("list_intro", language)]
+        for unit in units[1:] if lead else units:
             item = LIST_MARK.sub("", unit.text).strip()
             lines.append(f"- {item} [{unit.passage.rank}]")
         return "\n".join(lines), citations
@@ -385,8 +432,8 @@ def answer_from_units(
     if not scored or scored[0].score < weights.min_score:
         return abstain(language, sources)
     best = scored[0]
-    if profile.is_list:
-        chosen = pick_list_units(best, scored, list_max)
+    if profile.is_list or introduces_list(best, scored):
+        chosen = pick_list_units(best, scored, list_max, weights)
     else:
         chosen = pick_factoid_units(best, scored, weights, max_units)
     text, citations = compose(chosen, language, profile.is_list)

@@ -70,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(message("interrupted", lang), file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        print(message("internal_error", lang, detail=f"{type(exc).__name__}: {exc}"[:200]),
+              file=sys.stderr)
+        return 1
 
 
 # -- ingest -------------------------------------------------------------------

@@ -25,9 +25,10 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import PrivateAttr
 
+from assistant.messages import synonyms_of
 from assistant.settings import Settings
 from assistant.store import IndexStore
-from assistant.textproc import analyze
+from assistant.textproc import analyze, tokenize_words
 from embeddings.provider import TextEncoder
 
 
@@ -98,6 +99,11 @@ class Passage:
     rank: int
 
 
+def translations(query: str) -> list[str]:
+    words = tokenize_words(query)
+    return sorted({s for w in words for s in synonyms_of(w) if s[:4] != w[:4]})
+
+
 def passage_from(node_with_score: NodeWithScore, rank: int) -> Passage:
     node = node_with_score.node
     meta = node.metadata
@@ -144,9 +150,14 @@ class HybridRetriever:
         )
 
     def retrieve(self, query: str) -> list[Passage]:
+        """Fused passages. BM25 also gets the question words' bilingual synonyms that look
+        different (peace -> paix, training -> formation; prompts/synonyms.toml): inflections
+        are the stemmer's job, and adding them over-weights the word. The dense retriever
+        embeds the question as asked."""
         if not self.nodes:
             return []
-        fused = self.fusion.retrieve(query)
+        lexical = " ".join([query, *translations(query)])
+        fused = self.fusion.retrieve(QueryBundle(lexical, custom_embedding_strs=[query]))
         return [passage_from(n, rank) for rank, n in enumerate(fused, start=1)]
 
     def query_vector(self, query: str) -> np.ndarray:

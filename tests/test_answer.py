@@ -212,6 +212,12 @@ def test_answer_keeps_sources_and_the_question_language() -> None:
 # ----------------------------------------------------------------------------- lists
 
 
+def assert_list_intro(line: str, language: str) -> None:
+    """A list opens with its own cited lead-in, or with the generic intro of prompts/."""
+    if line != message("list_intro", language):
+        assert not line.startswith("- ") and line.endswith("]"), line
+
+
 @pytest.mark.parametrize(
     ("question", "language"),
     [
@@ -223,7 +229,7 @@ def test_list_question_gets_every_bullet_item(question: str, language: str) -> N
     answer = ask(question, language, [MEMBERS_LIST, MOC, CIEP], max_units=4)
     assert_grounded(answer)
     lines = answer.text.split("\n")
-    assert lines[0] == message("list_intro", language)
+    assert_list_intro(lines[0], language)
     assert all(line.startswith("- ") and line.endswith("[1]") for line in lines[1:])
     for item in MEMBERS_LIST_ITEMS:  # all six, although max_units is 4
         assert f"- {item} [1]" in lines
@@ -248,7 +254,7 @@ def test_inline_numbered_list_counts_as_a_list(question: str, language: str) -> 
     answer = ask(question, language, [CNCD, MOC, STRATEGIES])
     assert_grounded(answer)
     lines = answer.text.split("\n")
-    assert lines[0] == message("list_intro", language)
+    assert_list_intro(lines[0], language)
     for item in STRATEGY_ITEMS:
         bare = item.split(" ", 1)[1]  # the "1. " mark is dropped in favour of "- "
         assert f"- {bare} [3]" in lines
