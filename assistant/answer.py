@@ -84,6 +84,7 @@ class QuestionProfile:
     is_list: bool
     expects: frozenset[str]  # "number", "year", "web", "address"
     words: tuple[str, ...]  # content words, folded
+    is_summary: bool = False  # "Résumez l'historique de WSM": several sentences of one passage
     focus: tuple[str, ...] = ()  # what is asked for ("numero" in "quel est le numero de TVA")
     duration: bool = False  # the focus is a time span ("combien d'annees"): numbers answer it
     names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
@@ -106,8 +107,23 @@ def profile_question(question: str, language: str) -> QuestionProfile:
         is_list = False  # "how many X" wants a count, not the list of X
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
     focus, duration = focus_of(text.strip(), cues)
-    return QuestionProfile(language, is_list, frozenset(expects), words, focus, duration,
-                           tuple(names_in(question)))
+    is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
+    return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
+                           is_summary, focus, duration, tuple(names_in(question)))
+
+
+def search_text(question: str, language: str) -> str:
+    """The question without instruction words ("Résumez ...", "Give me an overview of ..."),
+    which say how to answer, not what about: they only add noise to retrieval."""
+    cues = prompt_file(language, "question")
+    instructions = [fold(w) for w in cues["summary_words"] if fold(w) not in HISTORY_WORDS]
+    words = question.split()
+    kept = [w for w in words if fold(w).strip(".,;:!?") not in instructions]
+    return " ".join(kept) if kept else question
+
+
+# "historique"/"history" name a topic as much as an instruction: they stay in the search.
+HISTORY_WORDS = frozenset({"historique", "histoire", "history"})
 
 
 def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, ...], bool]:
@@ -207,6 +223,17 @@ def coverage(words: Sequence[str], text: str, idf: Callable[[str], float]) -> fl
     return found / total if total else 0.0
 
 
+def section_match(profile: QuestionProfile, section: str) -> float:
+    """1.0 when a question word (other than an organisation's name) heads the passage."""
+    if not section:
+        return 0.0
+    name_words_ = {w for n in profile.names for w in tokenize_words(n)}
+    section_stems = set(analyze(section))
+    return float(any(
+        word_match(word_stems(w), section_stems) > 0 for w in profile.words if w not in name_words_
+    ))
+
+
 def type_bonus(profile: QuestionProfile, text: str) -> float:
     checks = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS}
     wanted = [checks[k] for k in profile.expects]
@@ -225,6 +252,7 @@ class EngineWeights:
     context_coverage: float = 0.15
     rank_prior: float = 0.05
     names: float = 0.15  # share of the organisations named in the question that the passage names
+    section: float = 0.15  # the passage's heading matches a question word ("Historique")
     min_score: float = 0.95
     followers: float = 0.06  # how close a second unit must be to join a factoid answer
 
@@ -236,6 +264,7 @@ def score_units(
     scored = []
     context_cache: dict[str, float] = {}
     names_cache: dict[str, float] = {}
+    section_cache: dict[str, float] = {}
     strong_names = [n for n in profile.names if is_strong_name(n)]
     for unit in units:
         passage = unit.passage
@@ -243,6 +272,7 @@ def score_units(
             context = f"{passage.title} {passage.section} {passage.text}"
             context_cache[passage.chunk_id] = coverage(profile.words, context, idf)
             stems = set(analyze(context))
+            section_cache[passage.chunk_id] = section_match(profile, passage.section)
             names_cache[passage.chunk_id] = (
                 sum(name_known(n, stems) for n in strong_names) / len(strong_names)
                 if strong_names else 0.0
@@ -256,6 +286,7 @@ def score_units(
             + weights.coverage * cov
             + weights.context_coverage * context_cache[passage.chunk_id]
             + weights.names * names_cache[passage.chunk_id]
+            + weights.section * section_cache[passage.chunk_id]
             + weights.rank_prior / passage.rank
             + type_bonus(profile, unit.text)
         )
@@ -384,6 +415,13 @@ LIST_MARK = re.compile(r"^\s*(•|-|–|\*|\d{1,2}[.)])\s")
 LIST_PREFIX = re.compile(r"\s*(•|-|–|\*|\d{1,2}[.)])\s*")
 
 
+def pick_summary_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
+    """The best passage's strongest units (at most ``limit``), read in the passage's order."""
+    same_passage = [s for s in scored if s.unit.passage.chunk_id == best.unit.passage.chunk_id]
+    strongest = sorted(same_passage, key=lambda s: s.score, reverse=True)[:limit]
+    return sorted((s.unit for s in strongest), key=lambda u: u.index)
+
+
 def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,
                        limit: int) -> list[Unit]:
     """The best unit, plus close runners-up that add something (at most ``limit``)."""
@@ -432,7 +470,9 @@ def answer_from_units(
     if not scored or scored[0].score < weights.min_score:
         return abstain(language, sources)
     best = scored[0]
-    if profile.is_list or introduces_list(best, scored):
+    if profile.is_summary:
+        chosen = pick_summary_units(best, scored, max_units)
+    elif profile.is_list or introduces_list(best, scored):
         chosen = pick_list_units(best, scored, list_max, weights)
     else:
         chosen = pick_factoid_units(best, scored, weights, max_units)

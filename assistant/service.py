@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer, Unit, answer_from_units, idf_table
+from assistant.answer import Answer, Unit, answer_from_units, idf_table, search_text
 from assistant.conversation import History, resolve_follow_up
 from assistant.errors import BadQuestion, IndexUnavailable
 from assistant.ingest import IngestReport, ingest
@@ -96,8 +96,9 @@ class AssistantService:
         standalone = resolve_follow_up(cleaned, history, language)
         with self._lock:
             retriever = self._ready_retriever()
-            passages = retriever.retrieve(standalone)
-            query_vector = retriever.query_vector(standalone)
+            query = search_text(standalone, language)
+            passages = retriever.retrieve(query)
+            query_vector = retriever.query_vector(query)
             sources = passages[: self.settings.top_k]
             units = self._units_for(sources)
         answer = answer_from_units(
