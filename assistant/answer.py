@@ -39,6 +39,7 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
 ADDRESS = re.compile(r"\b(rue|chaussée|chaussee|avenue|place|boulevard|quai|\d{4})\b", re.I)
+TYPE_PATTERNS = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS}
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,7 @@ def section_match(profile: QuestionProfile, section: str) -> float:
 
 
 def type_bonus(profile: QuestionProfile, text: str) -> float:
-    checks = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS}
-    wanted = [checks[k] for k in profile.expects]
+    wanted = [TYPE_PATTERNS[k] for k in profile.expects]
     if not wanted:
         return 0.0
     for name in profile.names:  # "CNCD-11.11.11" holds digits but is no count
@@ -436,6 +436,40 @@ def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: 
     return chosen
 
 
+# Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
+ANAPHORA = re.compile(
+    r"^(y|il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|it|its|they|their"
+    r"|this|these|those|he|she)\b",
+    re.IGNORECASE,
+)
+
+
+def with_context(
+    chosen: list[Unit], best: ScoredUnit, scored: Sequence[ScoredUnit],
+    profile: QuestionProfile, limit: int,
+) -> list[Unit]:
+    """Add the neighbours a quoted sentence needs: the sentence a pronoun refers to, the one
+    that continues it with a pronoun, or the one that holds the date or number asked for."""
+    by_position = {(s.unit.passage.chunk_id, s.unit.index): s.unit for s in scored}
+    unit = best.unit
+    before = by_position.get((unit.passage.chunk_id, unit.index - 1))
+    after = by_position.get((unit.passage.chunk_id, unit.index + 1))
+    extra: list[Unit] = []
+    if before is not None and ANAPHORA.match(unit.text):
+        extra.append(before)
+    if after is not None and ANAPHORA.match(after.text):
+        extra.append(after)
+    wanted = [TYPE_PATTERNS[k] for k in profile.expects if k in ("year", "number")]
+    if wanted and not any(p.search(unit.text) for p in wanted):
+        holders = [n for n in (before, after) if n is not None]
+        extra += [n for n in holders if any(p.search(n.text) for p in wanted)][:1]
+    result = list(chosen)
+    for neighbour in extra:
+        if all(neighbour is not r for r in result) and len(result) < limit:
+            result.append(neighbour)
+    return sorted(result, key=lambda u: (u.passage.rank, u.index)) if extra else result
+
+
 def compose(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, list[Citation]]:
     citations = [Citation(u.passage.rank, u.passage, u.text) for u in units]
     if (as_list or sum(is_list_item(u) for u in units) >= 2) and len(units) > 2:
@@ -475,7 +509,9 @@ def answer_from_units(
     elif profile.is_list or introduces_list(best, scored):
         chosen = pick_list_units(best, scored, list_max, weights)
     else:
-        chosen = pick_factoid_units(best, scored, weights, max_units)
+        chosen = with_context(
+            pick_factoid_units(best, scored, weights, max_units), best, scored, profile, max_units
+        )
     text, citations = compose(chosen, language, profile.is_list)
     return Answer(text, False, language, sources=sources, citations=citations)
 
