@@ -1,0 +1,65 @@
+"""The answer engine's context rules: neighbours a sentence leans on, counts that count the
+thing asked for, summaries, and instruction words kept out of the search."""
+
+from __future__ import annotations
+
+from test_answer import NO_THRESHOLD, Doc, ask, assert_abstained, assert_grounded
+
+from assistant.answer import profile_question, search_text, states_a_count
+
+PLATFORM = Doc("platform", [
+    "Nous coordonnons également la plateforme Travail Décent, où l'on développe des stratégies.",
+    "Y sont représentés les trois syndicats belges, deux organisations mutualistes et trois ONG.",
+    "La plateforme se réunit à Bruxelles.",
+], "WSM", 1)
+HISTORY = Doc("history", [
+    "1974: l'ACW/MOC crée le service Solidarité Mondiale.",
+    "En 2006, toutes les activités internationales sont rassemblées dans une nouvelle asbl.",
+    "L'asbl Solidarité Mondiale et l'asbl Wereldsolidariteit fusionnent leurs activités.",
+    "A l'automne 2019, WSM entreprend une transformation visuelle.",
+], "WSM", 2, section="Historique")
+COUNTRIES = Doc("countries", [
+    "WSM fait partie des 83 organisations signataires de la Charte Genre.",
+    "WSM place la protection sociale en tête de l'agenda, aux niveaux des pays.",
+], "WSM", 1)
+
+
+def test_a_pronoun_sentence_brings_the_one_it_refers_to() -> None:
+    answer = ask("Qui est représenté dans la plateforme Travail Décent ?", "fr",
+                 [PLATFORM], weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "Y sont représentés les trois syndicats belges" in answer.text
+    assert "La plateforme se réunit à Bruxelles" not in answer.text
+
+
+def test_the_date_asked_for_comes_from_the_neighbouring_sentence() -> None:
+    answer = ask("Quand l'asbl Wereldsolidariteit a-t-elle fusionné ?", "fr", [HISTORY],
+                 weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "fusionnent" in answer.text and "2006" in answer.text
+
+
+def test_a_count_must_count_what_is_asked() -> None:
+    profile = profile_question("Combien de pays WSM soutient-elle ?", "fr")
+    assert profile.focus == ("pays",)
+    assert not states_a_count("WSM fait partie des 83 organisations signataires.", profile)
+    assert states_a_count("environ 80 organisations dans une vingtaine de pays", profile)
+    assert not states_a_count("Le CNCD-11.11.11 est une coupole.",
+                              profile_question("Combien d'ONG le CNCD-11.11.11 compte-t-il ?",
+                                               "fr"))
+    assert_abstained(ask("Combien de pays WSM soutient-elle ?", "fr", [COUNTRIES],
+                         weights=NO_THRESHOLD), "fr")
+
+
+def test_a_summary_gives_several_sentences_in_text_order() -> None:
+    answer = ask("Résumez l'historique de WSM.", "fr", [HISTORY], weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert len(answer.citations) >= 3
+    positions = [answer.text.index(c.unit_text) for c in answer.citations]
+    assert positions == sorted(positions)
+
+
+def test_instruction_words_stay_out_of_the_search() -> None:
+    assert search_text("Résumez l'historique de WSM.", "fr") == "l'historique de WSM."
+    assert search_text("Give me an overview of the CNCD.", "en") == "Give me an of the CNCD."
+    assert search_text("Que fait le CIEP ?", "fr") == "Que fait le CIEP ?"
