@@ -1,4 +1,4 @@
-"""Command line: ``assistant ingest | ask | chat | eval``.
+"""Command line: ``assistant ingest | ask | chat | eval | serve | feedback export``.
 
 A thin layer over ``AssistantService``: parse, call, print. Expected failures print
 one clear line on stderr and exit non-zero; never a traceback.
@@ -17,11 +17,13 @@ from typing import Any, TextIO
 from assistant.answer import Answer
 from assistant.errors import AssistantError, BadQuestion
 from assistant.evaluation import failures, score, summary
+from assistant.feedback import FeedbackStore
 from assistant.ingest import IngestReport
 from assistant.messages import message
 from assistant.service import AssistantService
 from assistant.settings import Settings
 from assistant.store import set_aside_corrupted_store
+from ui.auth import UserTable, check_exposure
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -46,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--k", type=int, default=5, help="Rang pour hit@k.")
     evaluate.add_argument("--failures", action="store_true", help="Lister les échecs.")
+    serve = sub.add_parser("serve", help="Démarrer la conversation web (Gradio).")
+    serve.add_argument("--host", help="Adresse d'écoute (défaut : ASSISTANT_UI_HOST, 127.0.0.1).")
+    serve.add_argument("--port", type=int, help="Port (défaut : ASSISTANT_UI_PORT, 7860).")
+    serve.add_argument("--share", action="store_true", default=None,
+                       help="Ouvrir aussi un lien public (exige des comptes).")
+    feedback = sub.add_parser("feedback", help="Avis laissés dans la conversation web.")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser(
+        "export", help="Écrire les cas « pouce en bas » au format de shared/eval/dev.jsonl."
+    )
+    export.add_argument("--out", type=Path, help="Fichier JSONL (défaut : la sortie standard).")
     return parser
 
 
@@ -63,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ask(service, args.question or "", as_json=args.json)
         if args.command == "chat":
             return run_chat(service)
+        if args.command == "serve":
+            return run_serve(service, host=args.host, port=args.port, share=args.share)
+        if args.command == "feedback":
+            return run_feedback_export(settings, args.out, sys.stdout)
         return run_eval(service, args.questions, k=args.k, show_failures=args.failures)
     except AssistantError as exc:
         print(exc.render(lang), file=sys.stderr)
@@ -92,18 +109,29 @@ def run_ingest(service: AssistantService, *, rebuild: bool = False) -> int:
 
 def print_report(report: IngestReport, lang: str, out: TextIO | None = None) -> None:
     out = out or sys.stdout
-    for skipped in report.skipped:
-        reason = message(skipped.reason, lang)
-        print(message("file_skipped", lang, name=skipped.name, reason=reason), file=sys.stderr)
-    for name in report.kept_previous:
-        print(message("ingest_kept_previous", lang, name=name), file=sys.stderr)
+    for line in report_warnings(report, lang):
+        print(line, file=sys.stderr)
+    print(report_summary(report, lang), file=out)
+
+
+def report_warnings(report: IngestReport, lang: str) -> list[str]:
+    """Files an ingestion skipped or kept in their previous version, one line each."""
+    lines = [
+        message("file_skipped", lang, name=s.name, reason=message(s.reason, lang))
+        for s in report.skipped
+    ]
+    lines += [message("ingest_kept_previous", lang, name=n) for n in report.kept_previous]
+    return lines
+
+
+def report_summary(report: IngestReport, lang: str) -> str:
+    """One line on what an ingestion did (the command line and the web UI show it)."""
     if report.changed_anything:
-        print(message("ingest_done", lang, added=len(report.added), changed=len(report.changed),
-                      removed=len(report.removed), unchanged=len(report.unchanged),
-                      chunks=report.chunks, seconds=report.seconds), file=out)
-    else:
-        print(message("ingest_up_to_date", lang, unchanged=len(report.unchanged),
-                      seconds=report.seconds), file=out)
+        return message("ingest_done", lang, added=len(report.added), changed=len(report.changed),
+                       removed=len(report.removed), unchanged=len(report.unchanged),
+                       chunks=report.chunks, seconds=report.seconds)
+    return message("ingest_up_to_date", lang, unchanged=len(report.unchanged),
+                   seconds=report.seconds)
 
 
 def ensure_index(service: AssistantService) -> None:
@@ -216,6 +244,46 @@ def run_chat(service: AssistantService) -> int:
         print(format_answer(answer) + "\n")
         # Keep the standalone question: later follow-ups still know what "it" refers to.
         history.append((answer.standalone_question or question, answer.text))
+
+
+# -- serve ----------------------------------------------------------------------
+def run_serve(service: AssistantService, *, host: str | None, port: int | None,
+              share: bool | None) -> int:
+    """Index if needed, then serve the web chat until Ctrl-C."""
+    from ui.app import build_app, launch_app  # gradio loads slowly: only for this command
+
+    settings = service.settings
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    share = settings.ui_share if share is None else share
+    users = prepare_access(settings, host, share)
+    ensure_index(service)
+    service.warm()  # the first visitor gets an answer in milliseconds, not after a model load
+    app = build_app(service, settings)
+    print(message("serve_started", settings.default_language, host=host, port=port),
+          file=sys.stderr)
+    launch_app(app, users, host=host, port=port, share=share, lang=settings.default_language)
+    return 0
+
+
+def prepare_access(settings: Settings, host: str, share: bool) -> UserTable:
+    """Hash the accounts and refuse an exposed address without them (before any indexing)."""
+    users = UserTable({n: p.get_secret_value() for n, p in settings.ui_users.items()})
+    check_exposure(host, share, users)
+    return users
+
+
+# -- feedback -------------------------------------------------------------------
+def run_feedback_export(settings: Settings, out_path: Path | None, out: TextIO) -> int:
+    store = FeedbackStore.for_settings(settings)
+    if out_path is None:
+        for record in store.thumbs_down_records():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return 0
+    count = store.export_thumbs_down(out_path)
+    print(message("feedback_exported", settings.default_language, count=count, path=out_path),
+          file=sys.stderr)
+    return 0
 
 
 # -- eval -----------------------------------------------------------------------

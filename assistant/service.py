@@ -52,14 +52,21 @@ class AssistantService:
     # -- shared pieces -------------------------------------------------------
     @property
     def store(self) -> IndexStore:
-        if self._store is None:
-            self._store = IndexStore(self.settings)
-        return self._store
+        with self._lock:  # the web UI calls from several threads at once
+            if self._store is None:
+                self._store = IndexStore(self.settings)
+            return self._store
 
     def encoder(self) -> TextEncoder:
-        if self._encoder is None:
-            self._encoder = self._encoder_factory(self.settings)
-        return self._encoder
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = self._encoder_factory(self.settings)
+            return self._encoder
+
+    def warm(self) -> None:
+        """Load the model and the retriever now, so the first question is not slow."""
+        with self._lock:
+            self._ready_retriever()
 
     # -- ingestion -----------------------------------------------------------
     def ingest(self, *, show_progress: bool = False) -> IngestReport:

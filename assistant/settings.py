@@ -6,12 +6,13 @@ Nothing needs configuring for the default, offline run.
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +76,57 @@ class Settings(BaseSettings):
         "fr", description="Language of messages when a question's language cannot be told."
     )
 
+    ui_host: str = Field(
+        "127.0.0.1",
+        description="Address the web chat listens on; any but loopback needs ui_users.",
+    )
+    ui_port: int = Field(7860, description="Port of the web chat.")
+    ui_share: bool = Field(
+        False,
+        description="Also open a public gradio.live link (needs the network and ui_users).",
+    )
+    # NoDecode: the validator below reads "alice:pw,bob:pw" as well as JSON.
+    ui_users: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict,
+        description=(
+            "Web chat accounts, 'user:password' entries (comma-separated or a JSON list) or a "
+            "JSON object; hashed in memory at start. Empty: no sign-in, loopback only."
+        ),
+    )
+
+    @field_validator("ui_users", mode="before")
+    @classmethod
+    def _parse_users(cls, value: Any) -> Any:
+        return parse_users(value)
+
     @cached_property
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma store."""
         return self.data_dir / "chroma"
+
+
+def parse_users(value: Any) -> dict[str, str]:
+    """Accounts from a dict, a list of "user:password" or a string of either (env, .env)."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text[:1] in "[{" else text.split(",")
+    if isinstance(value, dict):
+        users = {str(k).strip(): _secret(v) for k, v in value.items()}
+    else:
+        users = dict(_split_entry(str(entry)) for entry in value if str(entry).strip())
+    if any(not name or not password for name, password in users.items()):
+        raise ValueError("every account needs a user name and a password")
+    return users
+
+
+def _split_entry(entry: str) -> tuple[str, str]:
+    name, sep, password = entry.strip().partition(":")  # passwords may hold ':'
+    if not sep:
+        raise ValueError("accounts are written 'user:password'")
+    return name.strip(), password
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)

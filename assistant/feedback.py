@@ -1,0 +1,177 @@
+"""Feedback on answers (thumbs up / down, comment, corrected answer), kept in SQLite.
+
+The store lives in ``data_dir/feedback.sqlite3`` so it survives restarts and re-indexing.
+Thumbs-down cases export as questions in the format of ``shared/eval/dev.jsonl``, so the
+cases people flag can join the evaluation set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.settings import Settings
+
+FILE_NAME = "feedback.sqlite3"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    question TEXT NOT NULL,
+    language TEXT NOT NULL DEFAULT '',
+    history TEXT NOT NULL,           -- JSON: [user, assistant] pairs passed to the service
+    answer TEXT NOT NULL,
+    sources TEXT NOT NULL,           -- JSON: the answer's sources as the CLI prints them
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    comment TEXT NOT NULL DEFAULT '',
+    corrected_answer TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL         -- ISO 8601, UTC
+)
+"""
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    id: int
+    question: str
+    language: str
+    history: list[list[str]]
+    answer: str
+    sources: list[dict[str, Any]]
+    vote: int
+    comment: str
+    corrected_answer: str
+    created_at: str
+
+
+class FeedbackStore:
+    """Durable feedback rows; one short connection per call, so any thread may use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write_lock = threading.Lock()  # one writer at a time within this process
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute(SCHEMA)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> FeedbackStore:
+        return cls(settings.data_dir / FILE_NAME)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=10)
+        try:
+            with connection:  # commits on success, rolls back on error
+                yield connection
+        finally:
+            connection.close()
+
+    def add(
+        self, *, question: str, answer: str, vote: int, history: Sequence[Sequence[str]] = (),
+        sources: Sequence[dict[str, Any]] = (), comment: str = "", corrected_answer: str = "",
+        language: str = "",
+    ) -> int:
+        """Store one vote and return its id (to attach a comment or correction later)."""
+        check_vote(vote)
+        row = (
+            question, language, json.dumps([list(t) for t in history], ensure_ascii=False),
+            answer, json.dumps(list(sources), ensure_ascii=False), vote, comment.strip(),
+            corrected_answer.strip(), datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        with self._write_lock, self._connect() as connection:
+            cursor = connection.execute(
+                "INSERT INTO feedback (question, language, history, answer, sources, vote,"
+                " comment, corrected_answer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cursor.lastrowid or 0)
+
+    def update(self, feedback_id: int, *, vote: int | None = None, comment: str | None = None,
+               corrected_answer: str | None = None) -> bool:
+        """Change a stored vote, comment or correction; False when the id is unknown."""
+        changes: dict[str, Any] = {}
+        if vote is not None:
+            changes["vote"] = check_vote(vote)
+        if comment is not None:
+            changes["comment"] = comment.strip()
+        if corrected_answer is not None:
+            changes["corrected_answer"] = corrected_answer.strip()
+        if not changes:
+            return self.get(feedback_id) is not None
+        assignments = ", ".join(f"{column} = ?" for column in changes)  # fixed column names
+        with self._write_lock, self._connect() as connection:
+            cursor = connection.execute(
+                f"UPDATE feedback SET {assignments} WHERE id = ?", [*changes.values(), feedback_id]
+            )
+            return cursor.rowcount > 0
+
+    def get(self, feedback_id: int) -> FeedbackRow | None:
+        rows = self._select("WHERE id = ?", (feedback_id,))
+        return rows[0] if rows else None
+
+    def rows(self, vote: int | None = None) -> list[FeedbackRow]:
+        """Every row in the order given, or only the rows with this vote."""
+        if vote is None:
+            return self._select("", ())
+        return self._select("WHERE vote = ?", (vote,))
+
+    def _select(self, where: str, values: tuple[Any, ...]) -> list[FeedbackRow]:
+        with self._connect() as connection:
+            cursor = connection.execute(
+                "SELECT id, question, language, history, answer, sources, vote, comment,"
+                f" corrected_answer, created_at FROM feedback {where} ORDER BY id",
+                values,
+            )
+            return [
+                FeedbackRow(r[0], r[1], r[2], json.loads(r[3]), r[4], json.loads(r[5]), r[6],
+                            r[7], r[8], r[9])
+                for r in cursor.fetchall()
+            ]
+
+    def thumbs_down_records(self) -> list[dict[str, Any]]:
+        return [eval_record(row) for row in self.rows(vote=-1)]
+
+    def export_thumbs_down(self, path: Path) -> int:
+        """Write the thumbs-down cases as dev.jsonl questions; returns how many."""
+        records = self.thumbs_down_records()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return len(records)
+
+
+def check_vote(vote: int) -> int:
+    if vote not in (-1, 1):
+        raise ValueError(f"vote must be +1 or -1, not {vote!r}")
+    return vote
+
+
+def eval_record(row: FeedbackRow) -> dict[str, Any]:
+    """A thumbs-down row as a question of the evaluation set (shared/eval/dev.jsonl keys).
+
+    Without a correction nothing says what the right answer is, so ``facts`` stays empty;
+    with one, the whole correction is the one fact to find (a reviewer can loosen it).
+    """
+    correction = row.corrected_answer.strip()
+    return {
+        "id": f"feedback-{row.id}",
+        "q": row.question,
+        "lang": row.language,
+        "persona": "feedback",
+        "kind": "feedback",
+        "facts": [[re.escape(correction)]] if correction else [],
+        "evidence": [],
+        "history": row.history,
+        "comment": row.comment,
+        "answer_given": row.answer,
+    }
