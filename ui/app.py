@@ -326,7 +326,7 @@ def build_app(service: AssistantService, settings: Settings, *,
     with gr.Blocks(title=message("ui_title", labels.lang), analytics_enabled=False) as app:
         session = gr.State([])
         target = gr.State(None)
-        with gr.Row():
+        with gr.Row(elem_id="header-row"):
             labels.new(gr.Markdown, {"value": header_text}, elem_id="header")
             language = labels.new(gr.Radio, {"label": "ui_language"}, choices=LANGUAGES,
                                   value=labels.lang, elem_id="language", scale=0,

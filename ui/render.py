@@ -114,4 +114,9 @@ CSS = """
 #sources .source-passage { white-space: pre-wrap; font-size: .9em; }
 #sources mark { background: #fde68a; color: inherit; padding: 0 .1em; }
 #sources .sources-note { font-style: italic; }
+/* On a phone the language choice goes under the title instead of squeezing it. */
+@media (max-width: 640px) {
+  #header-row { flex-wrap: wrap; }
+  #header-row > * { min-width: 100% !important; flex-basis: 100% !important; }
+}
 """
