@@ -200,6 +200,17 @@ def read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
                 yield number, None, str(exc)
 
 
+def batch_history(raw: Any) -> list[tuple[str, str]] | None:
+    """[[user, assistant], ...] as pairs of strings; None when it is not that shape."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(
+        isinstance(turn, list | tuple) and len(turn) == 2 for turn in raw
+    ):
+        return None
+    return [(str(user), str(assistant)) for user, assistant in raw]
+
+
 def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
     """One JSON line out per question in; a bad question gets its message as the answer."""
     lang = service.settings.default_language
@@ -208,7 +219,10 @@ def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
         if item is None:
             print(message("batch_bad_line", lang, line=number, detail=problem), file=sys.stderr)
             continue
-        history = [tuple(turn) for turn in item.get("history") or []]
+        history = batch_history(item.get("history"))
+        if history is None:
+            print(message("batch_bad_line", lang, line=number, detail="history"), file=sys.stderr)
+            continue
         try:
             record = answer_record(service.ask(str(item["q"]), history), service.settings.top_k)
         except BadQuestion as exc:

@@ -70,14 +70,24 @@ def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
     resort (an answer like "Adresse : Chaussée de Haecht" names a street, not the subject)."""
     for user_turn, assistant_turn in reversed(history):
         if names := names_in(user_turn):
-            # The answer's acronyms name the subject when the question only named a kind
-            # ("Qui coordonne les ONG ?" -> "Le CNCD-11.11.11 coordonne ...").
-            acronyms = [n for n in names_in(first_sentence(assistant_turn)) if is_acronym(n)]
-            return user_turn, list(dict.fromkeys(names + acronyms))
+            if asks_for_an_entity(user_turn):
+                # "Qui coordonne les ONG ?" -> "Le CNCD-11.11.11 coordonne ...": the answer
+                # names the subject the follow-up refers to.
+                given = [n for n in names_in(first_sentence(assistant_turn))
+                         if is_acronym(n) and n not in names]
+                return user_turn, given or names
+            return user_turn, names
     for user_turn, assistant_turn in reversed(history):
         if names := names_in(first_sentence(assistant_turn)):
             return user_turn, names
     return None
+
+
+ENTITY_QUESTION = re.compile(r"^(qui|quel|quelle|quels|quelles|who|which)\b")
+
+
+def asks_for_an_entity(question: str) -> bool:
+    return bool(ENTITY_QUESTION.match(fold(question).strip()))
 
 
 def is_acronym(name: str) -> bool:
