@@ -51,9 +51,10 @@ ANSWER_TIMEOUT = 60.0  # seconds for one answer to stream in completely
 
 EXAMPLE_ID = "example-staff-0"
 FIRST = prompt_file("fr", "messages")["ui_examples_staff"][0]  # "Quand WSM a-t-elle été fondée ?"
-# Alone this question retrieves an unrelated passage (the Pédagothèque's creator); with the
-# conversation it is about WSM, founded by the ACW/MOC.
-FOLLOW_UP = "Et qui l'a créée ?"
+# Alone this question finds nothing ("Je ne trouve pas..."); with the conversation it is
+# about WSM, whose address is in the corpus.
+FOLLOW_UP = "Et où se trouve-t-elle ?"
+FOLLOW_UP_FACT = "Chaussée de Haecht"
 TYPED_HTML = "<script>alert(1)</script>"
 COMMENT = "Test navigateur : il manque le nom complet de l'organisation."
 CORRECTION = "WSM (Solidarité Mondiale) a été fondée en 1974 par l'ACW/MOC."
@@ -213,7 +214,7 @@ def run_scenario(page: Any, expect: Any, served: Served, run_cli: CliRunner,
     page.locator("#send-button").click()
     second_text = wait_for_answer(page, 2)
     assert CITATION.search(second_text), second_text
-    assert "ACW" in second_text, f"the follow-up did not get the WSM context: {second_text}"
+    assert FOLLOW_UP_FACT in second_text, f"the follow-up missed the WSM context: {second_text}"
     question, history, second = served.calls[-1]
     assert question == FOLLOW_UP
     assert history == [(first.standalone_question or FIRST, first.text)]
