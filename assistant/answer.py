@@ -39,6 +39,7 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
 ADDRESS = re.compile(r"\b(rue|chaussée|chaussee|avenue|place|boulevard|quai|\d{4})\b", re.I)
+WHO = re.compile(r"^(et |and )?(qui|who)\b")
 TYPE_PATTERNS = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS}
 
 
@@ -89,6 +90,7 @@ class QuestionProfile:
     focus: tuple[str, ...] = ()  # what is asked for ("numero" in "quel est le numero de TVA")
     duration: bool = False  # the focus is a time span ("combien d'annees"): numbers answer it
     names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
+    asks_who: bool = False  # "Qui a fondé ...", "Who created ...": an agent is asked for
 
 
 def profile_question(question: str, language: str) -> QuestionProfile:
@@ -110,7 +112,8 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     focus, duration = focus_of(text.strip(), cues)
     is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
     return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
-                           is_summary, focus, duration, tuple(names_in(question)))
+                           is_summary, focus, duration, tuple(names_in(question)),
+                           asks_who=bool(WHO.match(text.strip())))
 
 
 def search_text(question: str, language: str) -> str:
@@ -294,8 +297,21 @@ def score_units(
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
+def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
+    """A who-question ("Qui l'a créée ?") is answered by a passage about that action: one
+    of the question's words other than names must be there."""
+    name_words_ = {w for n in profile.names for w in tokenize_words(n)}
+    asked = [w for w in profile.words if w not in name_words_]
+    if not asked:
+        return True
+    stems = set(analyze(f"{passage.section} {passage.text}"))
+    return any(supported(w, stems) for w in asked)
+
+
 def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
+    if profile.asks_who:
+        scored = [s for s in scored if names_what_was_asked(s.unit.passage, profile)]
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []

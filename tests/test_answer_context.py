@@ -63,3 +63,12 @@ def test_instruction_words_stay_out_of_the_search() -> None:
     assert search_text("Résumez l'historique de WSM.", "fr") == "l'historique de WSM."
     assert search_text("Give me an overview of the CNCD.", "en") == "Give me an of the CNCD."
     assert search_text("Que fait le CIEP ?", "fr") == "Que fait le CIEP ?"
+
+
+def test_a_who_question_needs_a_passage_about_the_action_asked() -> None:
+    website = Doc("web", ["Site web : http://www.wsm.be"], "WSM", 1)
+    assert_abstained(ask("Et qui l'a créée ? (WSM)", "fr", [website], weights=NO_THRESHOLD),
+                     "fr")
+    answer = ask("Qui a créé WSM ?", "fr", [website, HISTORY], weights=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "1974" in answer.text
