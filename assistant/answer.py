@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -92,6 +93,16 @@ class QuestionProfile:
     names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
     asks_who: bool = False  # "Qui a fondé ...", "Who created ...": an agent is asked for
 
+    @property
+    def strong_names(self) -> list[str]:
+        return [n for n in self.names if is_strong_name(n)]
+
+    def without_names(self, text: str) -> str:
+        """The text with the question's names blanked: "CNCD-11.11.11" holds no count."""
+        for name in self.names:
+            text = text.replace(name, " ")
+        return text
+
 
 def profile_question(question: str, language: str) -> QuestionProfile:
     cues = prompt_file(language, "question")
@@ -146,6 +157,16 @@ def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, 
     return (), False
 
 
+@lru_cache(maxsize=1024)
+def text_stems(text: str) -> frozenset[str]:
+    """The analyzer's stems of a text, cached: each passage is read by several checks."""
+    return frozenset(analyze(text))
+
+
+def passage_context(passage: Passage) -> str:
+    return f"{passage.title} {passage.section} {passage.text}"
+
+
 @lru_cache(maxsize=4096)
 def word_stems(word: str) -> frozenset[str]:
     """Stems of the word and of its bilingual synonyms (prompts/synonyms.toml)."""
@@ -168,7 +189,7 @@ def cognate(a: str, b: str) -> bool:
     return common >= 5 and common >= 0.8 * shortest
 
 
-def word_match(word_stems_: frozenset[str], unit_stems: set[str]) -> float:
+def word_match(word_stems_: frozenset[str], unit_stems: AbstractSet[str]) -> float:
     if word_stems_ & unit_stems:
         return 1.0
     if any(cognate(w, u) for w in word_stems_ for u in unit_stems):
@@ -184,7 +205,7 @@ def compound_part(a: str, b: str) -> bool:
     )
 
 
-def supported(word: str, text_stems: set[str]) -> bool:
+def supported(word: str, text_stems: AbstractSet[str]) -> bool:
     """Is ``word`` (or a word of the same root, a cognate or a compound part) in the text?"""
     stems = word_stems(word)
     if word_match(stems, text_stems) > 0:
@@ -202,12 +223,12 @@ def name_words(name: str) -> list[str]:
     return [w for w in tokenize_words(name) if w not in STOPWORDS and len(w) >= 2]
 
 
-def name_known(name: str, stems: set[str]) -> bool:
+def name_known(name: str, stems: AbstractSet[str]) -> bool:
     """A passage names an organisation when one of the name's words is in it."""
     return any(supported(word, stems) for word in name_words(name))
 
 
-def name_in_corpus(name: str, vocabulary: set[str]) -> bool:
+def name_in_corpus(name: str, vocabulary: AbstractSet[str]) -> bool:
     """An organisation is known to the corpus when every word of its name is."""
     words = name_words(name)
     return bool(words) and all(supported(word, vocabulary) for word in words)
@@ -217,7 +238,7 @@ def coverage(words: Sequence[str], text: str, idf: Callable[[str], float]) -> fl
     """IDF-weighted share of the question's content words found in ``text``."""
     if not words:
         return 0.0
-    unit_stems = set(analyze(text))
+    unit_stems = text_stems(text)
     total = found = 0.0
     for word in words:
         stems = word_stems(word)
@@ -232,7 +253,7 @@ def section_match(profile: QuestionProfile, section: str) -> float:
     if not section:
         return 0.0
     name_words_ = {w for n in profile.names for w in tokenize_words(n)}
-    section_stems = set(analyze(section))
+    section_stems = text_stems(section)
     return float(any(
         word_match(word_stems(w), section_stems) > 0 for w in profile.words if w not in name_words_
     ))
@@ -242,8 +263,7 @@ def type_bonus(profile: QuestionProfile, text: str) -> float:
     wanted = [TYPE_PATTERNS[k] for k in profile.expects]
     if not wanted:
         return 0.0
-    for name in profile.names:  # "CNCD-11.11.11" holds digits but is no count
-        text = text.replace(name, " ")
+    text = profile.without_names(text)
     return 0.08 if any(p.search(text) for p in wanted) else -0.08
 
 
@@ -268,13 +288,13 @@ def score_units(
     context_cache: dict[str, float] = {}
     names_cache: dict[str, float] = {}
     section_cache: dict[str, float] = {}
-    strong_names = [n for n in profile.names if is_strong_name(n)]
+    strong_names = profile.strong_names
     for unit in units:
         passage = unit.passage
         if passage.chunk_id not in context_cache:
-            context = f"{passage.title} {passage.section} {passage.text}"
+            context = passage_context(passage)
             context_cache[passage.chunk_id] = coverage(profile.words, context, idf)
-            stems = set(analyze(context))
+            stems = text_stems(context)
             section_cache[passage.chunk_id] = section_match(profile, passage.section)
             names_cache[passage.chunk_id] = (
                 sum(name_known(n, stems) for n in strong_names) / len(strong_names)
@@ -304,7 +324,7 @@ def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     asked = [w for w in profile.words if w not in name_words_]
     if not asked:
         return True
-    stems = set(analyze(f"{passage.section} {passage.text}"))
+    stems = text_stems(f"{passage.section} {passage.text}")
     return any(supported(w, stems) for w in asked)
 
 
@@ -315,21 +335,16 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []
-    stems_by_chunk: dict[str, set[str]] = {}
     for item in scored:
-        passage = item.unit.passage
-        if passage.chunk_id not in stems_by_chunk:
-            context = f"{passage.title} {passage.section} {passage.text}"
-            stems_by_chunk[passage.chunk_id] = set(analyze(context))
         if (profile.duration or "number" in profile.expects) and not states_a_count(
             item.unit.text, profile
         ):
             continue
-        stems = stems_by_chunk[passage.chunk_id]
+        stems = text_stems(passage_context(item.unit.passage))
         # An attribute of *this* organisation: the passage must name it too ("the president
         # of Vie Féminine" is not answered by a passage on the president of the MOC).
         if all(supported(f, stems) for f in profile.focus) and all(
-            name_known(n, stems) for n in profile.names if is_strong_name(n)
+            name_known(n, stems) for n in profile.strong_names
         ):
             kept.append(item)
     return kept
@@ -350,9 +365,8 @@ def states_a_count(text: str, profile: QuestionProfile) -> bool:
     """Does the sentence hold a number, other than inside a name ("CNCD-11.11.11")? When
     the question counts something ("combien de pays"), the number must count that thing
     ("une vingtaine de pays"), not something else ("83 organisations")."""
-    for name in profile.names:
-        text = text.replace(name, " ")
-    text = LIST_MARK.sub("", text)  # "3. interpeller..." is an item number, not a count
+    # "3. interpeller..." is an item number, not a count.
+    text = LIST_MARK.sub("", profile.without_names(text))
     if not (NUMBER.search(text) or COUNT_WORDS.search(text)):
         return False
     if profile.duration or not profile.focus:
@@ -360,7 +374,7 @@ def states_a_count(text: str, profile: QuestionProfile) -> bool:
     words = tokenize_words(text)
     for position, word in enumerate(words):
         if word[0].isdigit() or COUNT_WORDS.fullmatch(word):
-            following = set(analyze(" ".join(words[position + 1 : position + 4])))
+            following = text_stems(" ".join(words[position + 1 : position + 4]))
             if all(supported(f, following) for f in profile.focus):
                 return True
     return False
@@ -513,7 +527,7 @@ def answer_from_units(
     """Choose, compose and cite; or abstain when the best evidence is too weak."""
     profile = profile_question(question, language)
     if vocabulary is not None and any(
-        not name_in_corpus(n, vocabulary) for n in profile.names if is_strong_name(n)
+        not name_in_corpus(n, vocabulary) for n in profile.strong_names
     ):
         return abstain(language, sources)  # an organisation the documents never mention
     scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile)

@@ -211,6 +211,16 @@ def batch_history(raw: Any) -> list[tuple[str, str]] | None:
     return [(str(user), str(assistant)) for user, assistant in raw]
 
 
+def ask_record(service: AssistantService, question: str, history: list[tuple[str, str]],
+               top_k: int) -> dict[str, Any]:
+    """The answer record of one question; a refused question records its message."""
+    try:
+        return answer_record(service.ask(question, history), top_k)
+    except BadQuestion as exc:
+        lang = service.settings.default_language
+        return {"answer": exc.render(lang), "abstained": True, "sources": [], "error": exc.key}
+
+
 def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
     """One JSON line out per question in; a bad question gets its message as the answer."""
     lang = service.settings.default_language
@@ -223,11 +233,7 @@ def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
         if history is None:
             print(message("batch_bad_line", lang, line=number, detail="history"), file=sys.stderr)
             continue
-        try:
-            record = answer_record(service.ask(str(item["q"]), history), service.settings.top_k)
-        except BadQuestion as exc:
-            record = {"answer": exc.render(lang), "abstained": True, "sources": [],
-                      "error": exc.key}
+        record = ask_record(service, str(item["q"]), history, service.settings.top_k)
         out.write(json.dumps({"id": item.get("id"), **record}, ensure_ascii=False) + "\n")
         out.flush()
     return 0
@@ -307,12 +313,8 @@ def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bo
     questions = [json.loads(line) for line in lines if line.strip()]
     answers = []
     for item in questions:
-        history = [tuple(turn) for turn in item.get("history") or []]
-        try:
-            record = answer_record(service.ask(item["q"], history), k)
-        except BadQuestion as exc:
-            record = {"answer": exc.render(), "abstained": True, "sources": []}
-        answers.append({"id": item["id"], **record})
+        history = batch_history(item.get("history")) or []
+        answers.append({"id": item["id"], **ask_record(service, str(item["q"]), history, k)})
     rows = score(questions, answers, k)
     lang = service.settings.default_language
     print(message("eval_header", lang, path=path, n=len(questions)))
