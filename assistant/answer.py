@@ -77,6 +77,7 @@ class Answer:
     sources: list[Passage] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     standalone_question: str = ""
+    route: str = "passages"  # "directory" when the organisation directory answered
 
 
 @dataclass(frozen=True)

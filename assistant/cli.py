@@ -10,13 +10,22 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from assistant.answer import Answer
+from assistant.directory import themes
 from assistant.errors import AssistantError, BadQuestion
-from assistant.evaluation import failures, score, summary
+from assistant.evaluation import (
+    directory_summary,
+    failures,
+    is_directory_check,
+    list_scores,
+    score,
+    summary,
+)
 from assistant.feedback import FeedbackStore
 from assistant.ingest import IngestReport
 from assistant.messages import message
@@ -48,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--k", type=int, default=5, help="Rang pour hit@k.")
     evaluate.add_argument("--failures", action="store_true", help="Lister les échecs.")
+    orgs = sub.add_parser("orgs", help="Répertoire des organisations (par thème, localité).")
+    orgs.add_argument("--theme", help="Thème, en français ou en anglais (logement, housing...).")
+    orgs.add_argument("--town", help="Localité (Liège, Bruxelles...).")
+    orgs.add_argument("--json", action="store_true", help="Sortie JSON.")
     serve = sub.add_parser("serve", help="Démarrer la conversation web (Gradio).")
     serve.add_argument("--host", help="Adresse d'écoute (défaut : ASSISTANT_UI_HOST, 127.0.0.1).")
     serve.add_argument("--port", type=int, help="Port (défaut : ASSISTANT_UI_PORT, 7860).")
@@ -78,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_chat(service)
         if args.command == "serve":
             return run_serve(service, host=args.host, port=args.port, share=args.share)
+        if args.command == "orgs":
+            return run_orgs(service, args.theme, args.town, as_json=args.json, out=sys.stdout)
         if args.command == "feedback":
             return run_feedback_export(settings, args.out, sys.stdout)
         return run_eval(service, args.questions, k=args.k, show_failures=args.failures)
@@ -150,6 +165,7 @@ def answer_record(answer: Answer, top_k: int) -> dict[str, Any]:
         "abstained": answer.abstained,
         "language": answer.language,
         "standalone_question": answer.standalone_question,
+        "route": answer.route,
         "sources": [
             {"title": p.title, "source": p.source, "section": p.section, "text": p.text,
              "score": round(p.score, 6), "rank": p.rank}
@@ -306,11 +322,42 @@ def run_feedback_export(settings: Settings, out_path: Path | None, out: TextIO) 
     return 0
 
 
+# -- orgs -----------------------------------------------------------------------
+def run_orgs(service: AssistantService, theme: str | None, town: str | None, *,
+             as_json: bool, out: TextIO) -> int:
+    """The directory, filtered; each organisation with its facts and the passages they
+    come from (sources cited by file)."""
+    ensure_index(service)
+    found = service.organisations(theme=theme, town=town)
+    if as_json:
+        out.write(json.dumps([o.to_dict() for o in found], ensure_ascii=False, indent=1) + "\n")
+        return 0
+    lang = service.settings.default_language
+    out.write(message("orgs_header", lang, count=len(found)) + "\n")
+    for org in found:
+        out.write(f"\n{org.title}\n")
+        if org.description:
+            out.write(f"  {org.description}\n")
+        if org.town:
+            out.write(f"  {message('orgs_town', lang)} : {org.address or org.town}\n")
+        if org.themes:
+            labels = [t.label(lang) for t in themes() if t.id in org.themes]
+            out.write(f"  {message('orgs_themes', lang)} : {', '.join(labels)}\n")
+        for relation in org.relations:
+            out.write(f"  {message('relation_' + relation.kind, lang)} {relation.target_name}\n")
+        for source in org.sources[:3]:
+            where = f" ({source.document})" if source.document else ""
+            out.write(f"  « {source.text[:160]} »{where}\n")
+    return 0
+
+
 # -- eval -----------------------------------------------------------------------
 def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bool) -> int:
     ensure_index(service)
     lines = path.read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line) for line in lines if line.strip()]
+    if questions and all(is_directory_check(q) for q in questions):
+        return run_directory_eval(service, path, questions, show_failures)
     answers = []
     for item in questions:
         history = batch_history(item.get("history")) or []
@@ -318,10 +365,34 @@ def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bo
     rows = score(questions, answers, k)
     lang = service.settings.default_language
     print(message("eval_header", lang, path=path, n=len(questions)))
-    print(json.dumps(summary(rows), indent=1, ensure_ascii=False))
+    result = summary(rows)
+    result["routes"] = dict(Counter(str(a.get("route", "passages")) for a in answers))
+    print(json.dumps(result, indent=1, ensure_ascii=False))
     if show_failures:
         for line in failures(rows):
             print("FAIL", line, file=sys.stderr)
+    return 0
+
+
+def run_directory_eval(service: AssistantService, path: Path,
+                       checks: Sequence[dict[str, Any]], show_failures: bool) -> int:
+    """List recall and precision of the directory on a check set (tests/directory_checks.jsonl)."""
+    rows = []
+    for item in checks:
+        found = service.directory_search(str(item["query"]))
+        returned = [org.all_names() for org in found]
+        recall, precision = list_scores(item["expected"], returned)
+        rows.append({"id": item["id"], "kind": item.get("kind", ""), "lang": item.get("lang", ""),
+                     "recall": recall, "precision": precision,
+                     "returned": [org.name for org in found]})
+    lang = service.settings.default_language
+    print(message("eval_header", lang, path=path, n=len(checks)))
+    print(json.dumps(directory_summary(rows), indent=1, ensure_ascii=False))
+    if show_failures:
+        for row in rows:
+            if row["recall"] < 1 or row["precision"] < 1:
+                print(f"FAIL {row['id']} R={row['recall']:.2f} P={row['precision']:.2f} "
+                      f"got={row['returned']}", file=sys.stderr)
     return 0
 
 

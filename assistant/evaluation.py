@@ -93,3 +93,50 @@ def summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def failures(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [f"{r['id']} {r['kind']} {'hit' if r.get('hit') else 'miss'}"
             for r in rows if not r["correct"]]
+
+
+# ------------------------------------------------------------------ directory check set
+
+
+def is_directory_check(item: Mapping[str, Any]) -> bool:
+    """A line of the directory check set: {"id", "query", "expected": [[names...], ...]}."""
+    return "query" in item and "expected" in item
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", norm(name))
+
+
+def list_scores(expected: Sequence[Sequence[str]],
+                returned: Sequence[Sequence[str]]) -> tuple[float, float]:
+    """(recall, precision) of a returned list of organisations (each given by all its names)
+    against the expected ones (each given by its accepted names). An empty expected list
+    is right only when nothing is returned."""
+    wanted = [{_key(n) for n in names} for names in expected]
+    got = [{_key(n) for n in names} for names in returned]
+    if not wanted:
+        return (1.0, 1.0) if not got else (1.0, 0.0)
+    found = sum(1 for names in wanted if any(names & g for g in got))
+    correct = sum(1 for g in got if any(g & names for names in wanted))
+    return found / len(wanted), (correct / len(got) if got else 0.0)
+
+
+def directory_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Macro averages over the check queries, overall and by kind."""
+    def mean(values: Sequence[float]) -> float:
+        return round(statistics.mean(values), 3) if values else 0.0
+
+    result: dict[str, Any] = {
+        "n": len(rows),
+        "list_recall": mean([r["recall"] for r in rows]),
+        "list_precision": mean([r["precision"] for r in rows]),
+    }
+    kinds: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        kinds[row["kind"]].append(row)
+        kinds["lang=" + row["lang"]].append(row)
+    result["by"] = {
+        k: f"R {mean([r['recall'] for r in v])} P {mean([r['precision'] for r in v])} (n={len(v)})"
+        for k, v in sorted(kinds.items())
+    }
+    return result

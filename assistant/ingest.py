@@ -6,9 +6,11 @@ loading the embedding model; otherwise only new or changed documents are embedde
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
@@ -17,12 +19,13 @@ from tqdm import tqdm
 
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import Document, SkippedFile, scan_corpus
+from assistant.extraction import extract_mentions, extraction_fingerprint
 from assistant.settings import Settings
 from assistant.store import DocRecord, IndexState, IndexStore, copy_records
 from embeddings.provider import TextEncoder
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 EMBED_BATCH = 32
 
 
@@ -159,15 +162,39 @@ def write_document(
         for i in range(len(c.units))
     ]
     unit_vectors = embed_passages(encoder, unit_texts, progress)
-    units = store.collection(store.units_name(generation))
-    for start in range(0, len(unit_ids), 2000):
+    add_records(store.collection(store.units_name(generation)), unit_ids, unit_texts,
+                unit_vectors, unit_meta)
+    write_mentions(doc, chunks, ids, encoder, store, generation)
+
+
+def add_records(collection: Any, ids: Sequence[str], documents: Sequence[str],
+                vectors: np.ndarray, metadatas: Sequence[Any]) -> None:
+    for start in range(0, len(ids), 2000):  # Chroma caps a single add
         end = start + 2000
-        units.add(
-            ids=unit_ids[start:end],
-            documents=unit_texts[start:end],
-            embeddings=unit_vectors[start:end],  # type: ignore[arg-type]
-            metadatas=unit_meta[start:end],  # type: ignore[arg-type]
+        collection.add(
+            ids=list(ids[start:end]),
+            documents=list(documents[start:end]),
+            embeddings=vectors[start:end],
+            metadatas=list(metadatas[start:end]),
         )
+
+
+def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str], encoder: TextEncoder,
+                   store: IndexStore, generation: int) -> None:
+    """The directory's stage: the document's organisation mentions, each embedded with
+    what the passage says of it (for searching the directory by meaning)."""
+    mentions = extract_mentions(doc.info, chunks, ids)
+    if not mentions:
+        return
+    texts = [f"{m.name}: {m.own_text or m.evidence}" for m in mentions]
+    vectors = embed_passages(encoder, texts, None)
+    add_records(
+        store.collection(store.orgs_name(generation)),
+        [f"{doc.content_hash[:16]}-m{i}" for i in range(len(mentions))],
+        [json.dumps(m.to_dict(), ensure_ascii=False) for m in mentions],
+        vectors,
+        [{"doc_id": doc.info.doc_id} for _ in mentions],
+    )
 
 
 def record_for(doc: Document, chunks: int) -> DocRecord:
@@ -188,7 +215,8 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in line with the corpus folder; the previous index answers until the end."""
     started = time.perf_counter()
-    scan = scan_corpus(settings.corpus_dir, PIPELINE_VERSION)
+    # The directory's word lists are part of the pipeline: changing them re-extracts.
+    scan = scan_corpus(settings.corpus_dir, f"{PIPELINE_VERSION}:{extraction_fingerprint()}")
     state = store.read_state()
     plan = plan_ingestion(scan.documents, scan.skipped, state, settings.embedding_model)
     report = plan.report
@@ -219,9 +247,9 @@ def ingest(
             for doc, chunks in chunked:
                 write_document(doc, chunks, encoder, store, generation, bar)
                 new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
-    # Make sure both collections exist even for an empty generation.
-    store.collection(store.chunks_name(generation))
-    store.collection(store.units_name(generation))
+    # Make sure every collection exists even for an empty generation.
+    for name in store.generation_names(generation):
+        store.collection(name)
     store.write_state(new_state)  # the switch: from here on the new generation answers
     store.drop_generations_except(generation)
     report.chunks = sum(r.chunks for r in new_state.documents.values())
@@ -240,5 +268,8 @@ def copy_unchanged(
     old_units = store.existing_collection(store.units_name(old))
     copy_records(old_chunks, store.collection(store.chunks_name(new)), where)
     copy_records(old_units, store.collection(store.units_name(new)), where)
+    if store.orgs_name(old) in store.list_collection_names():  # absent before the directory
+        copy_records(store.existing_collection(store.orgs_name(old)),
+                     store.collection(store.orgs_name(new)), where)
     for doc_id in doc_ids:
         new_state.documents[doc_id] = state.documents[doc_id]

@@ -12,11 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer, Unit, answer_from_units, idf_table, search_text
+from assistant.answer import Answer, Citation, Unit, answer_from_units, idf_table, search_text
 from assistant.conversation import History, resolve_follow_up
+from assistant.directory import Directory, Organisation, find_themes
+from assistant.directory_search import (
+    cited_fact,
+    criteria_label,
+    load_directory,
+    parse_query,
+    search,
+    short_description,
+)
 from assistant.errors import BadQuestion, IndexUnavailable
 from assistant.ingest import IngestReport, ingest
-from assistant.retrieval import HybridRetriever, Passage
+from assistant.messages import message
+from assistant.retrieval import HybridRetriever, Passage, passage_from
 from assistant.settings import Settings
 from assistant.store import DocRecord, IndexState, IndexStore, describe_failure
 from assistant.textproc import is_other_language, normalise_question, question_language
@@ -47,6 +57,7 @@ class AssistantService:
         self._generation: int | None = None
         self._idf: Mapping[str, float] = {}
         self._vocabulary: set[str] = set()
+        self._directory: tuple[int, Directory] | None = None
         self._lock = threading.RLock()
 
     # -- shared pieces -------------------------------------------------------
@@ -101,6 +112,10 @@ class AssistantService:
         cleaned, language = self.validate(question)
         history = list(history or [])
         standalone = resolve_follow_up(cleaned, history, language)
+        directory_answer = self.directory_answer(standalone, language)
+        if directory_answer is not None:
+            directory_answer.standalone_question = standalone
+            return directory_answer
         with self._lock:
             retriever = self._ready_retriever()
             query = search_text(standalone, language)
@@ -115,6 +130,65 @@ class AssistantService:
         )
         answer.standalone_question = standalone
         return answer
+
+    # -- the organisation directory -------------------------------------------
+    def directory(self) -> Directory:
+        """The directory of the active generation (no model needed: the CLI lists fast)."""
+        with self._lock:
+            state = self._active_state()
+            if self._directory is None or self._directory[0] != state.generation:
+                try:
+                    orgs = self.store.existing_collection(self.store.orgs_name(state.generation))
+                    chunks = self.store.existing_collection(
+                        self.store.chunks_name(state.generation))
+                    got: Any = chunks.get(include=["documents"])
+                except IndexUnavailable:
+                    raise
+                except Exception as exc:
+                    raise describe_failure(exc) from exc
+                texts = list(zip(got["ids"], got["documents"] or [], strict=True))
+                self._directory = (state.generation, load_directory(orgs, texts))
+            return self._directory[1]
+
+    def organisations(self, theme: str | None = None,
+                      town: str | None = None) -> list[Organisation]:
+        """The directory filtered by theme (in either language) and town; BadQuestion names
+        the known themes when the theme is unknown."""
+        directory = self.directory()
+        found = list(directory.organisations)
+        if theme:
+            matched = find_themes(theme)
+            if not matched:
+                from assistant.directory import themes
+
+                raise BadQuestion("directory_unknown_theme", theme=theme,
+                                  themes=", ".join(t.id for t in themes()))
+            found = [o for o in found if any(t.id in o.themes for t in matched)]
+        if town:
+            located = directory.in_town(town)
+            found = [o for o in found if o in located]
+        return found
+
+    def directory_search(self, question: str) -> list[Organisation]:
+        """The organisations a question's theme, town or relation selects (no routing)."""
+        cleaned, language = self.validate(question)
+        directory = self.directory()
+        return search(parse_query(cleaned, language, directory), directory)
+
+    def directory_answer(self, question: str, language: str) -> Answer | None:
+        """The directory's complete list, when the question asks for organisations by theme,
+        town or relation and the directory has some; None sends it to the passages."""
+        directory = self.directory()
+        query = parse_query(question, language, directory)
+        if not query.asks_organisations:
+            return None
+        found = search(query, directory)
+        if not found:
+            return None
+        with self._lock:
+            retriever = self._ready_retriever()
+        return compose_directory_answer(query, found, language, retriever.by_id,
+                                        self.settings.list_max_units)
 
     def _idf_of(self, stem: str) -> float:
         return self._idf.get(stem, max(self._idf.values(), default=1.0))
@@ -162,3 +236,34 @@ class AssistantService:
             )
         ]
         return sorted(units, key=lambda u: (u.passage.rank, u.index))
+
+
+def compose_directory_answer(query: Any, found: Sequence[Organisation], language: str,
+                             nodes: Mapping[str, Any], limit: int) -> Answer:
+    """One line per organisation: its name, one-line description and the cited passage."""
+    from llama_index.core.schema import NodeWithScore
+
+    sources: list[Passage] = []
+    rank_of: dict[str, int] = {}
+    lines = [message("directory_intro", language, criteria=criteria_label(query, language),
+                     count=len(found))]
+    citations: list[Citation] = []
+    for org in found[:limit]:
+        fact, source = cited_fact(org, query)
+        if source is None or source.chunk_id not in nodes:
+            source = next((s for s in org.sources if s.chunk_id in nodes), None)
+        cite = ""
+        if source is not None:
+            if source.chunk_id not in rank_of:
+                rank_of[source.chunk_id] = len(sources) + 1
+                sources.append(passage_from(NodeWithScore(node=nodes[source.chunk_id], score=1.0),
+                                            rank_of[source.chunk_id]))
+            passage = sources[rank_of[source.chunk_id] - 1]
+            citations.append(Citation(passage.rank, passage, source.text))
+            cite = f" [{passage.rank}]"
+        description = short_description(org, fact)
+        lines.append(f"- {org.title}" + (f" — {description}" if description else "") + cite)
+    if len(found) > limit:
+        lines.append(message("directory_more", language, count=len(found) - limit))
+    return Answer("\n".join(lines), False, language, sources=sources, citations=citations,
+                  route="directory")

@@ -105,6 +105,14 @@ class IndexStore:
     def units_name(self, generation: int) -> str:
         return f"{self.prefix}_g{generation}_units"
 
+    def orgs_name(self, generation: int) -> str:
+        """The directory's organisation mentions, stored beside the passages they cite."""
+        return f"{self.prefix}_g{generation}_orgs"
+
+    def generation_names(self, generation: int) -> list[str]:
+        return [self.chunks_name(generation), self.units_name(generation),
+                self.orgs_name(generation)]
+
     @property
     def meta_name(self) -> str:
         return f"{self.prefix}_meta"
@@ -141,7 +149,7 @@ class IndexStore:
 
     def drop_generations_except(self, keep: int | None) -> None:
         """Delete collections of other generations (old ones, or orphans of a crash)."""
-        wanted = set() if keep is None else {self.chunks_name(keep), self.units_name(keep)}
+        wanted = set() if keep is None else set(self.generation_names(keep))
         for name in self.list_collection_names():
             if name.startswith(f"{self.prefix}_g") and name not in wanted:
                 self.client.delete_collection(name)

@@ -505,3 +505,148 @@ def test_assistant_serve_answers_http(run_cli: CliRunner, indexed: Settings,
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# -- directory -----------------------------------------------------------------------------------
+def cards_of(out: str) -> int:
+    return out.count('<article class="org"')
+
+
+def test_directory_opens_on_every_organisation_and_the_index_towns(ui: ChatUI) -> None:
+    from ui.app import ALL
+
+    directory = ui.service.directory()
+    view = ui.show_directory(ALL, ALL, "fr")
+    assert cards_of(view.cards) == len(directory.organisations) >= 20
+    assert message("orgs_header", "fr", count=len(directory.organisations)) in view.cards
+    assert view.town["value"] == ALL
+    assert view.town["choices"] == [("Tous", ALL), *((t, t) for t in directory.towns())]
+    # A town the index no longer has goes back to "All" instead of showing nothing.
+    assert ui.show_directory(ALL, "Atlantis", "fr").town["value"] == ALL
+
+
+def test_directory_theme_filter_narrows_the_cards(ui: ChatUI) -> None:
+    from assistant.directory import theme_by_id
+    from ui.app import ALL
+
+    everyone = cards_of(ui.directory_cards(ALL, ALL, "fr"))
+    out = ui.directory_cards("migration", ALL, "en")
+    expected = ui.service.organisations(theme="migration")
+    assert 0 < cards_of(out) == len(expected) < everyone
+    assert message("orgs_header", "en", count=len(expected)) in out
+    for org in expected:
+        assert html.escape(org.title) in out
+    label = theme_by_id("migration").label("en")  # type: ignore[union-attr]
+    assert out.count(f'<span class="org-theme">{label}</span>') == len(expected)
+    # Theme and town together: only the organisations of both.
+    both = ui.directory_cards("social_economy", "Liège", "fr")
+    assert 0 < cards_of(both) < cards_of(ui.directory_cards("social_economy", None, "fr"))
+    assert "Liège" in both
+
+
+def test_directory_cards_show_relations_themes_and_sources(ui: ChatUI) -> None:
+    from ui.app import ALL
+
+    out = ui.directory_cards(ALL, "Schaerbeek", "en")
+    assert cards_of(out) == 1 and "Solidarité Mondiale (WSM)" in out
+    assert "<li>member of CNCD-11.11.11</li>" in out and "<li>created by MOC</li>" in out
+    assert '<a href="http://www.wsm.be"' in out and "Chaussée de Haecht 579" in out
+    assert "<dt class=\"org-themes\">Themes</dt>" in out and "<summary>Sources (" in out
+    french = ui.directory_cards(ALL, "Schaerbeek", "fr")
+    assert "<li>membre de CNCD-11.11.11</li>" in french and "Thèmes</dt>" in french
+
+
+def test_directory_theme_choices_follow_the_language(ui: ChatUI) -> None:
+    from assistant.directory import themes
+    from ui.app import ALL
+
+    french, english = ui.theme_choices("fr"), ui.theme_choices("en")
+    assert french[0] == ("Tous", ALL) and english[0] == ("All", ALL)
+    assert {v for _, v in french[1:]} == {v for _, v in english[1:]} == {t.id for t in themes()}
+    assert ("migration and asylum", "migration") in english
+    assert ("migrations et asile", "migration") in french
+
+
+def test_directory_unknown_theme_and_missing_index_say_so_in_one_line(
+        ui: ChatUI, fake_service: AssistantService, tmp_path: Path) -> None:
+    out = ui.directory_cards("<b>astrologie</b>", None, "fr")
+    assert out.startswith('<p class="directory-note">') and "<b>" not in out
+    assert "&lt;b&gt;astrologie&lt;/b&gt;" in out and "housing" in out
+    assert "Traceback" not in out and "<article" not in out
+    empty = ChatUI(fake_service, FeedbackStore(tmp_path / "f.sqlite3"), stream_delay=0)
+    note = html.escape(message("index_missing", "en"))
+    view = empty.show_directory("migration", None, "en")
+    assert view.cards == f'<p class="directory-note">{note}</p>'
+    assert view.town["choices"] == [("All", "*")]
+    assert empty.town_choices("fr") == [("Tous", "*")]
+
+
+def test_directory_bug_is_one_line_not_a_traceback(ui: ChatUI,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**_: Any) -> list[Any]:
+        raise RuntimeError("<boom>")
+
+    monkeypatch.setattr(ui.service, "organisations", broken)
+    out = ui.directory_cards(None, None, "en")
+    assert out == ('<p class="directory-note">'
+                   + html.escape(message("internal_error", "en", detail="RuntimeError: <boom>"))
+                   + "</p>")
+
+
+def test_directory_cards_escape_corpus_text() -> None:
+    import re
+
+    from assistant.directory import Organisation, Relation, Source
+    from ui.render import directory_html
+
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    source = Source("c1", f'Le <ul style="color:red">Collectif</ul> {evil}')
+    org = Organisation(
+        key="x", name="X<b>", full_name=f"Collectif {evil}", aliases=[f"<i>{evil}</i>"],
+        description=f"Fait des <em>choses</em> {evil}", sources=[source], town="<u>Liège</u>",
+        address=f"Rue {evil}", website="javascript:alert(3)",
+        themes={"housing": "keyword: logement", "<gone>": "old theme"},
+        relations=[Relation("member_of", "y", f"Réseau {evil}", source),
+                   Relation("<odd_kind>", "z", "Z", source)],
+    )
+    linked = Organisation(key="w", name="WSM", full_name="", aliases=[], description="",
+                          sources=[], website='http://www.wsm.be/"onmouseover="alert(4)')
+    out = directory_html([org, linked], "fr")
+    tags = set(re.findall(r"<([a-z0-9]+)", out))
+    assert tags <= {"div", "p", "article", "h4", "dl", "dt", "dd", "span", "ul", "li",
+                    "details", "summary", "blockquote"}, tags
+    assert "<script" not in out and "<img" not in out and "javascript:" in out  # as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "&lt;ul style=&quot;color:red&quot;&gt;Collectif&lt;/ul&gt;" in out
+    assert "<li>membre de Réseau &lt;script&gt;" in out and "&lt;odd kind&gt; Z" in out
+    assert '<span class="org-theme">logement</span>' in out
+    assert '<span class="org-theme">&lt;gone&gt;</span>' in out
+    assert message("orgs_header", "fr", count=2) in out and cards_of(out) == 2
+    # A plain http address is a link, attribute-escaped; anything else stays text.
+    assert "<a " not in out
+    good = directory_html([Organisation(key="w", name="WSM", full_name="", aliases=[],
+                                        description="", sources=[], website="www.wsm.be")],
+                          "en")
+    assert '<a href="https://www.wsm.be" target="_blank" rel="noopener noreferrer nofollow">' \
+           "www.wsm.be</a>" in good
+
+
+def test_directory_tab_is_laid_out_and_relabelled(ui: ChatUI, indexed: Settings) -> None:
+    from ui.app import ALL
+
+    app = build_app(ui.service, indexed, ui=ui)
+    by_id: dict[Any, Any] = {getattr(b, "elem_id", None): b for b in app.blocks.values()}
+    assert by_id["directory-tab"].label == "Répertoire"
+    assert isinstance(by_id["directory"], gr.HTML)
+    theme, town = by_id["directory-theme"], by_id["directory-town"]
+    assert (theme.label, theme.value, town.label, town.value) == ("Thème", ALL, "Localité", ALL)
+    assert ("Tous", ALL) in theme.choices and ("Liège", "Liège") in town.choices
+    assert by_id["directory-filter"].value == "Filtrer"
+    updates = ui.relabel("en", [])
+    shown = dict(zip([getattr(b, "elem_id", None) for b in ui.labels.blocks], updates,
+                     strict=False))
+    assert shown["directory-tab"]["label"] == "Directory"
+    assert shown["directory-theme"]["label"] == "Theme"
+    assert ("housing", "housing") in shown["directory-theme"]["choices"]
+    assert shown["directory-town"]["choices"][0] == ("All", ALL)
+    assert shown["directory-filter"]["value"] == "Filter"

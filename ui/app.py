@@ -26,13 +26,21 @@ import gradio as gr  # noqa: E402
 
 from assistant.answer import Answer  # noqa: E402
 from assistant.cli import answer_record, report_summary, report_warnings  # noqa: E402
+from assistant.directory import themes  # noqa: E402
 from assistant.errors import AssistantError  # noqa: E402
 from assistant.feedback import FeedbackStore  # noqa: E402
 from assistant.messages import message, prompt_file  # noqa: E402
 from assistant.service import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.textproc import fold  # noqa: E402
 from ui.auth import UserTable, check_exposure  # noqa: E402
-from ui.render import CSS, chat_markdown, sources_html  # noqa: E402
+from ui.render import (  # noqa: E402
+    CSS,
+    chat_markdown,
+    directory_html,
+    directory_note,
+    sources_html,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,7 @@ STREAM_DELAY = 0.02  # seconds between streamed words: reads as typing, ~1 s per
 CHAT_CONCURRENCY = 16  # sessions answered at once (the service serialises retrieval itself)
 PERSONAS = ("staff", "volunteer", "trainer")
 LANGUAGES = [("Français", "fr"), ("English", "en")]
+ALL = "*"  # the directory filters' "All" choice (no theme id or town is spelled so)
 
 
 @dataclass
@@ -72,6 +81,14 @@ class ChatView(NamedTuple):
     start: dict[str, Any]  # start screen visibility
     feedback_status: str
     feedback_target: FeedbackTarget | None
+
+
+class DirectoryView(NamedTuple):
+    """Outputs of the directory tab's refresh: the town choices of the current index, the
+    cards."""
+
+    town: dict[str, Any]
+    cards: str
 
 
 class FeedbackView(NamedTuple):
@@ -316,11 +333,56 @@ class ChatUI:
             return message("internal_error", lang, detail=f"{type(exc).__name__}: {exc}"[:200])
         return "\n\n".join([*report_warnings(report, lang), report_summary(report, lang)])
 
+    # -- directory -----------------------------------------------------------------------------
+    @staticmethod
+    def theme_choices(lang: str) -> list[tuple[str, str]]:
+        """The "All" choice, then every theme by its name in ``lang`` (alphabetical); the
+        values are theme ids, the same in both languages."""
+        named = sorted(((t.label(lang), t.id) for t in themes()), key=lambda c: fold(c[0]))
+        return [(message("ui_directory_all", lang), ALL), *named]
+
+    def towns(self) -> list[str]:
+        try:
+            return self.service.directory().towns()
+        except AssistantError:
+            return []  # the cards say why
+
+    def town_choices(self, lang: str, towns: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        towns = self.towns() if towns is None else towns
+        return [(message("ui_directory_all", lang), ALL), *((t, t) for t in towns)]
+
+    def directory_cards(self, theme: str | None, town: str | None, lang: str) -> str:
+        """The organisations of a theme (id) and a town, as cards; or the one-line reason."""
+        try:
+            found = self.service.organisations(theme=_chosen(theme), town=_chosen(town))
+        except AssistantError as exc:
+            return directory_note(exc.render(lang))
+        except Exception as exc:  # a bug: one line on the page, the traceback in the log
+            logger.exception("directory failed")
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+            return directory_note(message("internal_error", lang, detail=detail))
+        return directory_html(found, lang)
+
+    def show_directory(self, theme: str | None, town: str | None, lang: str) -> DirectoryView:
+        """The tab as it opens: towns of the current index (re-indexing may change them; a
+        town no longer there goes back to "All"), then the cards."""
+        towns = self.towns()
+        if _chosen(town) not in (None, *towns):
+            town = ALL
+        return DirectoryView(gr.update(choices=self.town_choices(lang, towns), value=town or ALL),
+                             self.directory_cards(theme, town, lang))
+
+
+def _chosen(value: str | None) -> str | None:
+    """A filter's value for the service: None for "All"."""
+    return None if value in (None, "", ALL) else value
+
 
 # -- layout -------------------------------------------------------------------------------------
 def build_app(service: AssistantService, settings: Settings, *,
               feedback: FeedbackStore | None = None, ui: ChatUI | None = None) -> gr.Blocks:
-    """The Blocks app: chat tab (start screen, chat, feedback, sources), documents tab."""
+    """The Blocks app: chat tab (start screen, chat, feedback, sources), directory tab,
+    documents tab."""
     ui = ui or ChatUI(service, feedback or FeedbackStore.for_settings(settings))
     labels = ui.labels
     with gr.Blocks(title=message("ui_title", labels.lang), analytics_enabled=False) as app:
@@ -334,6 +396,9 @@ def build_app(service: AssistantService, settings: Settings, *,
         with gr.Tabs():
             with labels.new(gr.Tab, {"label": "ui_tab_chat"}, elem_id="chat-tab"):
                 chat = chat_tab(labels)
+            with labels.new(gr.Tab, {"label": "ui_tab_directory"},
+                            elem_id="directory-tab") as directory_tab:
+                directory = directory_filters(ui, labels)
             with labels.new(gr.Tab, {"label": "ui_tab_documents"}, elem_id="documents-tab") as tab:
                 table = gr.Dataframe(elem_id="documents-table", interactive=False, wrap=True)
                 reindex = labels.new(gr.Button, {"value": "ui_reindex"}, elem_id="reindex-button")
@@ -342,6 +407,7 @@ def build_app(service: AssistantService, settings: Settings, *,
         language.change(ui.relabel, [language, session], [*labels.blocks, chat.sources, table],
                         api_visibility="private")
         app.load(ui.documents_table, [language], [table], api_visibility="private")
+        wire_directory(ui, directory, directory_tab, language, app)
         tab.select(ui.documents_table, [language], [table], api_visibility="private")
         reindex.click(ui.reindex, [language], [reindex_status, table], api_name="reindex",
                       concurrency_limit=1)
@@ -431,6 +497,44 @@ def start_screen(labels: Labels) -> tuple[gr.Column, list[gr.Button]]:
 
 def example_text(persona: str, index: int) -> Callable[[str], str]:
     return lambda lang: message_list(lang, f"ui_examples_{persona}")[index]
+
+
+@dataclass
+class DirectoryComponents:
+    theme: gr.Dropdown
+    town: gr.Dropdown
+    search: gr.Button
+    cards: gr.HTML
+
+
+def directory_filters(ui: ChatUI, labels: Labels) -> DirectoryComponents:
+    """Theme and town choices (their names follow the language), a button, the cards."""
+    with gr.Row(equal_height=True):
+        theme = labels.new(gr.Dropdown, {"label": "ui_directory_theme",
+                                         "choices": ui.theme_choices},
+                           value=ALL, elem_id="directory-theme", scale=2, min_width=200)
+        town = labels.new(gr.Dropdown, {"label": "ui_directory_town",
+                                        "choices": ui.town_choices},
+                          value=ALL, elem_id="directory-town", scale=2, min_width=160)
+        search = labels.new(gr.Button, {"value": "ui_directory_search"},
+                            elem_id="directory-filter", variant="primary", scale=1,
+                            min_width=120)
+    cards = gr.HTML(elem_id="directory")
+    return DirectoryComponents(theme, town, search, cards)
+
+
+def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
+                   language: gr.Radio, app: gr.Blocks) -> None:
+    filters = [directory.theme, directory.town, language]
+    directory.search.click(ui.directory_cards, filters, [directory.cards],
+                           api_name="directory")
+    for choice in (directory.theme, directory.town):  # a user's pick re-renders at once
+        choice.input(ui.directory_cards, filters, [directory.cards], api_visibility="private")
+    # Cards in the new language; the dropdowns' own texts follow through ChatUI.relabel.
+    language.change(ui.directory_cards, filters, [directory.cards], api_visibility="private")
+    refreshed = [directory.town, directory.cards]
+    app.load(ui.show_directory, filters, refreshed, api_visibility="private")
+    tab.select(ui.show_directory, filters, refreshed, api_visibility="private")
 
 
 def wire_chat(ui: ChatUI, chat: ChatComponents, session: gr.State, target: gr.State,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from assistant.answer import Answer, Citation
+from assistant.directory import Organisation, Relation, theme_by_id
 from assistant.messages import message
 from assistant.retrieval import Passage
 
@@ -107,6 +108,92 @@ def _note(key: str, lang: str) -> str:
     return f'<p class="sources-note">{html.escape(message(key, lang))}</p>'
 
 
+# -- the organisation directory --------------------------------------------------------------
+# A website becomes a link only when it plainly is one (http(s):// or www.): never a
+# javascript: or data: address from a document.
+_WEBSITE = re.compile(r"^(?:https?://|www\.)[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def theme_label(theme_id: str, lang: str) -> str:
+    """A theme's name in ``lang`` (its id when the vocabulary no longer has it)."""
+    theme = theme_by_id(theme_id)
+    return theme.label(lang) if theme else theme_id
+
+
+def relation_text(relation: Relation, lang: str) -> str:
+    """The relation as "member of CNCD-11.11.11", escaped (an unknown kind shows as its
+    own words)."""
+    try:
+        kind = message(f"relation_{relation.kind}", lang)
+    except KeyError:
+        kind = relation.kind.replace("_", " ")
+    return f"{html.escape(kind)} {html.escape(relation.target_name)}"
+
+
+def website_html(website: str) -> str:
+    if not _WEBSITE.match(website):
+        return html.escape(website)
+    href = website if website.lower().startswith(("http://", "https://")) else f"https://{website}"
+    return (f'<a href="{html.escape(href, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer nofollow">{html.escape(website)}</a>')
+
+
+def organisation_html(number: int, org: Organisation, lang: str) -> str:
+    """One directory card: title, other names, website, description, town, themes,
+    relations and the quoted source texts, all escaped."""
+    parts = [f'<article class="org" id="org-{number}">',
+             f'<h4 class="org-title">{html.escape(org.title)}</h4>']
+    if org.aliases:
+        parts.append(f'<p class="org-aliases">{" · ".join(html.escape(a) for a in org.aliases)}'
+                     "</p>")
+    if org.website:
+        parts.append(f'<p class="org-website">{website_html(org.website)}</p>')
+    if org.description:
+        parts.append(f'<p class="org-description">{html.escape(org.description)}</p>')
+    facts = []
+    place = [p for p in (org.town, org.address) if p]
+    if org.town and org.address and org.town in org.address:
+        place = [org.address]
+    if place:
+        facts.append(_fact("orgs_town", "org-town", html.escape(" · ".join(place)), lang))
+    if org.themes:
+        labels = sorted(theme_label(t, lang) for t in org.themes)
+        facts.append(_fact("orgs_themes", "org-themes", " ".join(
+            f'<span class="org-theme">{html.escape(label)}</span>' for label in labels), lang))
+    if org.relations:
+        items = "".join(f"<li>{relation_text(r, lang)}</li>" for r in org.relations)
+        facts.append(_fact("orgs_relations", "org-relations", f"<ul>{items}</ul>", lang))
+    if facts:
+        parts.append(f'<dl class="org-facts">{"".join(facts)}</dl>')
+    if org.sources:
+        quotes = "".join(
+            f'<blockquote class="org-source">{html.escape(s.text)}</blockquote>'
+            for s in org.sources
+        )
+        parts.append(f'<details class="org-sources" open><summary>'
+                     f'{html.escape(message("orgs_sources", lang))} ({len(org.sources)})'
+                     f"</summary>{quotes}</details>")
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def _fact(key: str, css_class: str, value_html: str, lang: str) -> str:
+    return (f'<dt class="{css_class}">{html.escape(message(key, lang))}</dt>'
+            f'<dd class="{css_class}">{value_html}</dd>')
+
+
+def directory_html(organisations: Sequence[Organisation], lang: str) -> str:
+    """The directory panel: "N organisation(s)" then one card per organisation."""
+    count = html.escape(message("orgs_header", lang, count=len(organisations)))
+    cards = "".join(organisation_html(i, org, lang) for i, org in enumerate(organisations, 1))
+    return f'<div class="directory"><p class="directory-count">{count}</p>{cards}</div>'
+
+
+def directory_note(text: str) -> str:
+    """A one-line message (an unknown theme, a missing index) in place of the cards."""
+    return f'<p class="directory-note">{html.escape(text)}</p>'
+
+
 CSS = """
 #sources .source { border-left: 3px solid var(--color-accent); padding: 0 0 0 .75em;
                    margin-bottom: 1em; }
@@ -114,9 +201,28 @@ CSS = """
 #sources .source-passage { white-space: pre-wrap; font-size: .9em; }
 #sources mark { background: #fde68a; color: inherit; padding: 0 .1em; }
 #sources .sources-note { font-style: italic; }
+#directory .org { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+                 padding: .6em 1em; margin-bottom: 1em; overflow-wrap: anywhere; }
+#directory .org-title { margin: 0 0 .2em; }
+#directory .org-aliases, #directory .org-website { font-size: .85em; opacity: .8;
+                                                   margin: 0 0 .3em; }
+#directory .org-description { margin: .3em 0; }
+#directory .org-facts { display: grid; grid-template-columns: max-content 1fr;
+                        gap: .2em 1em; font-size: .9em; margin: .4em 0; }
+#directory .org-facts dt { font-weight: 600; }
+#directory .org-facts dd { margin: 0; }
+#directory .org-facts ul { margin: 0; padding-left: 1.1em; }
+#directory .org-theme { display: inline-block; border-radius: 999px; padding: 0 .6em;
+                        margin: 0 .3em .2em 0; background: var(--color-accent-soft); }
+#directory .org-sources summary { cursor: pointer; font-size: .9em; font-weight: 600; }
+#directory .org-source { white-space: pre-wrap; font-size: .85em; margin: .3em 0;
+                         padding: 0 0 0 .75em; border-left: 3px solid var(--color-accent); }
+#directory .directory-count { font-weight: 600; }
+#directory .directory-note { font-style: italic; }
 /* On a phone the language choice goes under the title instead of squeezing it. */
 @media (max-width: 640px) {
   #header-row { flex-wrap: wrap; }
   #header-row > * { min-width: 100% !important; flex-basis: 100% !important; }
+  #directory .org-facts { grid-template-columns: 1fr; }
 }
 """

@@ -1,0 +1,402 @@
+"""The organisation directory: mentions merged into organisations, with themes.
+
+Mentions (``assistant.extraction``) of one organisation are merged when they share a
+name, an alias, an acronym, or when a long name's initials spell a known acronym
+(FOPES = "faculté Ouverte de Politique Économique et Sociale"). Themes come from the
+bilingual vocabulary in ``prompts/themes.toml``: a theme's keyword in what the corpus
+says of the organisation (its entry, description, names, or the headings above it).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.extraction import (
+    Mention,
+    has_word,
+    initials_of,
+    is_acronym,
+    name_key,
+    vocabulary,
+)
+from assistant.textproc import content_terms, fold
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+
+
+# --------------------------------------------------------------------------- themes
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    fr: str
+    en: str
+    keywords: tuple[tuple[str, ...], ...]  # each keyword as its sequence of stems
+    description: str
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" else self.fr
+
+
+@cache
+def themes() -> tuple[Theme, ...]:
+    with open(PROMPTS_DIR / "themes.toml", "rb") as handle:
+        data = tomllib.load(handle)["themes"]
+    return tuple(
+        Theme(key, value["fr"], value["en"],
+              tuple(t for t in (tuple(content_terms(k)) for k in value["keywords"]) if t),
+              value["description"])
+        for key, value in data.items()
+    )
+
+
+def theme_by_id(theme_id: str) -> Theme | None:
+    return next((t for t in themes() if t.id == theme_id), None)
+
+
+def keyword_themes(text: str) -> dict[str, str]:
+    """Theme id -> the keyword found in the text (stems, accent-free, phrases in order).
+
+    Longer keywords are matched first and consume their words: "éducation permanente" is
+    permanent education, not also education; "lifelong learning" is training."""
+    terms: list[str | None] = list(content_terms(text))
+    found: dict[str, str] = {}
+    phrases = sorted(((p, t) for t in themes() for p in t.keywords), key=lambda x: -len(x[0]))
+    for phrase, theme in phrases:
+        size = len(phrase)
+        for start in range(len(terms) - size + 1):
+            if tuple(terms[start : start + size]) == phrase:
+                found.setdefault(theme.id, " ".join(phrase))
+                terms[start : start + size] = [None] * size
+    return found
+
+
+def find_themes(query: str) -> list[Theme]:
+    """Themes a query names: a keyword, or the theme's label in either language."""
+    folded = fold(query).strip()
+    direct = [t for t in themes() if folded in {t.id, fold(t.fr), fold(t.en)}]
+    if direct:
+        return direct
+    ids = keyword_themes(query)
+    return [t for t in themes() if t.id in ids]
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+@dataclass(frozen=True)
+class Source:
+    chunk_id: str
+    text: str
+    document: str = ""  # the corpus file
+
+
+@dataclass(frozen=True)
+class Relation:
+    kind: str  # member_of, partner_of, part_of, coordinates, created_by
+    target: str  # the organisation's key (or the raw name when it is not in the directory)
+    target_name: str
+    source: Source
+
+
+@dataclass
+class Organisation:
+    key: str
+    name: str  # short name: the acronym when there is one
+    full_name: str  # the long name, "" when only an acronym is known
+    aliases: list[str]
+    description: str
+    sources: list[Source]
+    town: str = ""
+    address: str = ""
+    website: str = ""
+    themes: dict[str, str] = field(default_factory=dict)  # id -> why
+    theme_sources: dict[str, tuple[str, Source]] = field(default_factory=dict)  # id -> (desc, src)
+    relations: list[Relation] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    text: str = ""  # what the corpus says of it, for searching
+    vectors: np.ndarray | None = None
+
+    @property
+    def title(self) -> str:
+        if self.full_name and name_key(self.full_name) != name_key(self.name):
+            return f"{self.full_name} ({self.name})"
+        return self.name
+
+    def all_names(self) -> list[str]:
+        return [n for n in dict.fromkeys([self.name, self.full_name, *self.aliases]) if n]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "full_name": self.full_name, "aliases": self.aliases,
+            "description": self.description, "town": self.town, "address": self.address,
+            "website": self.website, "themes": sorted(self.themes),
+            "relations": [
+                {"kind": r.kind, "target": r.target_name} for r in self.relations
+            ],
+            "sources": [{"chunk_id": s.chunk_id, "document": s.document, "text": s.text}
+                        for s in self.sources],
+        }
+
+
+def mention_keys(mention: Mention) -> set[str]:
+    keys: set[str] = set()
+    for name in (mention.name, *mention.aliases):
+        keys |= name_keys(name)
+    return keys
+
+
+def name_keys(name: str) -> set[str]:
+    """"ACV-CSC" -> {acvcsc, acv, csc}; "Réseau Financité" -> {reseaufinancite, financite}."""
+    keys = {name_key(name)}
+    parts = [p for p in re.split(r"[-/]", name) if p]
+    if len(parts) > 1 and all(is_acronym(p) and len(p) >= 2 for p in parts):
+        keys |= {name_key(p) for p in parts}
+    words = name.split()
+    if len(words) >= 2 and has_word(words[0], frozenset(vocabulary()["organisation_words"])) and (
+        all(w[:1].isupper() for w in words[1:])
+    ):
+        keys.add(name_key(" ".join(words[1:])))
+    keys.discard("")
+    return keys
+
+
+class _Groups:
+    """Union-find over mention indexes."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def merge_mentions(mentions: Sequence[Mention]) -> list[list[Mention]]:
+    """Groups of mentions of the same organisation."""
+    acronyms = {
+        name_key(n) for m in mentions for n in (m.name, *m.aliases) if is_acronym(n)
+    }
+    groups = _Groups(len(mentions))
+    owner: dict[str, int] = {}
+    for index, mention in enumerate(mentions):
+        keys = mention_keys(mention)
+        for name in (mention.name, *mention.aliases):
+            spelled = initials_of(name).lower()
+            if spelled and spelled in acronyms:
+                keys.add(spelled)
+        for key in keys:
+            if key in owner:
+                groups.union(index, owner[key])
+            else:
+                owner[key] = index
+    merged: dict[int, list[Mention]] = {}
+    for index, mention in enumerate(mentions):
+        merged.setdefault(groups.find(index), []).append(mention)
+    return list(merged.values())
+
+
+def _keeps(group: Sequence[Mention]) -> bool:
+    """Mentions in passing enter the directory only with a fact: a relation, a description,
+    or a name that says it is an organisation ("réseau belge des ressources naturelles")."""
+    org_words = frozenset(vocabulary()["organisation_words"])
+    return any(
+        m.defined or m.relations or m.description or m.town or m.website
+        or any(has_word(n, org_words) and _proper(n, m.aliases) for n in (m.name, *m.aliases))
+        for m in group
+    )
+
+
+def _proper(name: str, aliases: Sequence[str]) -> bool:
+    """A proper name: several capitalised words, or an acronym beside it."""
+    capitalised = sum(w[:1].isupper() for w in name.split())
+    return capitalised >= 2 or any(is_acronym(a) for a in aliases) or is_acronym(name)
+
+
+def _choose_names(group: Sequence[Mention]) -> tuple[str, str, list[str]]:
+    counts: Counter[str] = Counter()
+    for mention in group:
+        counts[mention.name] += 3 if mention.defined else 1
+        for alias in mention.aliases:
+            counts[alias] += 1
+    names = list(counts)
+    acronyms = [n for n in names if is_acronym(n)]
+    long_names = [n for n in names if not is_acronym(n)]
+    short = max(acronyms, key=lambda n: (counts[n], -len(n)), default="")
+    full = max(long_names, key=lambda n: (counts[n], len(n)), default="")
+    name = short or full
+    aliases = [n for n in names if n not in (name, full)]
+    return name, (full if short else ""), _distinct(aliases, {name_key(name), name_key(full)})
+
+
+def _distinct(names: Iterable[str], taken: set[str]) -> list[str]:
+    kept: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        key = name_key(name)
+        if key and key not in taken and not any(t.startswith(key) for t in taken):
+            kept.append(name)
+            taken.add(key)
+    return sorted(kept)
+
+
+def build_organisation(group: Sequence[Mention], vectors: np.ndarray | None) -> Organisation:
+    name, full_name, aliases = _choose_names(group)
+    defined = [m for m in group if m.defined]
+    described = defined or [m for m in group if m.description]
+    description = next((m.description for m in described if m.description), "")
+    sources: list[Source] = []
+    for mention in sorted(group, key=lambda m: not m.defined):
+        source = Source(mention.chunk_id, mention.evidence, mention.doc_id)
+        if mention.evidence and source not in sources:
+            sources.append(source)
+    located = next((m for m in group if m.town), None)
+    website = next((m.website for m in group if m.website), "")
+    org = Organisation(
+        key=name_key(name), name=name, full_name=full_name, aliases=aliases,
+        description=description, sources=sources,
+        town=located.town if located else "", address=located.address if located else "",
+        website=website, vectors=vectors,
+    )
+    for mention in group:
+        org.keys |= mention_keys(mention)
+    for n in org.all_names():
+        spelled = initials_of(n).lower()
+        if spelled:
+            org.keys.add(spelled)  # "CIRE" finds "Coordination et initiatives pour réfugiés ..."
+    org.text = " ".join(dict.fromkeys(
+        [*org.all_names(), *(m.own_text for m in defined), *(m.description for m in group),
+         *(m.context for m in defined)]
+    ))
+    return org
+
+
+def organisation_themes(group: Sequence[Mention]) -> dict[str, tuple[str, Mention]]:
+    """Themes from what the corpus says of the organisation itself: its entries, its
+    descriptions and the headings above its entries (not sentences naming it in passing);
+    each with the keyword found and the mention that holds it (the answer cites it)."""
+    found: dict[str, tuple[str, Mention]] = {}
+    for mention in sorted(group, key=lambda m: not m.defined):
+        pieces = [mention.name, *mention.aliases, mention.description]
+        if mention.defined:
+            pieces += [mention.own_text, mention.context]
+        for theme_id, keyword in keyword_themes(" . ".join(p for p in pieces if p)).items():
+            found.setdefault(theme_id, (f"keyword: {keyword}", mention))
+    return found
+
+
+@dataclass
+class Directory:
+    organisations: list[Organisation]
+
+    def __post_init__(self) -> None:
+        self._by_key: dict[str, Organisation] = {}
+        for org in self.organisations:
+            for key in sorted(org.keys | {org.key}):
+                self._by_key.setdefault(key, org)
+
+    def __len__(self) -> int:
+        return len(self.organisations)
+
+    def find(self, name: str) -> Organisation | None:
+        for key in name_keys(name) | {initials_of(name).lower()} - {""}:
+            if key in self._by_key:
+                return self._by_key[key]
+        return None
+
+    def named_in(self, text: str) -> list[Organisation]:
+        """Organisations whose name or alias the text contains (whole words)."""
+        folded = " " + " ".join(re.split(r"[^a-z0-9]+", fold(text))) + " "
+        found: list[Organisation] = []
+        for org in self.organisations:
+            for name in org.all_names():
+                words = " ".join(w for w in re.split(r"[^a-z0-9]+", fold(name)) if w)
+                if len(words) >= 2 and f" {words} " in folded and org not in found:
+                    found.append(org)
+                    break
+        return found
+
+    def with_themes(self, theme_ids: Iterable[str]) -> list[Organisation]:
+        wanted = set(theme_ids)
+        return [o for o in self.organisations if wanted <= set(o.themes)]
+
+    def in_town(self, town: str) -> list[Organisation]:
+        names = town_names(town)
+        located = [o for o in self.organisations if fold(o.town) in names]
+        if located:
+            return located
+        return [o for o in self.organisations if _mentions_any(o.text, names)]
+
+    def related(self, org: Organisation, kinds: set[str]) -> list[Organisation]:
+        """Organisations in one of the relations with ``org``, in either direction."""
+        found: list[Organisation] = []
+        for other in self.organisations:
+            if other is org:
+                continue
+            outgoing = any(r.kind in kinds and r.target == org.key for r in other.relations)
+            incoming = any(r.kind in kinds and r.target == other.key for r in org.relations)
+            if outgoing or incoming:
+                found.append(other)
+        return found
+
+    def towns(self) -> list[str]:
+        return sorted({o.town for o in self.organisations if o.town})
+
+
+def town_names(town: str) -> set[str]:
+    folded = fold(town).strip()
+    names = {folded}
+    for canonical, others in vocabulary().get("towns", {}).items():
+        if folded == canonical or folded in others:
+            names |= {canonical, *others}
+    return names
+
+
+def _mentions_any(text: str, names: set[str]) -> bool:
+    folded = " " + " ".join(re.split(r"[^a-z0-9-]+", fold(text))) + " "
+    return any(f" {n} " in folded for n in names)
+
+
+def build_directory(mentions: Sequence[Mention],
+                    vectors: Sequence[np.ndarray] | None = None) -> Directory:
+    """Merge mentions into organisations; resolve relations to directory entries."""
+    vector_of = {id(m): v for m, v in zip(mentions, vectors, strict=True)} if vectors else {}
+    organisations: list[Organisation] = []
+    pending: list[tuple[Organisation, list[Mention]]] = []
+    for group in merge_mentions(mentions):
+        if not _keeps(group):
+            continue
+        stacked = [vector_of[id(m)] for m in group if id(m) in vector_of]
+        org = build_organisation(group, np.vstack(stacked) if stacked else None)
+        for theme_id, (why, mention) in organisation_themes(group).items():
+            org.themes[theme_id] = why
+            org.theme_sources[theme_id] = (
+                mention.description, Source(mention.chunk_id, mention.evidence, mention.doc_id))
+        organisations.append(org)
+        pending.append((org, group))
+    directory = Directory(sorted(organisations, key=lambda o: fold(o.title)))
+    for org, group in pending:
+        for mention in group:
+            for kind, target_name in mention.relations:
+                target = directory.find(target_name)
+                relation = Relation(kind, target.key if target else name_key(target_name),
+                                    target.name if target else target_name,
+                                    Source(mention.chunk_id, mention.evidence, mention.doc_id))
+                if target is not org and not any(
+                    (r.kind, r.target) == (relation.kind, relation.target) for r in org.relations
+                ):
+                    org.relations.append(relation)
+    return directory

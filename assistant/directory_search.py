@@ -1,0 +1,227 @@
+"""Directory questions: which organisations work on a theme, are based somewhere, belong
+to a network or are partners of another; answered with the complete list, each entry
+with its one-line description and the passage it comes from.
+
+A question goes to the directory when it asks for organisations (word lists in
+``prompts/directory.toml``) *and* names a theme, a town or a relation the directory
+can filter on; every other question keeps the passage pipeline. The routing is
+measured on the dev set (README).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.directory import (
+    Directory,
+    Organisation,
+    Source,
+    Theme,
+    find_themes,
+    town_names,
+)
+from assistant.extraction import Mention, spelled_aliases, vocabulary
+from assistant.textproc import STOPWORDS, fold, tokenize_words
+
+MEMBERSHIP = {"member_of", "part_of"}
+PARTNERSHIP = {"partner_of", "coordinates"}
+
+
+@dataclass
+class DirectoryQuery:
+    """What a question asks of the directory."""
+
+    asks_organisations: bool
+    themes: list[Theme] = field(default_factory=list)
+    town: str = ""
+    relation: set[str] = field(default_factory=set)
+    named: list[Organisation] = field(default_factory=list)
+    extra_words: list[str] = field(default_factory=list)
+
+    @property
+    def filters(self) -> bool:
+        """A question that names an organisation is about it ("Quels mouvements Solidarité
+        Mondiale soutenait-elle ?"), unless it asks for its members or partners: measured on
+        the dev set, routing it to the directory lost d11."""
+        if self.named:
+            return bool(self.relation)
+        return bool(self.themes or self.town)
+
+
+def _cues(language: str, key: str) -> list[str]:
+    routing = vocabulary()["routing"]
+    return [fold(c) for c in routing.get(language, routing["fr"])[key]]
+
+
+def cited_fact(org: Organisation, query: DirectoryQuery) -> tuple[str, Source | None]:
+    """What to say of an organisation in an answer, and the passage it comes from: for a
+    theme question, the passage that gave it the theme."""
+    for theme in query.themes:
+        if theme.id in org.theme_sources:
+            description, source = org.theme_sources[theme.id]
+            return description or source.text, source
+    return org.description, org.sources[0] if org.sources else None
+
+
+def _has_cue(folded: str, cues: Sequence[str]) -> bool:
+    padded = f" {folded} "
+    return any(f" {c.strip()} " in padded or (c.endswith(" ") and f" {c}" in padded) for c in cues)
+
+
+def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
+    folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
+    asks = _has_cue(folded, _cues(language, "asks_organisations"))
+    named = directory.named_in(question) + [
+        o for o in _acronyms_in(question, directory) if o not in directory.named_in(question)
+    ]
+    relation: set[str] = set()
+    # One organisation named: its relations; two ("les partenaires du MOC dans le réseau
+    # AID") is a question the passages answer better.
+    if len(named) == 1 and _has_cue(folded, _cues(language, "member_of")):
+        relation |= MEMBERSHIP
+    if len(named) == 1 and _has_cue(folded, _cues(language, "partner_of")):
+        relation |= PARTNERSHIP
+    town = _town_in(folded, directory)
+    query = DirectoryQuery(asks, find_themes(question), town, relation, named)
+    query.extra_words = _extra_words(question, query, language)
+    return query
+
+
+def _acronyms_in(question: str, directory: Directory) -> list[Organisation]:
+    found = []
+    for token in re.findall(r"[A-Za-zÀ-ÿ0-9.'’-]+", question):
+        if sum(c.isupper() for c in token) >= 2:
+            org = directory.find(token)
+            if org and org not in found:
+                found.append(org)
+    return found
+
+
+def _town_in(folded: str, directory: Directory) -> str:
+    padded = f" {folded} "
+    known = {fold(t): t for t in directory.towns()}
+    for canonical, others in vocabulary().get("towns", {}).items():
+        known.setdefault(canonical, canonical)
+        for other in others:
+            known.setdefault(other, canonical)
+    for name, town in sorted(known.items(), key=lambda kv: -len(kv[0])):
+        if f" {name} " in padded or f" {name.replace('-', ' ')} " in padded:
+            return town
+    return ""
+
+
+def _extra_words(question: str, query: DirectoryQuery, language: str) -> list[str]:
+    """Question words that are not routing words, names, themes or the town."""
+    ignore: set[str] = set(STOPWORDS)
+    for key in ("asks_organisations", "member_of", "partner_of"):
+        for cue in _cues(language, key):
+            ignore |= set(tokenize_words(cue))
+    ignore |= {fold(w) for w in vocabulary()["organisation_words"]}
+    for org in query.named:
+        for name in org.all_names():
+            ignore |= set(tokenize_words(name))
+    ignore |= set(tokenize_words(" ".join(town_names(query.town)))) if query.town else set()
+    theme_terms = {term for theme in query.themes for phrase in theme.keywords for term in phrase}
+    from assistant.textproc import content_terms
+
+    return [
+        w for w in tokenize_words(question)
+        if w not in ignore and len(w) > 2 and not (set(content_terms(w)) & theme_terms)
+    ]
+
+
+def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
+    """The complete list of organisations the filters select (empty when none applies)."""
+    if not query.filters:
+        return []
+    candidates = list(directory.organisations)
+    if query.relation and query.named:
+        related: list[Organisation] = []
+        for org in query.named:
+            related += [o for o in directory.related(org, query.relation) if o not in related]
+        candidates = [o for o in candidates if o in related]
+    if query.themes:
+        with_themes = directory.with_themes(t.id for t in query.themes)
+        if not with_themes and len(query.themes) > 1:  # no organisation has them all
+            with_themes = [o for o in directory.organisations
+                           if any(t.id in o.themes for t in query.themes)]
+        candidates = [o for o in candidates if o in with_themes]
+    if query.town:
+        in_town = directory.in_town(query.town)
+        candidates = [o for o in candidates if o in in_town]
+    return refine(candidates, query.extra_words)
+
+
+REFINE_ABOVE = 3  # short lists stay whole: a word missing from one entry is weak evidence
+
+
+def refine(candidates: list[Organisation], words: Sequence[str]) -> list[Organisation]:
+    """The question's other words narrow the list when some organisations hold them
+    ("a more democratic school system": the school organisations that say democratic);
+    when none does, the whole list stands (a theme question wants it complete)."""
+    if not words or len(candidates) <= REFINE_ABOVE:
+        return candidates
+    from assistant.answer import supported, text_stems
+
+    matches = {id(o): sum(supported(w, text_stems(o.text)) for w in words) for o in candidates}
+    best = max(matches.values())
+    if best == 0:
+        return candidates
+    return [o for o in candidates if matches[id(o)] == best]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_directory(orgs_collection: Any, chunk_texts: Sequence[tuple[str, str]]) -> Directory:
+    """The directory of a store generation: its mentions, plus long names anywhere in the
+    corpus whose initials spell a known acronym."""
+    from assistant.directory import build_directory
+
+    got = orgs_collection.get(include=["documents", "embeddings"])
+    mentions = [Mention.from_dict(json.loads(doc)) for doc in got["documents"] or []]
+    vectors = [np.asarray(v, dtype=np.float32) for v in got["embeddings"]] if len(
+        got["embeddings"] if got["embeddings"] is not None else []
+    ) else []
+    extra = spelled_aliases(mentions, chunk_texts)
+    all_vectors = None
+    if vectors and len(vectors) == len(mentions):
+        dim = vectors[0].shape[0]
+        all_vectors = vectors + [np.zeros(dim, dtype=np.float32) for _ in extra]
+    return build_directory([*mentions, *extra], all_vectors)
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def criteria_label(query: DirectoryQuery, language: str) -> str:
+    from assistant.messages import message
+
+    parts = [t.label(language) for t in query.themes]
+    if query.town:
+        parts.append(message("directory_criteria_town", language, town=query.town))
+    if query.relation and query.named:
+        names = ", ".join(o.name for o in query.named)
+        parts.append(message("directory_criteria_related", language, name=names))
+    return ", ".join(parts)
+
+
+def short_description(org: Organisation, text: str = "", limit: int = 140) -> str:
+    """The description without the organisation's name leading it ("CSC, Confederation ...")."""
+    text = text or org.description or (org.sources[0].text if org.sources else "")
+    for name in sorted(org.all_names(), key=len, reverse=True):
+        leading = rf"^(?:the |le |la |l['’])?{re.escape(name)}\s*(?:\([^)]*\))?\s*[,:\-–]\s*"
+        stripped = re.sub(leading, "", text, flags=re.IGNORECASE)
+        if stripped != text:
+            text = stripped
+            break
+    text = text.strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+    return text
