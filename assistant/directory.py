@@ -68,15 +68,20 @@ def keyword_themes(text: str) -> dict[str, str]:
 
     Longer keywords are matched first and consume their words: "éducation permanente" is
     permanent education, not also education; "lifelong learning" is training."""
-    terms: list[str | None] = list(content_terms(text))
+    terms = content_terms(text)
+    claimed = [0] * len(terms)  # length of the longest keyword that matched each word
     found: dict[str, str] = {}
     phrases = sorted(((p, t) for t in themes() for p in t.keywords), key=lambda x: -len(x[0]))
     for phrase, theme in phrases:
         size = len(phrase)
         for start in range(len(terms) - size + 1):
-            if tuple(terms[start : start + size]) == phrase:
+            span = range(start, start + size)
+            if tuple(terms[start : start + size]) == phrase and all(
+                claimed[i] <= size for i in span  # a keyword of two themes counts for both
+            ):
                 found.setdefault(theme.id, " ".join(phrase))
-                terms[start : start + size] = [None] * size
+                for i in span:
+                    claimed[i] = size
     return found
 
 

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from assistant.directory import (
     Directory,
     Organisation,
@@ -184,17 +182,9 @@ def load_directory(orgs_collection: Any, chunk_texts: Sequence[tuple[str, str]])
     corpus whose initials spell a known acronym."""
     from assistant.directory import build_directory
 
-    got = orgs_collection.get(include=["documents", "embeddings"])
+    got = orgs_collection.get(include=["documents"])
     mentions = [Mention.from_dict(json.loads(doc)) for doc in got["documents"] or []]
-    vectors = [np.asarray(v, dtype=np.float32) for v in got["embeddings"]] if len(
-        got["embeddings"] if got["embeddings"] is not None else []
-    ) else []
-    extra = spelled_aliases(mentions, chunk_texts)
-    all_vectors = None
-    if vectors and len(vectors) == len(mentions):
-        dim = vectors[0].shape[0]
-        all_vectors = vectors + [np.zeros(dim, dtype=np.float32) for _ in extra]
-    return build_directory([*mentions, *extra], all_vectors)
+    return build_directory([*mentions, *spelled_aliases(mentions, chunk_texts)])
 
 
 # --------------------------------------------------------------------------- answers

@@ -546,7 +546,7 @@ def relation_target(text: str, cue: str) -> str:
             break
     while run and is_connector(run[-1]):
         run.pop()
-    return clean_name(" ".join(run))
+    return clean_name(" ".join(run).rstrip("…"))
 
 
 def subject_before(text: str, cue: str, default: str) -> str:
@@ -659,11 +659,13 @@ class DocumentReader:
 
     def partners_cue(self, text: str) -> str:
         folded = fold(text)
-        for cue in _words("partner_cues"):
-            if cue in folded:
-                target = relation_target(text, cue)
-                return target if target and looks_like_name(target, 4) else self.owner
-        return ""
+        cues = sorted((c for c in _words("partner_cues") if c in folded),
+                      key=lambda c: (-len(c), c))
+        for cue in cues:  # longest first: "partenaires de X" before "partenaire"
+            target = relation_target(text, cue)
+            if target and looks_like_name(target, 4):
+                return target
+        return self.owner if cues else ""
 
     def context_of(self, chunk: Chunk, scope: Scope, name: str) -> str:
         headings = [h for h in (chunk.section, scope.heading)
@@ -897,7 +899,8 @@ def _spelled_run(words: list[str], letters: str) -> str:
     for start, word in enumerate(words):
         if is_connector(word) or fold(word)[:1].upper() != letters[0]:
             continue
-        for end in range(start + 2, min(len(words), start + len(letters) * 2 + 2) + 1):
+        # The longest run first: "Maison Européenne des Langues Anciennes", not its start.
+        for end in range(min(len(words), start + len(letters) * 2 + 2), start + 1, -1):
             run = words[start:end]
             if is_connector(run[-1]):
                 continue

@@ -328,3 +328,55 @@ def test_phone_header_is_readable(served: Served, browser: Any) -> None:
     finally:
         context.close()
     assert layout["lines"] == 1 and layout["header"] >= 200, layout
+
+
+def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
+    """The Directory tab opens on every organisation; picking a theme narrows the cards to
+    that theme's, each showing the theme, its sources quoted."""
+    from assistant.directory import theme_by_id
+
+    expect = sync_api.expect
+    expect.set_options(timeout=TIMEOUT_MS)
+    service = served.ui.service
+    everyone = len(service.directory().organisations)
+    expected = service.organisations(theme="migration")
+    label = theme_by_id("migration").label("fr")  # type: ignore[union-attr]
+    assert 0 < len(expected) < everyone
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-BE")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    try:
+        page.goto(served.url, wait_until="domcontentloaded")
+        page.get_by_role("tab", name=message("ui_tab_directory", "fr")).click()
+        count = page.locator("#directory .directory-count")
+        expect(count).to_have_text(message("orgs_header", "fr", count=everyone))
+        cards = page.locator("#directory article.org")
+        expect(cards).to_have_count(everyone)
+
+        page.locator("#directory-theme input").click()
+        page.get_by_role("option", name=label, exact=True).click()
+        expect(count).to_have_text(message("orgs_header", "fr", count=len(expected)))
+        expect(cards).to_have_count(len(expected))
+        titles = [words(t) for t in cards.locator("h4").all_inner_texts()]
+        assert titles == [words(o.title) for o in expected]
+        for i in range(len(expected)):
+            expect(cards.nth(i).locator(".org-theme", has_text=label)).to_be_visible()
+            expect(cards.nth(i).locator("blockquote.org-source").first).to_be_visible()
+        # The button re-renders the same choice; the language switch relabels the cards.
+        page.locator("#directory-filter").click()
+        expect(cards).to_have_count(len(expected))
+        page.locator("#language").get_by_text("English").click()
+        expect(count).to_have_text(message("orgs_header", "en", count=len(expected)))
+        expect(cards.first.locator(".org-theme", has_text=theme_by_id("migration")
+                                   .label("en"))).to_be_visible()  # type: ignore[union-attr]
+        expect(page.get_by_role("tab", name=message("ui_tab_directory", "en"))).to_be_visible()
+        save_screenshot(page, "directory-1440x900.png")
+    except BaseException:
+        with contextlib.suppress(Exception):
+            save_screenshot(page, "directory-failure.png")
+        raise
+    finally:
+        context.close()
+    assert not page_errors, f"JavaScript errors on the page: {page_errors}"

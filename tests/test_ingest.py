@@ -156,7 +156,7 @@ def test_first_ingestion_indexes_the_five_documents(fake_settings: Settings) -> 
         doc: record.chunks for doc, record in docs.items()}
     assert sorted(ids_by_doc(service, "units")) == CORPUS_FILES
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g1_chunks", "assistant_g1_units", "assistant_meta"]
+        "assistant_g1_chunks", "assistant_g1_orgs", "assistant_g1_units", "assistant_meta"]
     # Everything embedded was embedded once: chunks + units, no duplicates.
     assert len(factory.passages) == report.chunks + sum(
         len(ids) for ids in ids_by_doc(service, "units").values())
@@ -197,7 +197,7 @@ def test_editing_one_file_re_embeds_only_that_document(
     assert report.added == report.removed == []
     assert generation(service) == 2
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g2_chunks", "assistant_g2_units", "assistant_meta"]
+        "assistant_g2_chunks", "assistant_g2_orgs", "assistant_g2_units", "assistant_meta"]
     new_chunks = ids_by_doc(service, "chunks")
     new_units = ids_by_doc(service, "units")
     # The changed document's old chunks and units are gone, replaced by new ids.
@@ -445,7 +445,7 @@ def test_interrupted_ingestion_leaves_the_previous_generation_answering(
     after = AssistantService(fake_settings)
     assert generation(after) == 2
     assert sorted(after.store.list_collection_names()) == [
-        "assistant_g2_chunks", "assistant_g2_units", "assistant_meta"]
+        "assistant_g2_chunks", "assistant_g2_orgs", "assistant_g2_units", "assistant_meta"]
     assert any("Zorglub" in t for t in texts_of(after, "units", WSM_FICHE))
     assert len(texts_of(after, "chunks", WSM_FICHE)) == dict(after.documents())[WSM_FICHE].chunks
 
@@ -470,7 +470,7 @@ def test_orphans_of_an_interrupted_run_go_even_when_nothing_changed(
     service = AssistantService(fake_settings)
     assert generation(service) == 1
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g1_chunks", "assistant_g1_units", "assistant_meta"]
+        "assistant_g1_chunks", "assistant_g1_orgs", "assistant_g1_units", "assistant_meta"]
 
 
 # -- ingest --rebuild: set the old store aside ------------------------------------------

@@ -214,9 +214,11 @@ CSS = """
 #directory .org-facts ul { margin: 0; padding-left: 1.1em; }
 #directory .org-theme { display: inline-block; border-radius: 999px; padding: 0 .6em;
                         margin: 0 .3em .2em 0; background: var(--color-accent-soft); }
-#directory .org-sources summary { cursor: pointer; font-size: .9em; font-weight: 600; }
-#directory .org-source { white-space: pre-wrap; font-size: .85em; margin: .3em 0;
-                         padding: 0 0 0 .75em; border-left: 3px solid var(--color-accent); }
+#directory .org-sources summary { cursor: pointer; font-size: .9em; font-weight: 600;
+                                  margin-bottom: .3em; }
+#directory blockquote.org-source { white-space: pre-wrap; font-size: .85em; margin: .3em 0;
+                                   padding: 0 0 0 .75em;
+                                   border-left: 3px solid var(--color-accent); }
 #directory .directory-count { font-weight: 600; }
 #directory .directory-note { font-style: italic; }
 /* On a phone the language choice goes under the title instead of squeezing it. */
