@@ -19,10 +19,10 @@ from assistant.answer import Answer
 from assistant.directory import themes
 from assistant.errors import AssistantError, BadQuestion
 from assistant.evaluation import (
+    directory_rows,
     directory_summary,
     failures,
     is_directory_check,
-    list_scores,
     score,
     summary,
 )
@@ -377,14 +377,8 @@ def run_eval(service: AssistantService, path: Path, *, k: int, show_failures: bo
 def run_directory_eval(service: AssistantService, path: Path,
                        checks: Sequence[dict[str, Any]], show_failures: bool) -> int:
     """List recall and precision of the directory on a check set (tests/directory_checks.jsonl)."""
-    rows = []
-    for item in checks:
-        found = service.directory_search(str(item["query"]))
-        returned = [org.all_names() for org in found]
-        recall, precision = list_scores(item["expected"], returned)
-        rows.append({"id": item["id"], "kind": item.get("kind", ""), "lang": item.get("lang", ""),
-                     "recall": recall, "precision": precision,
-                     "returned": [org.name for org in found]})
+    rows = directory_rows(
+        checks, lambda query: [org.all_names() for org in service.directory_search(query)])
     lang = service.settings.default_language
     print(message("eval_header", lang, path=path, n=len(checks)))
     print(json.dumps(directory_summary(rows), indent=1, ensure_ascii=False))

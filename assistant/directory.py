@@ -10,12 +10,10 @@ says of the organisation (its entry, description, names, or the headings above i
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 
@@ -27,10 +25,8 @@ from assistant.extraction import (
     name_key,
     vocabulary,
 )
+from assistant.messages import shared_file
 from assistant.textproc import content_terms, fold
-
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
-
 
 # --------------------------------------------------------------------------- themes
 
@@ -49,8 +45,7 @@ class Theme:
 
 @cache
 def themes() -> tuple[Theme, ...]:
-    with open(PROMPTS_DIR / "themes.toml", "rb") as handle:
-        data = tomllib.load(handle)["themes"]
+    data = shared_file("themes")["themes"]
     return tuple(
         Theme(key, value["fr"], value["en"],
               tuple(t for t in (tuple(content_terms(k)) for k in value["keywords"]) if t),

@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from llama_index.core.schema import NodeWithScore
+
+from assistant.answer import Answer, Citation, supported, text_stems
 from assistant.directory import (
     Directory,
     Organisation,
     Source,
     Theme,
+    build_directory,
     find_themes,
     town_names,
 )
 from assistant.extraction import Mention, spelled_aliases, vocabulary
-from assistant.textproc import STOPWORDS, fold, tokenize_words
+from assistant.messages import message
+from assistant.retrieval import Passage, passage_from
+from assistant.textproc import STOPWORDS, content_terms, fold, tokenize_words
 
 MEMBERSHIP = {"member_of", "part_of"}
 PARTNERSHIP = {"partner_of", "coordinates"}
@@ -75,9 +81,8 @@ def _has_cue(folded: str, cues: Sequence[str]) -> bool:
 def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
     folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
     asks = _has_cue(folded, _cues(language, "asks_organisations"))
-    named = directory.named_in(question) + [
-        o for o in _acronyms_in(question, directory) if o not in directory.named_in(question)
-    ]
+    named = directory.named_in(question)
+    named += [o for o in _acronyms_in(question, directory) if o not in named]
     relation: set[str] = set()
     # One organisation named: its relations; two ("les partenaires du MOC dans le réseau
     # AID") is a question the passages answer better.
@@ -126,8 +131,6 @@ def _extra_words(question: str, query: DirectoryQuery, language: str) -> list[st
             ignore |= set(tokenize_words(name))
     ignore |= set(tokenize_words(" ".join(town_names(query.town)))) if query.town else set()
     theme_terms = {term for theme in query.themes for phrase in theme.keywords for term in phrase}
-    from assistant.textproc import content_terms
-
     return [
         w for w in tokenize_words(question)
         if w not in ignore and len(w) > 2 and not (set(content_terms(w)) & theme_terms)
@@ -165,8 +168,6 @@ def refine(candidates: list[Organisation], words: Sequence[str]) -> list[Organis
     when none does, the whole list stands (a theme question wants it complete)."""
     if not words or len(candidates) <= REFINE_ABOVE:
         return candidates
-    from assistant.answer import supported, text_stems
-
     matches = {id(o): sum(supported(w, text_stems(o.text)) for w in words) for o in candidates}
     best = max(matches.values())
     if best == 0:
@@ -180,8 +181,6 @@ def refine(candidates: list[Organisation], words: Sequence[str]) -> list[Organis
 def load_directory(orgs_collection: Any, chunk_texts: Sequence[tuple[str, str]]) -> Directory:
     """The directory of a store generation: its mentions, plus long names anywhere in the
     corpus whose initials spell a known acronym."""
-    from assistant.directory import build_directory
-
     got = orgs_collection.get(include=["documents"])
     mentions = [Mention.from_dict(json.loads(doc)) for doc in got["documents"] or []]
     return build_directory([*mentions, *spelled_aliases(mentions, chunk_texts)])
@@ -191,8 +190,6 @@ def load_directory(orgs_collection: Any, chunk_texts: Sequence[tuple[str, str]])
 
 
 def criteria_label(query: DirectoryQuery, language: str) -> str:
-    from assistant.messages import message
-
     parts = [t.label(language) for t in query.themes]
     if query.town:
         parts.append(message("directory_criteria_town", language, town=query.town))
@@ -215,3 +212,32 @@ def short_description(org: Organisation, text: str = "", limit: int = 140) -> st
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
     return text
+
+
+def compose_directory_answer(query: DirectoryQuery, found: Sequence[Organisation],
+                             language: str, nodes: Mapping[str, Any], limit: int) -> Answer:
+    """One line per organisation: its name, one-line description and the cited passage."""
+    sources: list[Passage] = []
+    rank_of: dict[str, int] = {}
+    lines = [message("directory_intro", language, criteria=criteria_label(query, language),
+                     count=len(found))]
+    citations: list[Citation] = []
+    for org in found[:limit]:
+        fact, source = cited_fact(org, query)
+        if source is None or source.chunk_id not in nodes:
+            source = next((s for s in org.sources if s.chunk_id in nodes), None)
+        cite = ""
+        if source is not None:
+            if source.chunk_id not in rank_of:
+                rank_of[source.chunk_id] = len(sources) + 1
+                sources.append(passage_from(NodeWithScore(node=nodes[source.chunk_id], score=1.0),
+                                            rank_of[source.chunk_id]))
+            passage = sources[rank_of[source.chunk_id] - 1]
+            citations.append(Citation(passage.rank, passage, source.text))
+            cite = f" [{passage.rank}]"
+        description = short_description(org, fact)
+        lines.append(f"- {org.title}" + (f" — {description}" if description else "") + cite)
+    if len(found) > limit:
+        lines.append(message("directory_more", language, count=len(found) - limit))
+    return Answer("\n".join(lines), False, language, sources=sources, citations=citations,
+                  route="directory")

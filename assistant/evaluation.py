@@ -11,7 +11,7 @@ import re
 import statistics
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 # Phrases that count as "the assistant says it does not know" (as the shared scorer reads them).
@@ -119,6 +119,20 @@ def list_scores(expected: Sequence[Sequence[str]],
     found = sum(1 for names in wanted if any(names & g for g in got))
     correct = sum(1 for g in got if any(g & names for names in wanted))
     return found / len(wanted), (correct / len(got) if got else 0.0)
+
+
+def directory_rows(checks: Sequence[Mapping[str, Any]],
+                   search: Callable[[str], Sequence[Sequence[str]]]) -> list[dict[str, Any]]:
+    """Recall and precision of each check query; ``search`` gives the names of each
+    organisation the directory returns for a query."""
+    rows = []
+    for item in checks:
+        returned = search(str(item["query"]))
+        recall, precision = list_scores(item["expected"], returned)
+        rows.append({"id": item["id"], "kind": item.get("kind", ""), "lang": item.get("lang", ""),
+                     "recall": recall, "precision": precision,
+                     "returned": [names[0] for names in returned]})
+    return rows
 
 
 def directory_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

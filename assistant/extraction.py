@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
@@ -27,9 +26,9 @@ from typing import Any
 
 from assistant.chunking import Chunk
 from assistant.corpus import DocumentInfo
+from assistant.messages import PROMPTS_DIR, shared_file
 from assistant.textproc import fold
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
 DESCRIPTION_MAX = 220
 
 
@@ -40,10 +39,8 @@ def extraction_fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
-@cache
 def vocabulary() -> dict[str, Any]:
-    with open(PROMPTS_DIR / "directory.toml", "rb") as handle:
-        return tomllib.load(handle)
+    return shared_file("directory")
 
 
 @cache

@@ -10,7 +10,6 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
@@ -21,7 +20,7 @@ from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import Document, SkippedFile, scan_corpus
 from assistant.extraction import extract_mentions, extraction_fingerprint
 from assistant.settings import Settings
-from assistant.store import DocRecord, IndexState, IndexStore, copy_records
+from assistant.store import DocRecord, IndexState, IndexStore, add_in_batches, copy_records
 from embeddings.provider import TextEncoder
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
@@ -162,21 +161,9 @@ def write_document(
         for i in range(len(c.units))
     ]
     unit_vectors = embed_passages(encoder, unit_texts, progress)
-    add_records(store.collection(store.units_name(generation)), unit_ids, unit_texts,
-                unit_vectors, unit_meta)
+    add_in_batches(store.collection(store.units_name(generation)), unit_ids, unit_texts,
+                   unit_vectors, unit_meta)
     write_mentions(doc, chunks, ids, store, generation)
-
-
-def add_records(collection: Any, ids: Sequence[str], documents: Sequence[str],
-                vectors: np.ndarray, metadatas: Sequence[Any]) -> None:
-    for start in range(0, len(ids), 2000):  # Chroma caps a single add
-        end = start + 2000
-        collection.add(
-            ids=list(ids[start:end]),
-            documents=list(documents[start:end]),
-            embeddings=vectors[start:end],
-            metadatas=list(metadatas[start:end]),
-        )
 
 
 def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str], store: IndexStore,
@@ -189,7 +176,7 @@ def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str], store: In
     if not mentions:
         return
     vectors = np.ones((len(mentions), 1), dtype=np.float32)
-    add_records(
+    add_in_batches(
         store.collection(store.orgs_name(generation)),
         [f"{doc.content_hash[:16]}-m{i}" for i in range(len(mentions))],
         [json.dumps(m.to_dict(), ensure_ascii=False) for m in mentions],

@@ -24,10 +24,16 @@ def message(key: str, lang: str = "fr", **values: Any) -> str:
 
 
 @cache
+def shared_file(name: str) -> dict[str, Any]:
+    """A language-independent TOML resource of ``prompts/`` (synonyms, themes, directory)."""
+    with open(PROMPTS_DIR / f"{name}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+@cache
 def synonym_groups() -> tuple[frozenset[str], ...]:
     """Bilingual groups of words that ask for the same thing (prompts/synonyms.toml)."""
-    with open(PROMPTS_DIR / "synonyms.toml", "rb") as handle:
-        return tuple(frozenset(group) for group in tomllib.load(handle)["groups"])
+    return tuple(frozenset(group) for group in shared_file("synonyms")["groups"])
 
 
 def synonyms_of(word: str) -> frozenset[str]:

@@ -12,21 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer import Answer, Citation, Unit, answer_from_units, idf_table, search_text
+from assistant.answer import Answer, Unit, answer_from_units, idf_table, search_text
 from assistant.conversation import History, resolve_follow_up
-from assistant.directory import Directory, Organisation, find_themes
+from assistant.directory import Directory, Organisation, find_themes, themes
 from assistant.directory_search import (
-    cited_fact,
-    criteria_label,
+    compose_directory_answer,
     load_directory,
     parse_query,
     search,
-    short_description,
 )
 from assistant.errors import BadQuestion, IndexUnavailable
 from assistant.ingest import IngestReport, ingest
-from assistant.messages import message
-from assistant.retrieval import HybridRetriever, Passage, passage_from
+from assistant.retrieval import HybridRetriever, Passage
 from assistant.settings import Settings
 from assistant.store import DocRecord, IndexState, IndexStore, describe_failure
 from assistant.textproc import is_other_language, normalise_question, question_language
@@ -159,8 +156,6 @@ class AssistantService:
         if theme:
             matched = find_themes(theme)
             if not matched:
-                from assistant.directory import themes
-
                 raise BadQuestion("directory_unknown_theme", theme=theme,
                                   themes=", ".join(t.id for t in themes()))
             found = [o for o in found if any(t.id in o.themes for t in matched)]
@@ -237,33 +232,3 @@ class AssistantService:
         ]
         return sorted(units, key=lambda u: (u.passage.rank, u.index))
 
-
-def compose_directory_answer(query: Any, found: Sequence[Organisation], language: str,
-                             nodes: Mapping[str, Any], limit: int) -> Answer:
-    """One line per organisation: its name, one-line description and the cited passage."""
-    from llama_index.core.schema import NodeWithScore
-
-    sources: list[Passage] = []
-    rank_of: dict[str, int] = {}
-    lines = [message("directory_intro", language, criteria=criteria_label(query, language),
-                     count=len(found))]
-    citations: list[Citation] = []
-    for org in found[:limit]:
-        fact, source = cited_fact(org, query)
-        if source is None or source.chunk_id not in nodes:
-            source = next((s for s in org.sources if s.chunk_id in nodes), None)
-        cite = ""
-        if source is not None:
-            if source.chunk_id not in rank_of:
-                rank_of[source.chunk_id] = len(sources) + 1
-                sources.append(passage_from(NodeWithScore(node=nodes[source.chunk_id], score=1.0),
-                                            rank_of[source.chunk_id]))
-            passage = sources[rank_of[source.chunk_id] - 1]
-            citations.append(Citation(passage.rank, passage, source.text))
-            cite = f" [{passage.rank}]"
-        description = short_description(org, fact)
-        lines.append(f"- {org.title}" + (f" — {description}" if description else "") + cite)
-    if len(found) > limit:
-        lines.append(message("directory_more", language, count=len(found) - limit))
-    return Answer("\n".join(lines), False, language, sources=sources, citations=citations,
-                  route="directory")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -161,20 +162,23 @@ class IndexStore:
 def copy_records(source: Collection, target: Collection, where: dict[str, Any]) -> int:
     """Copy records (vectors included) matching ``where``: unchanged documents are not
     embedded again."""
-    got = source.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[arg-type]
-    ids = got["ids"]
-    if not ids:
-        return 0
-    batch = 2000  # Chroma caps a single add; keep well under it
+    got: Any = source.get(where=where, include=["embeddings", "documents", "metadatas"])  # type: ignore[arg-type]
+    add_in_batches(target, got["ids"], got["documents"], got["embeddings"], got["metadatas"])
+    return len(got["ids"])
+
+
+def add_in_batches(collection: Collection, ids: Sequence[str], documents: Sequence[str],
+                   embeddings: Any, metadatas: Sequence[Any]) -> None:
+    """Add records in batches: Chroma caps a single add; keep well under it."""
+    batch = 2000
     for start in range(0, len(ids), batch):
         end = start + batch
-        target.add(
-            ids=ids[start:end],
-            embeddings=got["embeddings"][start:end],  # type: ignore[index]
-            documents=got["documents"][start:end],  # type: ignore[index]
-            metadatas=got["metadatas"][start:end],  # type: ignore[index]
+        collection.add(
+            ids=list(ids[start:end]),
+            embeddings=embeddings[start:end],
+            documents=list(documents[start:end]),
+            metadatas=list(metadatas[start:end]),
         )
-    return len(ids)
 
 
 def set_aside_corrupted_store(settings: Settings) -> str | None:
@@ -198,6 +202,7 @@ __all__ = [
     "DocRecord",
     "IndexState",
     "IndexStore",
+    "add_in_batches",
     "copy_records",
     "open_client",
     "set_aside_corrupted_store",

@@ -11,7 +11,7 @@ import pytest
 from conftest import CliRunner, cli_env, load_jsonl
 
 from assistant.errors import BadQuestion
-from assistant.evaluation import list_scores
+from assistant.evaluation import directory_rows, list_scores
 from assistant.service import AssistantService
 
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
@@ -111,13 +111,10 @@ def test_removed_document_leaves_the_directory(ingested: AssistantService,
 
 
 def test_check_set_floors(ingested: AssistantService) -> None:
-    checks = load_jsonl(CHECKS)
-    recalls, precisions = [], []
-    for item in checks:
-        found = ingested.directory_search(str(item["query"]))
-        recall, precision = list_scores(item["expected"], [o.all_names() for o in found])
-        recalls.append(recall)
-        precisions.append(precision)
+    rows = directory_rows(
+        load_jsonl(CHECKS), lambda q: [o.all_names() for o in ingested.directory_search(q)])
+    recalls = [row["recall"] for row in rows]
+    precisions = [row["precision"] for row in rows]
     assert sum(recalls) / len(recalls) >= RECALL_FLOOR
     assert sum(precisions) / len(precisions) >= PRECISION_FLOOR
 
