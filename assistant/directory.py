@@ -26,7 +26,7 @@ from assistant.extraction import (
     vocabulary,
 )
 from assistant.messages import shared_file
-from assistant.textproc import content_terms, fold
+from assistant.textproc import fold, term_sequence
 
 # --------------------------------------------------------------------------- themes
 
@@ -38,6 +38,7 @@ class Theme:
     en: str
     keywords: tuple[tuple[str, ...], ...]  # each keyword as its sequence of stems
     description: str
+    gaps: tuple[tuple[int, ...], ...] = ()  # stop words before each stem, per keyword
 
     def label(self, language: str) -> str:
         return self.en if language == "en" else self.fr
@@ -46,12 +47,14 @@ class Theme:
 @cache
 def themes() -> tuple[Theme, ...]:
     data = shared_file("themes")["themes"]
-    return tuple(
-        Theme(key, value["fr"], value["en"],
-              tuple(t for t in (tuple(content_terms(k)) for k in value["keywords"]) if t),
-              value["description"])
-        for key, value in data.items()
-    )
+    found = []
+    for key, value in data.items():
+        sequences = [s for s in (term_sequence(k) for k in value["keywords"]) if s]
+        found.append(Theme(key, value["fr"], value["en"],
+                           tuple(tuple(t for t, _ in s) for s in sequences),
+                           value["description"],
+                           tuple(tuple(g for _, g in s) for s in sequences)))
+    return tuple(found)
 
 
 def theme_by_id(theme_id: str) -> Theme | None:
@@ -63,16 +66,21 @@ def keyword_themes(text: str) -> dict[str, str]:
 
     Longer keywords are matched first and consume their words: "éducation permanente" is
     permanent education, not also education; "lifelong learning" is training."""
-    terms = content_terms(text)
+    sequence = term_sequence(text)
+    terms = [t for t, _ in sequence]
     claimed = [0] * len(terms)  # length of the longest keyword that matched each word
     found: dict[str, str] = {}
-    phrases = sorted(((p, t) for t in themes() for p in t.keywords), key=lambda x: -len(x[0]))
-    for phrase, theme in phrases:
+    phrases = sorted(((p, g, t) for t in themes() for p, g in zip(t.keywords, t.gaps,
+                                                                   strict=True)),
+                     key=lambda x: -len(x[0]))
+    for phrase, gaps, theme in phrases:
         size = len(phrase)
         for start in range(len(terms) - size + 1):
             span = range(start, start + size)
             if tuple(terms[start : start + size]) == phrase and all(
                 claimed[i] <= size for i in span  # a keyword of two themes counts for both
+            ) and all(  # the phrase's words as close as in the keyword
+                sequence[start + i][1] <= max(gaps[i], 1) for i in range(1, size)
             ):
                 found.setdefault(theme.id, " ".join(phrase))
                 for i in span:
@@ -293,7 +301,10 @@ def organisation_themes(group: Sequence[Mention]) -> dict[str, tuple[str, Mentio
         pieces = [mention.name, *mention.aliases, mention.description]
         if mention.defined:
             pieces += [mention.own_text, mention.context]
-        for theme_id, keyword in keyword_themes(" . ".join(p for p in pieces if p)).items():
+        text = " . ".join(p for p in pieces if p)
+        if mention.address:  # "Place de l'Université 16" says where, not what it does
+            text = text.replace(mention.address, " ")
+        for theme_id, keyword in keyword_themes(text).items():
             found.setdefault(theme_id, (f"keyword: {keyword}", mention))
     return found
 
@@ -352,6 +363,12 @@ class Directory:
                 found.append(other)
         return found
 
+    def relation_evidence(self, org: Organisation, other: Organisation,
+                          kinds: set[str]) -> list[str]:
+        """The passages that relate two organisations (either direction)."""
+        return [r.source.text for a, b in ((org, other), (other, org)) for r in a.relations
+                if r.kind in kinds and r.target == b.key]
+
     def towns(self) -> list[str]:
         return sorted({o.town for o in self.organisations if o.town})
 
@@ -376,8 +393,10 @@ def build_directory(mentions: Sequence[Mention],
     vector_of = {id(m): v for m, v in zip(mentions, vectors, strict=True)} if vectors else {}
     organisations: list[Organisation] = []
     pending: list[tuple[Organisation, list[Mention]]] = []
+    # A name listed as someone's network or partner is kept even with no fact of its own.
+    targets = {key for m in mentions for _, target in m.relations for key in name_keys(target)}
     for group in merge_mentions(mentions):
-        if not _keeps(group):
+        if not _keeps(group) and not any(mention_keys(m) & targets for m in group):
             continue
         stacked = [vector_of[id(m)] for m in group if id(m) in vector_of]
         org = build_organisation(group, np.vstack(stacked) if stacked else None)

@@ -522,6 +522,7 @@ class Scope:
 
     heading: str = ""
     partners_of: str = ""
+    parts_of: str = ""  # "The CIRTES ... was born of the union of three entities:"
 
 
 def relation_target(text: str, cue: str) -> str:
@@ -632,7 +633,20 @@ class DocumentReader:
             partners_of = self.partners_cue(lead) if lead else ""
             if partners_of:
                 return Scope(scope.heading, partners_of)
+            whole = self.whole_of(lead) if lead else ""
+            if whole:
+                return Scope(scope.heading, parts_of=whole)
         return scope
+
+    def whole_of(self, lead: str) -> str:
+        """The organisation a list's items make up, when its lead-in says they compose it:
+        the first name the lead-in gives, else the document's organisation."""
+        folded = fold(lead)
+        if not any(c in folded for c in _words("composed_of_cues")):
+            return ""
+        named = [name for name, _, kind in parenthesised_pairs(lead) if kind == "alias"]
+        head = parse_head(lead)
+        return named[0] if named else head.name if head else self.owner
 
     def lead_in(self, chunk: Chunk) -> list[str]:
         """The units of a list chunk before its first item: up to the sentence that announces
@@ -677,6 +691,8 @@ class DocumentReader:
         if chunk.kind == "list":
             for unit in units[len(self.lead_in(chunk)):]:
                 self.read_item(chunk, cid, scope, unit)
+                if scope.parts_of:
+                    self.read_part(cid, scope.parts_of, unit)
         for unit in units:
             self.read_pairs(chunk, cid, scope, unit)
             self.read_relations(cid, unit)
@@ -691,7 +707,7 @@ class DocumentReader:
         elif not head and chunk.section and looks_like_name(chunk.section, 8):
             name = chunk.section  # a heading, then a paragraph about it
         opening = " ".join(chunk.units[:2])
-        if not name or "/" in name or not _short_name(name) or not is_organisation(
+        if not name or "/" in name or not _short_name(name, entry=True) or not is_organisation(
             name, opening
         ) or not _named_organisation(name, opening):
             return
@@ -718,6 +734,14 @@ class DocumentReader:
         )
         if mention and scope.partners_of and name_key(scope.partners_of) != name_key(head.name):
             mention.relations.append(("partner_of", scope.partners_of))
+
+    def read_part(self, cid: str, whole: str, unit: str) -> None:
+        """One item of a list that makes up ``whole``: "the TRAV (school of ...);"."""
+        pairs = [name for name, _, kind in parenthesised_pairs(unit) if kind == "alias"]
+        head = parse_head(LIST_MARK_RE.sub("", unit))
+        name = pairs[0] if pairs else head.name if head else ""
+        if name and name_key(name) != name_key(whole) and looks_like_name(name):
+            self.add(name, cid, unit, defined=False, relations=[("part_of", whole)])
 
     def read_pairs(self, chunk: Chunk, cid: str, scope: Scope, unit: str) -> None:
         for name, other, kind in parenthesised_pairs(unit):
@@ -751,6 +775,7 @@ class DocumentReader:
                     if target and subject:
                         self.add(subject, cid, unit, defined=False,
                                  relations=[("member_of", target.name)])
+        self.read_partners(cid, unit, folded)
         for before, names in parenthesised_lists(unit):
             partners = has_word(" ".join(before.split()[-6:]), _words("partner_cues"))
             for name in names:
@@ -770,6 +795,25 @@ class DocumentReader:
                     self.add(self.owner, cid, unit, defined=False,
                              relations=[("coordinates", coordinated)])
         self.read_creation(cid, unit, folded)
+
+    def read_partners(self, cid: str, unit: str, folded: str) -> None:
+        """"des alliances ... avec d'autres réseaux comme l'AIM (...), l'ITUC-CSI (...)": the
+        names enumerated after a partner cue; "maintains a relationship with Solidarité
+        Mondiale": the name after a "with" cue. Both are partners of the sentence's subject
+        (the document's organisation when the subject is "nous", "we")."""
+        cues = frozenset(_words("partner_cues")) | frozenset(_words("partner_with_cues"))
+        at = min((folded.find(c) for c in cues if c in folded), default=-1)
+        if at < 0:
+            return
+        partners = enumerated_names(unit[at:], in_parentheses=False)
+        for cue in _words("partner_with_cues"):
+            if cue in folded and not partners:
+                target = relation_target(unit, cue)
+                partners = [target] if target and looks_like_name(target, 6) else []
+        subject = self.subject_of(unit, cues)
+        for name in partners:
+            if subject and name_key(name) != name_key(subject):
+                self.add(name, cid, unit, defined=False, relations=[("partner_of", subject)])
 
     def read_creation(self, cid: str, unit: str, folded: str) -> None:
         for cue in _words("created_by_cues"):
@@ -818,10 +862,16 @@ class DocumentReader:
                 self.add(self.owner, cid, unit, defined=False, website=url.group(0).rstrip(">."))
 
 
-def _short_name(name: str) -> bool:
-    """A list item's name: a few words, mostly capitalised when it has more than four."""
+def _short_name(name: str, *, entry: bool = False) -> bool:
+    """A list item's name: a few words, mostly capitalised when it has more than four. A
+    paragraph's subject may be a longer descriptive name when it starts with an
+    organisation noun ("Le Groupe de recherche pour une stratégie économique alternative")."""
     content = [w for w in name.split() if not is_connector(w)]
     capitalised = sum(w[:1].isupper() for w in content)
+    if entry and content and content[0][:1].isupper() and len(content) <= 8 and has_word(
+        content[0], _words("organisation_words")
+    ):
+        return True
     return len(content) <= 4 or len(content) <= 6 and capitalised * 2 >= len(content)
 
 

@@ -191,6 +191,21 @@ def analyze(text: str) -> list[str]:
     return [stem for tok in _content_tokens(text) for stem in _stem_variants(tok)]
 
 
+def term_sequence(text: str) -> list[tuple[str, int]]:
+    """Every content term of ``text`` in order (repeats kept), each with the number of
+    stop words just before it: phrases are matched on it ("decent work" in "work on
+    decent work"; "workers' rights" is not "works on the right")."""
+    terms: list[tuple[str, int]] = []
+    gap = 0
+    for tok in tokenize_words(text):
+        if tok in STOPWORDS:
+            gap += 1
+            continue
+        terms.append((_canonical_stem(tok), gap))
+        gap = 0
+    return terms
+
+
 def content_terms(text: str) -> list[str]:
     """Distinct content terms of ``text`` in order, one canonical stem per word.
 

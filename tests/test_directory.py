@@ -330,12 +330,14 @@ def test_directory_from_two_documents() -> None:
     pivoine = org(directory, "Pivoine")
     assert pivoine is org(directory, "Réseau Pivoine")
     assert "housing" in pivoine.themes
+    # "Elle [la FRAP] travaille avec Pivoine": a partner too, from the other document.
     assert {o.name for o in directory.related(pivoine, {"partner_of"})} == {
-        "Maison Plume", "Coalition Galet"}
+        "Maison Plume", "Coalition Galet", "FRAP"}
     assert "housing" in org(directory, "Coalition Galet").themes  # "sans-abri"
     frap = org(directory, "FRAP")
     assert frap is org(directory, "Fédération romande des amis du patrimoine")
-    assert [o.name for o in directory.related(frap, {"partner_of"})] == ["Equipes Colibri"]
+    assert {o.name for o in directory.related(frap, {"partner_of"})} == {
+        "Equipes Colibri", "Réseau Pivoine"}
     assert set(org(directory, "Equipes Colibri").themes) == {"permanent_education"}
     assert [o.name for o in directory.in_town("Luik")] == ["Maison Plume"]
 
@@ -389,3 +391,27 @@ def test_short_description_drops_the_leading_name(directory: Directory) -> None:
     assert short_description(org(directory, "FRAP")) == "un mouvement d'éducation permanente"
     long = short_description(org(directory, "FRAP"), "FRAP, " + "très " * 60 + "actif", limit=40)
     assert len(long) <= 42 and long.endswith(" …")
+
+
+def test_keyword_phrase_words_must_stand_as_close_as_in_the_keyword() -> None:
+    assert "decent_work" in keyword_themes("Which organisations work on decent work?")
+    # "workers' rights" is a keyword; "works on the right to housing" is not about it.
+    assert set(keyword_themes("Who works on the right to housing?")) == {"housing"}
+    assert "decent_work" in keyword_themes("la défense des droits des travailleurs")
+
+
+def test_an_address_gives_no_theme() -> None:
+    located = mention("Atelier Quartz", "c1", description="Atelier Quartz, Place de "
+                      "l'Université 16, 1348 Louvain-la-Neuve",
+                      address="Place de l'Université 16, 1348 Louvain-la-Neuve",
+                      town="Louvain-la-Neuve")
+    assert "education" not in build_directory([located]).organisations[0].themes
+
+
+def test_a_name_listed_as_a_network_is_kept_without_facts_of_its_own() -> None:
+    member = mention("Cercle Ardoise", "c1", relations=[("member_of", "Plume Verte")])
+    listed = mention("Plume Verte", "c1", defined=False)
+    directory = build_directory([member, listed])
+    assert directory.find("Plume Verte") is not None
+    assert directory.relation_evidence(org(directory, "Cercle Ardoise"),
+                                       org(directory, "Plume Verte"), {"member_of"})

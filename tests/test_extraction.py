@@ -490,3 +490,66 @@ def test_spelled_aliases_keeps_the_whole_long_name() -> None:
     found = spelled_aliases([acronym("MELA")], [
         ("k1", "La Maison Européenne des Langues Anciennes ouvre ses portes.")])
     assert [m.aliases for m in found] == [["Maison Européenne des Langues Anciennes"]]
+
+
+# --------------------------------------------------------------------------- relations in prose
+
+
+ALLIANCES = """\
+Nos réseaux
+
+Au niveau international, nous construisons un réseau thématique. De par ce réseau, nous \
+développons des alliances stratégiques avec d'autres réseaux internationaux comme l'UIPA \
+(Union internationale des potiers amateurs), le CMLV (Conseil mondial des lanternes \
+vertes), RESOLU (Réseau solidaire des luthiers), etc.
+
+La Coordination Ardoise entretient aussi une relation avec Fédération Lumière depuis 2010.
+"""
+
+
+@pytest.fixture(scope="module")
+def alliances() -> list[Mention]:
+    return read(ALLIANCES, organisation="Cercle Ardoise", language="fr",
+                title="Cercle Ardoise : réseaux")
+
+
+def test_names_enumerated_after_a_partner_cue_are_partners_of_the_speaker(
+    alliances: list[Mention],
+) -> None:
+    partners = {m.name for m in alliances if ("partner_of", "Cercle Ardoise") in m.relations}
+    assert {"UIPA", "CMLV", "RESOLU"} <= partners
+
+
+def test_a_relationship_with_a_named_organisation_is_a_partnership(
+    alliances: list[Mention],
+) -> None:
+    lumiere = named(alliances, "Fédération Lumière")
+    assert lumiere and lumiere[0].relations[0][0] == "partner_of"
+    assert lumiere[0].relations[0][1] in {"Coordination Ardoise", "Cercle Ardoise"}
+
+
+UNION = """\
+Logo Cirque
+
+The CIRQUE (Centre for Interdisciplinary Research on Quiet Evenings). it was born of the \
+union of three entities:
+
+  • the LUNE (Laboratory for urban night ecology), a platform of resources;
+  • the SOIR (school of evening studies - SOIR & CO);
+  • and the NUIT (Network of urban illumination teams).
+"""
+
+
+def test_items_of_a_list_that_composes_an_organisation_are_its_parts() -> None:
+    mentions = read(UNION, organisation="", language="en", title="Research centres")
+    parts = {m.name for m in mentions if ("part_of", "CIRQUE") in m.relations}
+    assert parts == {"LUNE", "SOIR", "NUIT"}
+
+
+def test_a_long_descriptive_name_opening_a_paragraph_is_an_entry() -> None:
+    text = ("Nos partenaires\n\nLe Groupe de recherche pour une économie solidaire locale "
+            "travaille sur les circuits courts. Le GRESOL est aussi un centre de formation.\n")
+    mentions = read(text, organisation="Cercle Ardoise", language="fr", title="Partenaires")
+    entry = [m for m in mentions if m.defined and m.name.startswith("Groupe de recherche")]
+    assert entry, names(mentions)
+    assert "GRESOL" in entry[0].aliases  # the acronym of the same paragraph spells it
