@@ -153,7 +153,11 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
         candidates = [o for o in candidates if o in with_themes]
     if query.town:
         in_town = directory.in_town(query.town)
-        candidates = [o for o in candidates if o in in_town]
+        located = [o for o in candidates if o in in_town]
+        if located or not query.relation:
+            candidates = located
+        else:  # "the MOC federation of Liège": the town says which part of the network
+            query.town = ""
     texts = {id(o): o.text for o in candidates}
     if query.relation:  # "strategic alliances" is said in the passage that relates them
         for org in candidates:

@@ -778,9 +778,11 @@ class DocumentReader:
         self.read_partners(cid, unit, folded)
         for before, names in parenthesised_lists(unit):
             partners = has_word(" ".join(before.split()[-6:]), _words("partner_cues"))
+            whole = "" if partners else _network_before(before)
             for name in names:
-                self.add(name, cid, unit, defined=False,
-                         relations=[("partner_of", self.owner)] if partners and self.owner else [])
+                relations = [("partner_of", self.owner)] if partners and self.owner else (
+                    [("part_of", whole)] if whole and name_key(whole) != name_key(name) else [])
+                self.add(name, cid, unit, defined=False, relations=relations)
         for cue in _words("part_of_cues"):
             if cue in folded and not cue.startswith(("born", "issu")):
                 whole = relation_target(unit, cue)
@@ -860,6 +862,22 @@ class DocumentReader:
             url = URL_RE.search(unit)
             if url:
                 self.add(self.owner, cid, unit, defined=False, website=url.group(0).rstrip(">."))
+
+
+def _network_before(before: str) -> str:
+    """"la fédération du MOC de Liège-Belgique (CIEP, CNE, CSC)": the organisation whose
+    federation or network the parenthesised names make up (its acronym when it leads)."""
+    words = split_words(before)[-6:]
+    nouns = [i for i, w in enumerate(words) if fold(w) in NETWORK_NOUNS]
+    if not nouns:
+        return ""
+    name = relation_target(" ".join(words[nouns[-1]:]), fold(words[nouns[-1]]))
+    first = name.split()[0] if name else ""
+    return first if first and is_acronym(first) else name
+
+
+NETWORK_NOUNS = frozenset({"federation", "reseau", "network", "coupole", "plateforme",
+                           "platform", "coalition", "confederation"})
 
 
 def _short_name(name: str, *, entry: bool = False) -> bool:

@@ -415,3 +415,13 @@ def test_a_name_listed_as_a_network_is_kept_without_facts_of_its_own() -> None:
     assert directory.find("Plume Verte") is not None
     assert directory.relation_evidence(org(directory, "Cercle Ardoise"),
                                        org(directory, "Plume Verte"), {"member_of"})
+
+
+def test_a_town_that_only_qualifies_the_named_network_does_not_empty_its_members(
+    directory: Directory,
+) -> None:
+    query = parse_query("Which organisations make up the Réseau Pivoine of Liège?", "en",
+                        directory)
+    assert query.relation and query.town
+    assert [o.name for o in search(query, directory)] == ["FRAP"]
+    assert query.town == ""  # not said in the answer's criteria

@@ -553,3 +553,14 @@ def test_a_long_descriptive_name_opening_a_paragraph_is_an_entry() -> None:
     entry = [m for m in mentions if m.defined and m.name.startswith("Groupe de recherche")]
     assert entry, names(mentions)
     assert "GRESOL" in entry[0].aliases  # the acronym of the same paragraph spells it
+
+
+def test_names_in_parentheses_after_a_federation_are_its_parts() -> None:
+    text = ("Nos actions\n\nUn groupe de 12 personnes issues de la fédération du CMP de "
+            "Namur-Belgique (CIAP, Plume Verte, CSL) et de membres de nos organisations "
+            "partenaires du Pays Lointain (ORTA, KILO) a visité les projets.\n")
+    mentions = read(text, organisation="Cercle Ardoise", language="fr", title="Actions")
+    parts = {m.name for m in mentions if ("part_of", "CMP") in m.relations}
+    assert parts == {"CIAP", "Plume Verte", "CSL"}
+    partners = {m.name for m in mentions if ("partner_of", "Cercle Ardoise") in m.relations}
+    assert partners == {"ORTA", "KILO"}
