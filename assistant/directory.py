@@ -39,6 +39,7 @@ class Theme:
     keywords: tuple[tuple[str, ...], ...]  # each keyword as its sequence of stems
     description: str
     gaps: tuple[tuple[int, ...], ...] = ()  # stop words before each stem, per keyword
+    concepts: tuple[int, ...] = ()  # per keyword, its concept (0 names the theme itself)
 
     def label(self, language: str) -> str:
         return self.en if language == "en" else self.fr
@@ -49,11 +50,15 @@ def themes() -> tuple[Theme, ...]:
     data = shared_file("themes")["themes"]
     found = []
     for key, value in data.items():
-        sequences = [s for s in (term_sequence(k) for k in value["keywords"]) if s]
+        keyed = [(index, term_sequence(word))
+                 for index, concept in enumerate(value["keywords"])
+                 for word in ([concept] if isinstance(concept, str) else concept)]
+        keyed = [(index, seq) for index, seq in keyed if seq]
         found.append(Theme(key, value["fr"], value["en"],
-                           tuple(tuple(t for t, _ in s) for s in sequences),
+                           tuple(tuple(t for t, _ in seq) for _, seq in keyed),
                            value["description"],
-                           tuple(tuple(g for _, g in s) for s in sequences)))
+                           tuple(tuple(g for _, g in seq) for _, seq in keyed),
+                           tuple(index for index, _ in keyed)))
     return tuple(found)
 
 
@@ -61,19 +66,20 @@ def theme_by_id(theme_id: str) -> Theme | None:
     return next((t for t in themes() if t.id == theme_id), None)
 
 
-def keyword_themes(text: str) -> dict[str, str]:
-    """Theme id -> the keyword found in the text (stems, accent-free, phrases in order).
+def keyword_matches(text: str) -> list[tuple[Theme, int]]:
+    """(theme, keyword index) of each keyword found in the text (stems, accent-free,
+    phrases in order).
 
     Longer keywords are matched first and consume their words: "éducation permanente" is
     permanent education, not also education; "lifelong learning" is training."""
     sequence = term_sequence(text)
     terms = [t for t, _ in sequence]
     claimed = [0] * len(terms)  # length of the longest keyword that matched each word
-    found: dict[str, str] = {}
-    phrases = sorted(((p, g, t) for t in themes() for p, g in zip(t.keywords, t.gaps,
-                                                                   strict=True)),
+    found: list[tuple[Theme, int]] = []
+    phrases = sorted(((p, g, t, i) for t in themes()
+                      for i, (p, g) in enumerate(zip(t.keywords, t.gaps, strict=True))),
                      key=lambda x: -len(x[0]))
-    for phrase, gaps, theme in phrases:
+    for phrase, gaps, theme, index in phrases:
         size = len(phrase)
         for start in range(len(terms) - size + 1):
             span = range(start, start + size)
@@ -82,9 +88,25 @@ def keyword_themes(text: str) -> dict[str, str]:
             ) and all(  # the phrase's words as close as in the keyword
                 sequence[start + i][1] <= max(gaps[i], 1) for i in range(1, size)
             ):
-                found.setdefault(theme.id, " ".join(phrase))
+                found.append((theme, index))
                 for i in span:
                     claimed[i] = size
+    return found
+
+
+def keyword_themes(text: str) -> dict[str, str]:
+    """Theme id -> the (first) keyword found in the text, as stems."""
+    found: dict[str, str] = {}
+    for theme, index in keyword_matches(text):
+        found.setdefault(theme.id, " ".join(theme.keywords[index]))
+    return found
+
+
+def keyword_concepts(text: str) -> dict[str, set[int]]:
+    """Theme id -> the concepts (keyword groups of themes.toml) the text names."""
+    found: dict[str, set[int]] = {}
+    for theme, index in keyword_matches(text):
+        found.setdefault(theme.id, set()).add(theme.concepts[index])
     return found
 
 
@@ -129,6 +151,7 @@ class Organisation:
     website: str = ""
     themes: dict[str, str] = field(default_factory=dict)  # id -> why
     theme_sources: dict[str, tuple[str, Source]] = field(default_factory=dict)  # id -> (desc, src)
+    concepts: dict[str, set[int]] = field(default_factory=dict)  # theme id -> concepts named
     relations: list[Relation] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     text: str = ""  # what the corpus says of it, for searching
@@ -298,14 +321,27 @@ def organisation_themes(group: Sequence[Mention]) -> dict[str, tuple[str, Mentio
     each with the keyword found and the mention that holds it (the answer cites it)."""
     found: dict[str, tuple[str, Mention]] = {}
     for mention in sorted(group, key=lambda m: not m.defined):
-        pieces = [mention.name, *mention.aliases, mention.description]
-        if mention.defined:
-            pieces += [mention.own_text, mention.context]
-        text = " . ".join(p for p in pieces if p)
-        if mention.address:  # "Place de l'Université 16" says where, not what it does
-            text = text.replace(mention.address, " ")
-        for theme_id, keyword in keyword_themes(text).items():
+        for theme_id, keyword in keyword_themes(theme_text(mention)).items():
             found.setdefault(theme_id, (f"keyword: {keyword}", mention))
+    return found
+
+
+def theme_text(mention: Mention) -> str:
+    """What a mention says of its organisation itself, where its themes are read."""
+    pieces = [mention.name, *mention.aliases, mention.description]
+    if mention.defined:
+        pieces += [mention.own_text, mention.context]
+    text = " . ".join(p for p in pieces if p)
+    if mention.address:  # "Place de l'Université 16" says where, not what it does
+        text = text.replace(mention.address, " ")
+    return text
+
+
+def organisation_concepts(group: Sequence[Mention]) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    for mention in group:
+        for theme_id, concepts in keyword_concepts(theme_text(mention)).items():
+            found.setdefault(theme_id, set()).update(concepts)
     return found
 
 
@@ -404,6 +440,7 @@ def build_directory(mentions: Sequence[Mention],
             org.themes[theme_id] = why
             org.theme_sources[theme_id] = (
                 mention.description, Source(mention.chunk_id, mention.evidence, mention.doc_id))
+        org.concepts = organisation_concepts(group)
         organisations.append(org)
         pending.append((org, group))
     directory = Directory(sorted(organisations, key=lambda o: fold(o.title)))

@@ -26,6 +26,7 @@ from assistant.directory import (
     Theme,
     build_directory,
     find_themes,
+    keyword_concepts,
     town_names,
 )
 from assistant.extraction import Mention, spelled_aliases, vocabulary
@@ -47,6 +48,7 @@ class DirectoryQuery:
     relation: set[str] = field(default_factory=set)
     named: list[Organisation] = field(default_factory=list)
     extra_words: list[str] = field(default_factory=list)
+    concepts: dict[str, set[int]] = field(default_factory=dict)  # theme id -> concepts named
 
     @property
     def filters(self) -> bool:
@@ -91,7 +93,8 @@ def parse_query(question: str, language: str, directory: Directory) -> Directory
     if len(named) == 1 and _has_cue(folded, _cues(language, "partner_of")):
         relation |= PARTNERSHIP
     town = _town_in(folded, directory)
-    query = DirectoryQuery(asks, find_themes(question), town, relation, named)
+    query = DirectoryQuery(asks, find_themes(question), town, relation, named,
+                           concepts=keyword_concepts(question))
     query.extra_words = _extra_words(question, query, language)
     return query
 
@@ -150,7 +153,7 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
         if not with_themes and len(query.themes) > 1:  # no organisation has them all
             with_themes = [o for o in directory.organisations
                            if any(t.id in o.themes for t in query.themes)]
-        candidates = [o for o in candidates if o in with_themes]
+        candidates = narrow_to_concepts([o for o in candidates if o in with_themes], query)
     if query.town:
         in_town = directory.in_town(query.town)
         located = [o for o in candidates if o in in_town]
@@ -165,6 +168,21 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
                 texts[id(org)] += " " + " ".join(
                     directory.relation_evidence(org, named, query.relation))
     return refine(candidates, query.extra_words, texts)
+
+
+def narrow_to_concepts(candidates: list[Organisation],
+                       query: DirectoryQuery) -> list[Organisation]:
+    """A question that names one of a theme's narrower concepts ("sans-papiers" in
+    migration, "fracture numérique" in digital) keeps the organisations whose own text
+    names one of them, when some do; a question that names the theme's own concept (0:
+    "migration") wants it whole."""
+    wanted = {(theme, c) for theme, concepts in query.concepts.items() for c in concepts
+              if c and 0 not in concepts}  # "solidarity and development cooperation": broad
+    if not wanted:
+        return candidates
+    naming = [o for o in candidates
+              if any(c in o.concepts.get(theme, set()) for theme, c in wanted)]
+    return naming or candidates
 
 
 REFINE_ABOVE = 3  # short lists stay whole: a word missing from one entry is weak evidence

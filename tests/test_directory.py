@@ -16,6 +16,7 @@ from assistant.directory import (
     Organisation,
     build_directory,
     find_themes,
+    keyword_concepts,
     keyword_themes,
     merge_mentions,
     name_keys,
@@ -425,3 +426,29 @@ def test_a_town_that_only_qualifies_the_named_network_does_not_empty_its_members
     assert query.relation and query.town
     assert [o.name for o in search(query, directory)] == ["FRAP"]
     assert query.town == ""  # not said in the answer's criteria
+
+
+def test_keyword_concepts_group_translations_and_zero_is_the_theme_itself() -> None:
+    assert keyword_concepts("les sans-papiers") == keyword_concepts("undocumented people")
+    assert 0 in keyword_concepts("migration")["migration"]
+    assert 0 not in keyword_concepts("les sans-papiers")["migration"]
+
+
+def test_a_narrower_concept_narrows_a_theme_list_to_who_names_it() -> None:
+    mentions = [
+        mention("Collectif Lys", "c1", description="Collectif Lys, un réseau de collectifs "
+                "sans papiers en lutte"),
+        mention("Centre Iris", "c2", description="Centre Iris, accueil des réfugiés et asile"),
+        mention("Maison Orme", "c3", description="Maison Orme, migrations et intégration"),
+    ]
+    directory = build_directory(mentions)
+    undocumented = parse_query("Which organisations represent undocumented people?", "en",
+                               directory)
+    assert [o.name for o in search(undocumented, directory)] == ["Collectif Lys"]
+    refugees = parse_query("Qui s'occupe de l'accueil des réfugiés et de l'asile ?", "fr",
+                           directory)
+    assert [o.name for o in search(refugees, directory)] == ["Centre Iris"]
+    # Naming the theme itself wants the whole list.
+    broad = parse_query("Quelles organisations travaillent sur la migration et l'asile ?",
+                        "fr", directory)
+    assert len(search(broad, directory)) == 3

@@ -17,8 +17,8 @@ from assistant.service import AssistantService
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
 # Regression floors at the measured values (README): below the 0.9 targets, which
 # are not met yet. They fail if the directory gets worse.
-RECALL_FLOOR = 0.87
-PRECISION_FLOOR = 0.80
+RECALL_FLOOR = 0.86
+PRECISION_FLOOR = 0.87
 
 
 @pytest.fixture
