@@ -76,10 +76,10 @@ def keyword_matches(text: str) -> list[tuple[Theme, int]]:
     terms = [t for t, _ in sequence]
     claimed = [0] * len(terms)  # length of the longest keyword that matched each word
     found: list[tuple[Theme, int]] = []
-    phrases = sorted(((p, g, t, i) for t in themes()
-                      for i, (p, g) in enumerate(zip(t.keywords, t.gaps, strict=True))),
-                     key=lambda x: -len(x[0]))
-    for phrase, gaps, theme, index in phrases:
+    present = set(terms)
+    for phrase, gaps, theme, index in _phrases_longest_first():
+        if phrase[0] not in present:
+            continue
         size = len(phrase)
         for start in range(len(terms) - size + 1):
             span = range(start, start + size)
@@ -92,6 +92,13 @@ def keyword_matches(text: str) -> list[tuple[Theme, int]]:
                 for i in span:
                     claimed[i] = size
     return found
+
+
+@cache
+def _phrases_longest_first() -> list[tuple[tuple[str, ...], tuple[int, ...], Theme, int]]:
+    return sorted(((p, g, t, i) for t in themes()
+                   for i, (p, g) in enumerate(zip(t.keywords, t.gaps, strict=True))),
+                  key=lambda x: -len(x[0]))
 
 
 def keyword_themes(text: str) -> dict[str, str]:

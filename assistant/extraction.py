@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -942,21 +942,42 @@ def spelled_aliases(mentions: Sequence[Mention],
         if is_acronym(n) and 3 <= len(acronym_letters(n)) <= 6
         and not re.search(r"[A-Za-z]\d", n)  # "CF2D": the digit is part of the name
     }
+    # Indexed by first letter and cached per clause: scanning every clause against every
+    # acronym grew with the square of the corpus (264 s at x100, bench/RESULTS.md).
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for letters, acronym in acronyms.items():
+        by_first.setdefault(letters[0], []).append((letters, acronym))
+    runs_of: dict[str, list[tuple[str, str]]] = {}
     found: list[Mention] = []
     seen: set[tuple[str, str]] = set()
     for cid, unit in chunks:
         for clause in CLAUSE_BREAK_RE.split(unit):
-            words = clause.split()
-            initials = {fold(w)[:1].upper() for word in words for w in split_words(word)}
-            for letters, acronym in acronyms.items():
-                if not set(letters) <= initials:
-                    continue
-                run = _spelled_run(words, letters)
-                if run and (run, acronym) not in seen and name_key(run) != name_key(acronym):
+            if clause not in runs_of:
+                runs_of[clause] = _spelled_runs(clause, by_first)
+            for run, acronym in runs_of[clause]:
+                if (run, acronym) not in seen:
                     seen.add((run, acronym))
                     found.append(Mention(name=acronym, doc_id="", chunk_id=cid, evidence=unit,
                                          defined=False, aliases=[run]))
     return found
+
+
+def _spelled_runs(clause: str,
+                  by_first: Mapping[str, Sequence[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """(long name, acronym) of each acronym a run of the clause's words spells."""
+    words = clause.split()
+    initials = {fold(w)[:1].upper() for word in words for w in split_words(word)}
+    org_words = _words("organisation_words")
+    starts = {fold(w)[:1].upper() for w in words
+              if w[:1].isupper() or fold(w) in org_words}  # a run starts at one of them
+    runs = []
+    for first in sorted(starts):  # sorted: the same mentions in the same order every run
+        for letters, acronym in by_first.get(first, ()):
+            if set(letters) <= initials:
+                run = _spelled_run(words, letters)
+                if run and name_key(run) != name_key(acronym):
+                    runs.append((run, acronym))
+    return runs
 
 
 def _spelled_run(words: list[str], letters: str) -> str:
