@@ -1,0 +1,365 @@
+"""Load test of the web chat: concurrent sessions through the Gradio API (issue 6, part 2).
+
+usage: .venv/bin/python bench/load.py [--sessions 20] [--duration 60] [--pace 3.1]
+                                      [--rate-limit N] [--json FILE] [--keep]
+
+Run from the project root. Prints figures; asserts nothing.
+
+1. Serves the real command, ``assistant serve --port P`` on 127.0.0.1, in a child process
+   with ``ASSISTANT_DATA_DIR`` in a temporary folder (it indexes ``corpus/`` first).
+2. Reference pass: one session asks each conversation of CONVERSATIONS (a question
+   naming an organisation, then a follow-up that only makes sense with that turn) and
+   keeps the follow-up's reply. The pipeline is deterministic: under load the same
+   follow-up in the same conversation must get the same reply, word for word.
+3. Load: ``--sessions`` gradio_client sessions at once for ``--duration`` seconds. Each
+   repeats: clear, its own conversation (session i gets conversation i mod 20), checks.
+   A session waits ``--pace`` seconds between the starts of its questions (default 3.1 s:
+   just under the product's per-session limit of 20 questions a minute; ``--pace 0``
+   with ``--rate-limit 0`` hammers the server instead).
+
+Counted per reply:
+  error        an exception in the client, or the reply is the service's internal error;
+  refused      the reply is the rate-limit message (designed refusal, not an error);
+  crossed      the chat shows user turns that are not exactly this session's own, or the
+               follow-up's reply differs from the reference (another history was used);
+  topic miss   the follow-up's reply and sources do not name the conversation's topic
+               (checked on the reference pass: a weak conversation, not a crossing).
+Latency per question: time to the first answer words (the "searching" placeholder
+excepted) and to the complete streamed reply (~20 ms a word, ``ui.app.STREAM_DELAY``).
+The server's peak RSS is read from ``os.wait4`` when it stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from gradio_client import Client  # noqa: E402
+
+from assistant.messages import message  # noqa: E402
+from assistant.textproc import fold  # noqa: E402
+from ui.render import chat_markdown  # noqa: E402
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# (first question, follow-up, a word the follow-up's reply or sources must hold)
+CONVERSATIONS = [
+    ("Que fait le CIEP ?", "Et ses formations ?", "ciep"),
+    ("Quel est le site web de WSM ?", "Et ses stratégies ?", "wsm"),
+    ("What is the FOREM?", "And what does it offer?", "forem"),
+    ("Qu'est-ce que la Coalition Climat ?", "Et combien d'organisations réunit-elle ?",
+     "climat"),
+    ("Qu'est-ce que le Réseau Financité ?", "Et son ancien nom ?", "financ"),
+    ("Que fait la Coordination des sans-papiers ?", "Et où ?", "sans"),
+    ("Qu'est-ce que le MOC ?", "Et ses partenaires ?", "moc"),
+    ("Qu'est-ce que Solidarité Mondiale ?", "Et sa vision ?", "solidarit"),
+    ("What does WSM do?", "And where is it based?", "wsm"),
+    ("Qu'est-ce que la coordination pour réfugiés et étrangers ?",
+     "Et combien d'associations membres compte-t-elle ?", "refugi"),
+    ("Qu'est-ce que Vie Féminine ?", "Et ses thèmes ?", "feminine"),
+    ("Qu'est-ce que les Équipes Populaires ?", "Et leurs missions ?", "populaires"),
+    ("What is CEDEFOP?", "And what does it do?", "cedefop"),
+    ("Qu'est-ce que la Mutualité Chrétienne ?", "Et ses partenaires ?", "mutualit"),
+    ("Qu'est-ce que le CNCD-11.11.11 ?", "Et ses missions ?", "cncd"),
+    ("What is the AID network?", "And what resources does it offer?", "aid"),
+    ("Qu'est-ce que la CSC ?", "Et ses membres ?", "csc"),
+    ("Qu'est-ce que Solidarité Mondiale ?", "Et ses missions ?", "solidarit"),
+    ("Qu'est-ce que Vie Féminine ?", "Et ses actions ?", "feminine"),
+    ("Qu'est-ce que la Mutualité Chrétienne ?", "Et que fait-elle ?", "mutualit"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    pos = (len(ordered) - 1) * pct / 100.0
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def prefixes(key: str) -> tuple[str, ...]:
+    """The fixed start of a message (before its first placeholder), in both languages."""
+    mark = "\x00"
+    return tuple(message(key, lang, limit=mark, seconds=mark, detail=mark).split(mark)[0]
+                 for lang in ("fr", "en"))
+
+
+@dataclass
+class Turn:
+    text: str  # the complete reply
+    users: list[str]  # user messages the chat shows
+    sources: str
+    first_words_s: float
+    total_s: float
+
+
+def messages_of(output: Any) -> tuple[list[str], list[str]]:
+    chatbot = output[1] if isinstance(output, (list, tuple)) else []
+    texts: dict[str, list[str]] = {"user": [], "assistant": []}
+    for m in chatbot or []:
+        content = m.get("content")
+        text = content[0]["text"] if isinstance(content, list) and content else content
+        texts.setdefault(m.get("role", ""), []).append(str(text or ""))
+    return texts["user"], texts["assistant"]
+
+
+def ask(client: Client, question: str, lang: str) -> Turn:
+    thinking = message("ui_thinking", lang)
+    start = time.perf_counter()
+    first = None
+    output: Any = None
+    job = client.submit(question, lang, api_name="/ask")
+    for output in job:
+        _, replies = messages_of(output)
+        if first is None and replies and replies[-1] and thinking not in replies[-1]:
+            first = time.perf_counter() - start
+    final = job.outputs()[-1] if job.outputs() else output
+    total = time.perf_counter() - start
+    users, replies = messages_of(final)
+    sources = final[2] if isinstance(final, (list, tuple)) and len(final) > 2 else ""
+    return Turn(replies[-1] if replies else "", users, str(sources), first or total, total)
+
+
+def language_of(question: str) -> str:
+    return "en" if question.startswith(("What", "Who", "And")) else "fr"
+
+
+@dataclass
+class Tally:
+    asked: int = 0
+    errors: list[str] = field(default_factory=list)
+    refused: int = 0
+    crossed: list[str] = field(default_factory=list)
+    conversations: int = 0
+    first_words_ms: list[float] = field(default_factory=list)
+    total_ms: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def classify(turn: Turn, tally: Tally, where: str) -> str:
+    if turn.text.startswith(prefixes("internal_error")) or not turn.text:
+        tally.errors.append(f"{where}: {turn.text[:120]!r}")
+        return "error"
+    if turn.text.startswith(prefixes("rate_limited")):
+        tally.refused += 1
+        return "refused"
+    return "ok"
+
+
+def session_loop(index: int, url: str, deadline: float, pace: float,
+                 reference: dict[int, str], tally: Tally) -> None:
+    number = index % len(CONVERSATIONS)
+    first_q, follow_q, _ = CONVERSATIONS[number]
+    try:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+        with tally.lock:
+            tally.errors.append(f"session {index}: connect: {exc!r}"[:200])
+        return
+    next_start = time.monotonic()
+    try:
+        while time.monotonic() < deadline:
+            client.predict(language_of(first_q), api_name="/clear")
+            sent: list[str] = []
+            for question in (first_q, follow_q):
+                time.sleep(max(0.0, next_start - time.monotonic()))
+                next_start = time.monotonic() + pace
+                where = f"session {index} conv {number} {question!r}"
+                try:
+                    turn = ask(client, question, language_of(question))
+                except Exception as exc:  # noqa: BLE001
+                    with tally.lock:
+                        tally.asked += 1
+                        tally.errors.append(f"{where}: {exc!r}"[:200])
+                    break
+                sent.append(question)
+                with tally.lock:
+                    tally.asked += 1
+                    kind = classify(turn, tally, where)
+                    if kind != "ok":
+                        break
+                    tally.first_words_ms.append(turn.first_words_s * 1000)
+                    tally.total_ms.append(turn.total_s * 1000)
+                    if turn.users != [chat_markdown(q) for q in sent]:
+                        tally.crossed.append(f"{where}: chat shows {turn.users!r}")
+                    elif question == follow_q and turn.text != reference[number]:
+                        tally.crossed.append(f"{where}: reply {turn.text[:80]!r}")
+                    elif question == follow_q:
+                        tally.conversations += 1
+            if time.monotonic() >= deadline:
+                break
+    finally:
+        client.close()
+
+
+def start_server(data: Path, port: int, rate_limit: int | None, log: Path) -> subprocess.Popen[
+        bytes]:
+    env = dict(os.environ)
+    env.update({"ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false", "ANONYMIZED_TELEMETRY": "False",
+                "GRADIO_ANALYTICS_ENABLED": "False"})
+    if rate_limit is not None:
+        env["ASSISTANT_RATE_LIMIT_PER_MINUTE"] = str(rate_limit)
+    script = Path(sys.executable).parent / "assistant"
+    cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "assistant.cli"]
+    with open(log, "wb") as out:
+        return subprocess.Popen([*cmd, "serve", "--port", str(port)], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                cwd=PROJECT_ROOT)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"assistant serve exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.monotonic() - start
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"no page at {url} in {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> float | None:
+    proc.send_signal(signal.SIGINT)
+    timer = threading.Timer(30, proc.kill)
+    timer.start()
+    try:
+        _, _, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    return usage.ru_maxrss / 1024
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--pace", type=float, default=3.1,
+                        help="seconds between the starts of a session's questions")
+    parser.add_argument("--rate-limit", type=int,
+                        help="ASSISTANT_RATE_LIMIT_PER_MINUTE for the server (default: the "
+                             "product's)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-load-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    print(f"load test: {args.sessions} sessions x {args.duration:g} s, pace {args.pace:g} s, "
+          f"load average {loadavg()}, tmp {tmp}", flush=True)
+    proc = start_server(tmp / "data", port, args.rate_limit, tmp / "serve.log")
+    peak = None
+    try:
+        up_s = wait_until_up(url, proc, 600)
+        print(f"assistant serve answered after {up_s:.1f} s (indexing included)", flush=True)
+        reference: dict[int, str] = {}
+        weak = []
+        for number, (first_q, follow_q, topic) in enumerate(CONVERSATIONS):
+            # one session per conversation: the rate limit counts per session
+            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+            ask(client, first_q, language_of(first_q))
+            turn = ask(client, follow_q, language_of(follow_q))
+            client.close()
+            reference[number] = turn.text
+            if fold(topic) not in fold(turn.text + " " + turn.sources) or any(
+                    turn.text.startswith(prefixes(key)) for key in ("internal_error",
+                                                                    "rate_limited")):
+                weak.append(f"{number}: {follow_q!r} -> {turn.text[:60]!r}")
+        distinct = len(set(reference.values()))
+        print(f"reference pass: {len(reference)} follow-up replies, {distinct} distinct",
+              flush=True)
+
+        tally = Tally()
+        load_before = loadavg()
+        deadline = time.monotonic() + args.duration
+        started = time.perf_counter()
+        threads = [threading.Thread(target=session_loop, args=(i, url, deadline, args.pace,
+                                                               reference, tally))
+                   for i in range(args.sessions)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        load_after = loadavg()
+    finally:
+        if proc.poll() is None:
+            peak = stop_server(proc)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    figures = {
+        "sessions": args.sessions, "duration_s": args.duration, "elapsed_s": elapsed,
+        "pace_s": args.pace, "rate_limit": args.rate_limit,
+        "questions": tally.asked, "answered": len(tally.total_ms),
+        "throughput_qps": len(tally.total_ms) / elapsed,
+        "conversations_checked": tally.conversations,
+        "errors": len(tally.errors), "refused": tally.refused, "crossed": len(tally.crossed),
+        "first_words_p50_ms": statistics.median(tally.first_words_ms or [float("nan")]),
+        "first_words_p95_ms": percentile(tally.first_words_ms, 95),
+        "complete_p50_ms": statistics.median(tally.total_ms or [float("nan")]),
+        "complete_p95_ms": percentile(tally.total_ms, 95),
+        "server_peak_rss_mb": peak, "load_before": load_before, "load_after": load_after,
+        "weak_conversations": weak, "distinct_references": distinct,
+    }
+    print()
+    print("| figure | value |")
+    print("|---|---|")
+    for key in ("sessions", "elapsed_s", "questions", "answered", "throughput_qps",
+                "conversations_checked", "errors", "refused", "crossed",
+                "first_words_p50_ms", "first_words_p95_ms", "complete_p50_ms",
+                "complete_p95_ms", "server_peak_rss_mb"):
+        value = figures[key]
+        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        print(f"| {key} | {shown} |")
+    print(f"\nerrors must be 0: {'ok' if not tally.errors else 'MISSED'}; history crossings "
+          f"must be 0: {'ok' if not tally.crossed else 'MISSED'}")
+    for line in (tally.errors + tally.crossed)[:10]:
+        print("  " + line)
+    if weak:
+        print("conversations whose follow-up does not name the topic (reference pass):")
+        for line in weak:
+            print("  " + line)
+    print(f"load average before {load_before}, after {load_after}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1),
+                             encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
