@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import cache
 from html.parser import HTMLParser
 
 __all__ = ["FORMATS", "clean_text", "html_to_text", "strip_markdown"]
@@ -111,6 +113,7 @@ _DOWNLOAD_DEBRIS = re.compile(
 )
 _FIELD = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<value>.*)$")
 _TERMINAL_PUNCT = ".!?…;"
+_UNCLOSED_COMMENT = re.compile(r"<!--(?!.*?-->)", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
@@ -143,8 +146,14 @@ def html_to_text(markup: str, *, keep_whitespace: bool = False) -> str:
     tabs carry structure; for whole HTML documents whitespace collapses as in a browser.
     """
     parser = _HtmlToText(keep_whitespace=keep_whitespace)
-    parser.feed(markup)
-    parser.close()
+    # The stdlib parser stops at a comment that never ends and hands back the rest raw,
+    # tags included: drop the opener so the text after it is parsed (and kept).
+    markup = _UNCLOSED_COMMENT.sub("", markup)
+    try:
+        parser.feed(markup)
+        parser.close()
+    except AssertionError:  # Python < 3.13 asserts on some malformed "<![" declarations
+        return html.unescape(_HTML_TAG.sub(" ", markup))
     return parser.text()
 
 
@@ -172,7 +181,25 @@ def _normalise_characters(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
     text = _INVISIBLE.sub("", text)
+    text = _unprintable().sub("", text)
     return _SPACES.sub(" ", text)
+
+
+@cache
+def _unprintable() -> re.Pattern[str]:
+    """Control, format, surrogate and private-use characters, tab and newline excepted: a
+    scraped or binary-tainted file must not carry them into passages, answers or the UI."""
+    dropped = {"Cc", "Cf", "Cs", "Co"}
+    codes = [c for c in range(sys.maxunicode + 1)
+             if unicodedata.category(chr(c)) in dropped and chr(c) not in "\t\n"]
+    ranges: list[list[int]] = []
+    for code in codes:  # consecutive code points as one range: a short character class
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    parts = (re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return re.compile("[" + "".join(parts) + "]")
 
 
 # --------------------------------------------------------------------------- HTML

@@ -7,11 +7,13 @@ one clear line on stderr and exit non-zero; never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import shutil
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +29,7 @@ from assistant.evaluation import (
     summary,
 )
 from assistant.feedback import FeedbackStore
+from assistant.generation import Delta
 from assistant.ingest import IngestReport
 from assistant.messages import message
 from assistant.service import AssistantService
@@ -52,7 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="La question.")
     ask.add_argument("--json", action="store_true", help="Réponse en JSON.")
     ask.add_argument("--batch", type=Path, help="Fichier JSONL : id, q, history (optionnel).")
-    sub.add_parser("chat", help="Conversation interactive (garde l'historique).")
+    ask.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                     help="Afficher le brouillon du modèle de langue sur stderr pendant qu'il "
+                          "s'écrit (défaut : si stderr est un terminal).")
+    chat = sub.add_parser("chat", help="Conversation interactive (garde l'historique).")
+    chat.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                      help="Afficher le brouillon du modèle de langue (défaut : terminal).")
     evaluate = sub.add_parser("eval", help="Scores sur un jeu de questions JSONL.")
     evaluate.add_argument("questions", type=Path)
     evaluate.add_argument("--k", type=int, default=5, help="Rang pour hit@k.")
@@ -86,9 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask" and args.batch:
             return run_batch(service, args.batch, sys.stdout)
         if args.command == "ask":
-            return run_ask(service, args.question or "", as_json=args.json)
+            return run_ask(service, args.question or "", as_json=args.json,
+                           stream=wants_stream(args.stream, as_json=args.json))
         if args.command == "chat":
-            return run_chat(service)
+            return run_chat(service, stream=wants_stream(args.stream))
         if args.command == "serve":
             return run_serve(service, host=args.host, port=args.port, share=args.share)
         if args.command == "orgs":
@@ -114,12 +123,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_ingest(service: AssistantService, *, rebuild: bool = False) -> int:
     lang = service.settings.default_language
     if rebuild:
-        aside = set_aside_corrupted_store(service.settings)
+        aside = set_aside_corrupted_store(service.settings, waiting_notice(service.settings))
         if aside:
             print(f"{service.settings.chroma_path} -> {aside}", file=sys.stderr)
-    report = service.ingest(show_progress=sys.stderr.isatty())
+    report = service.ingest(show_progress=sys.stderr.isatty(),
+                            on_wait=waiting_notice(service.settings))
     print_report(report, lang)
     return 0
+
+
+def waiting_notice(settings: Settings) -> Callable[[], None]:
+    """Says on stderr that this ingestion waits for another one (instead of seeming hung)."""
+    return lambda: print(message("ingest_waiting", settings.default_language,
+                                 seconds=round(settings.ingest_wait_seconds)), file=sys.stderr)
 
 
 def print_report(report: IngestReport, lang: str, out: TextIO | None = None) -> None:
@@ -132,7 +148,7 @@ def print_report(report: IngestReport, lang: str, out: TextIO | None = None) -> 
 def report_warnings(report: IngestReport, lang: str) -> list[str]:
     """Files an ingestion skipped or kept in their previous version, one line each."""
     lines = [
-        message("file_skipped", lang, name=s.name, reason=message(s.reason, lang))
+        message("file_skipped", lang, name=s.name, reason=message(s.reason, lang, **s.values))
         for s in report.skipped
     ]
     lines += [message("ingest_kept_previous", lang, name=n) for n in report.kept_previous]
@@ -154,7 +170,8 @@ def ensure_index(service: AssistantService) -> None:
     stderr: stdout carries only answers, so JSON output stays parseable)."""
     if not service.index_exists():
         lang = service.settings.default_language
-        report = service.ingest(show_progress=sys.stderr.isatty())
+        report = service.ingest(show_progress=sys.stderr.isatty(),
+                                on_wait=waiting_notice(service.settings))
         print_report(report, lang, out=sys.stderr)
 
 
@@ -166,6 +183,9 @@ def answer_record(answer: Answer, top_k: int) -> dict[str, Any]:
         "language": answer.language,
         "standalone_question": answer.standalone_question,
         "route": answer.route,
+        "engine": answer.engine,
+        "notice": answer.notice,
+        "checked": answer.checked,
         "sources": [
             {"title": p.title, "source": p.source, "section": p.section, "text": p.text,
              "score": round(p.score, 6), "rank": p.rank}
@@ -191,10 +211,51 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def run_ask(service: AssistantService, question: str, *, as_json: bool) -> int:
+def wants_stream(flag: bool | None, *, as_json: bool = False) -> bool:
+    """Stream the model's draft when asked, or by default to a terminal (not with --json)."""
+    return flag if flag is not None else (not as_json and sys.stderr.isatty())
+
+
+def streamed_answer(service: AssistantService, question: str,
+                    history: list[tuple[str, str]] | None = None, *,
+                    draft: TextIO | None = None) -> Answer:
+    """Ask, writing the model's draft to ``draft`` as it streams. On a terminal the draft
+    is erased once the checked answer is ready: only checked text stays on screen."""
+    final: Answer | None = None
+    shown = ""
+    for event in service.ask_stream(question, history):
+        if isinstance(event, Delta):
+            if draft is not None and event.text:
+                if not shown:
+                    shown = message("llm_draft", service.settings.default_language) + "\n"
+                    draft.write(shown)
+                draft.write(event.text)
+                draft.flush()
+                shown += event.text
+        else:
+            final = event
+    if draft is not None and shown:
+        draft.write(erase_sequence(shown) if draft.isatty() else "\n")
+        draft.flush()
+    assert final is not None  # ask_stream always ends with the answer
+    return final
+
+
+def erase_sequence(text: str) -> str:
+    """ANSI codes that move back to the first line ``text`` took on the terminal and clear
+    from there down."""
+    columns = max(20, shutil.get_terminal_size().columns)
+    rows = sum(max(1, -(-len(line) // columns)) for line in text.split("\n"))
+    return "\r" + (f"\x1b[{rows - 1}A" if rows > 1 else "") + "\x1b[J"
+
+
+def run_ask(service: AssistantService, question: str, *, as_json: bool,
+            stream: bool = False) -> int:
     service.validate(question)  # fail fast on bad input, before any model loads
     ensure_index(service)
-    answer = service.ask(question)
+    answer = streamed_answer(service, question, draft=sys.stderr if stream else None)
+    if answer.notice and not as_json:
+        print(answer.notice, file=sys.stderr)
     if as_json:
         print(json.dumps(answer_record(answer, service.settings.top_k), ensure_ascii=False))
     else:
@@ -202,9 +263,16 @@ def run_ask(service: AssistantService, question: str, *, as_json: bool) -> int:
     return 0
 
 
-def read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+def read_batch(path: Path,
+               lang: str = "fr") -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Lines decoded one by one: a line that is not UTF-8 is reported, the others answered."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield number, None, message("reason_encoding", lang)
+                continue
             if not line.strip():
                 continue
             try:
@@ -241,7 +309,7 @@ def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
     """One JSON line out per question in; a bad question gets its message as the answer."""
     lang = service.settings.default_language
     ensure_index(service)
-    for number, item, problem in read_batch(path):
+    for number, item, problem in read_batch(path, lang):
         if item is None:
             print(message("batch_bad_line", lang, line=number, detail=problem), file=sys.stderr)
             continue
@@ -256,9 +324,11 @@ def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
 
 
 # -- chat -----------------------------------------------------------------------
-def run_chat(service: AssistantService) -> int:
+def run_chat(service: AssistantService, *, stream: bool = False) -> int:
     lang = service.settings.default_language
     ensure_index(service)
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 must not end the chat
+        sys.stdin.reconfigure(errors="replace")
     print(message("chat_welcome", lang))
     history: list[tuple[str, str]] = []
     while True:
@@ -273,10 +343,13 @@ def run_chat(service: AssistantService) -> int:
             print(message("chat_cleared", lang))
             continue
         try:
-            answer = service.ask(question, history)
+            answer = streamed_answer(service, question, history,
+                                     draft=sys.stderr if stream else None)
         except BadQuestion as exc:
             print(exc.render(lang))
             continue
+        if answer.notice:
+            print(answer.notice)
         print(format_answer(answer) + "\n")
         # Keep the standalone question: later follow-ups still know what "it" refers to.
         history.append((answer.standalone_question or question, answer.text))

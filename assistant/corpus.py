@@ -1,7 +1,8 @@
 """Corpus stage: find the documents, read them safely, clean them, describe them.
 
-A file that cannot be read (permissions, binary, not UTF-8, empty after cleaning) is
-reported by name and skipped; the others go on.
+A file that cannot be read (permissions, binary, not UTF-8, empty after cleaning, over
+the size limit, a link leading out of the folder) is reported by name and skipped; the
+others go on.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from assistant.cleaning import clean_text
 from assistant.errors import CorpusUnavailable
@@ -44,6 +46,7 @@ class Document:
 class SkippedFile:
     name: str
     reason: str  # a message key: reason_unreadable, reason_binary, ...
+    values: dict[str, Any] = field(default_factory=dict)  # what the reason's message shows
 
 
 @dataclass
@@ -116,16 +119,50 @@ def content_hash(info: DocumentInfo, text: str, pipeline_version: str) -> str:
     return digest.hexdigest()
 
 
-def scan_corpus(corpus_dir: Path, pipeline_version: str) -> CorpusScan:
+def is_outside(path: Path, corpus_dir: Path) -> bool:
+    """True when ``path`` (a link, or a name with "..") leads out of the corpus folder."""
+    return not path.resolve().is_relative_to(corpus_dir.resolve())
+
+
+def outside_manifest_entries(manifest: dict[str, dict[str, str]],
+                             corpus_dir: Path) -> list[SkippedFile]:
+    """Manifest entries naming a file out of the folder ("../x", "/etc/x"): never read,
+    reported so a person sees the manifest is wrong."""
+    return [
+        SkippedFile(name, "reason_outside") for name in sorted(manifest)
+        if PurePosixPath(name).is_absolute() or ".." in PurePosixPath(name).parts
+        or is_outside(corpus_dir / name, corpus_dir)
+    ]
+
+
+def unusable_reason(path: Path, corpus_dir: Path, max_bytes: int | None) -> SkippedFile | None:
+    """Why a file must not be read at all (checked before any byte of it is)."""
+    name = path.relative_to(corpus_dir).as_posix()
+    if path.is_symlink() and is_outside(path, corpus_dir):
+        return SkippedFile(name, "reason_outside")
+    if SUPPORTED_SUFFIXES.get(path.suffix.lower()) is None:
+        return SkippedFile(name, "reason_unsupported")
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return SkippedFile(name, "reason_unreadable")
+    if max_bytes is not None and size > max_bytes:
+        return SkippedFile(name, "reason_too_large", {"size": size, "limit": max_bytes})
+    return None
+
+
+def scan_corpus(corpus_dir: Path, pipeline_version: str,
+                max_bytes: int | None = None) -> CorpusScan:
     """Read and clean every supported file; collect the ones that must be skipped."""
     manifest = load_manifest(corpus_dir)
-    scan = CorpusScan()
+    scan = CorpusScan(skipped=outside_manifest_entries(manifest, corpus_dir))
     for path in list_files(corpus_dir):
         name = path.relative_to(corpus_dir).as_posix()
-        fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-        if fmt is None:
-            scan.skipped.append(SkippedFile(name, "reason_unsupported"))
+        unusable = unusable_reason(path, corpus_dir, max_bytes)
+        if unusable is not None:
+            scan.skipped.append(unusable)
             continue
+        fmt = SUPPORTED_SUFFIXES[path.suffix.lower()]
         try:
             text = clean_text(decode_file(path), fmt)
         except ValueError as exc:

@@ -31,3 +31,7 @@ class IndexUnavailable(AssistantError):
 
 class CorpusUnavailable(AssistantError):
     """The corpus folder is missing or holds nothing readable."""
+
+
+class FeedbackUnavailable(AssistantError):
+    """A vote cannot be stored (feedback database locked, full or unusable); the chat goes on."""

@@ -8,6 +8,7 @@ cases people flag can join the evaluation set.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -18,9 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import FeedbackUnavailable
 from assistant.settings import Settings
 
 FILE_NAME = "feedback.sqlite3"
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another writer before the vote is refused
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -53,14 +57,21 @@ class FeedbackRow:
 
 
 class FeedbackStore:
-    """Durable feedback rows; one short connection per call, so any thread may use it."""
+    """Durable feedback rows; one short connection per call, so any thread may use it.
 
-    def __init__(self, path: Path) -> None:
+    A database that is locked, full or unusable raises FeedbackUnavailable (one clear
+    message) on the call that needs it; it never stops the app from starting."""
+
+    def __init__(self, path: Path, timeout: float = BUSY_TIMEOUT) -> None:
         self.path = path
+        self.timeout = timeout
         self._write_lock = threading.Lock()  # one writer at a time within this process
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute(SCHEMA)
+        self._schema_ready = False
+        try:
+            with self._connect():
+                pass
+        except FeedbackUnavailable as exc:  # the chat must start: votes say why later
+            logger.warning("feedback store not ready: %s", exc.values.get("detail"))
 
     @classmethod
     def for_settings(cls, settings: Settings) -> FeedbackStore:
@@ -68,12 +79,19 @@ class FeedbackStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=10)
         try:
-            with connection:  # commits on success, rolls back on error
-                yield connection
-        finally:
-            connection.close()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=self.timeout)
+            try:
+                with connection:  # commits on success, rolls back on error
+                    if not self._schema_ready:
+                        connection.execute(SCHEMA)
+                        self._schema_ready = True
+                    yield connection
+            finally:
+                connection.close()
+        except (sqlite3.Error, OSError) as exc:
+            raise describe_failure(exc) from exc
 
     def add(
         self, *, question: str, answer: str, vote: int, history: Sequence[Sequence[str]] = (),
@@ -148,6 +166,17 @@ class FeedbackStore:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         return len(records)
+
+
+def describe_failure(exc: sqlite3.Error | OSError) -> FeedbackUnavailable:
+    """A locked, full or broken database as one message a person can act on."""
+    detail = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+    text = detail.lower()
+    if "locked" in text or "busy" in text:
+        return FeedbackUnavailable("feedback_locked", detail=detail)
+    if "full" in text or "no space" in text:
+        return FeedbackUnavailable("feedback_full", detail=detail)
+    return FeedbackUnavailable("feedback_unavailable", detail=detail)
 
 
 def check_vote(vote: int) -> int:

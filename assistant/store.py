@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import chromadb
@@ -21,11 +24,14 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock, Timeout
 
 from assistant.errors import IndexUnavailable
 from assistant.settings import Settings
 
 STATE_ID = "state"
+CHROMA_TABLES = {"collections", "segments"}  # tables every Chroma store has
+LOCK_NAME = "ingest.lock"
 COSINE = {"hnsw:space": "cosine"}
 
 
@@ -83,12 +89,70 @@ def open_client(settings: Settings) -> ClientAPI:
             )
             client.heartbeat()
             return client
-        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        if settings.chroma_path.exists() and not settings.chroma_path.is_dir():
+            raise IndexUnavailable("index_corrupted",
+                                   detail=f"{settings.chroma_path}: not a folder")
+        make_data_folder(settings.chroma_path)
+        refuse_foreign_database(settings.chroma_path / "chroma.sqlite3")
         return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
     except IndexUnavailable:
         raise
     except Exception as exc:  # chromadb raises many types; all mean "store unusable"
         raise describe_failure(exc) from exc
+
+
+def make_data_folder(path: Path) -> None:
+    """Create a data folder; a file in its place (or no write access) is said plainly, not
+    as a corrupted index that a rebuild would not fix."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnavailable("data_dir_unusable", path=str(path),
+                               detail=f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+
+
+def refuse_foreign_database(path: Path) -> None:
+    """Another program's SQLite database where Chroma's should be: Chroma would add its
+    tables to it and write the index there. Say so (a rebuild sets it aside) instead."""
+    if not path.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as connection:
+            tables = {row[0] for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return  # not readable as SQLite at all: Chroma's own error says it is corrupted
+    if tables and not tables >= CHROMA_TABLES:
+        found = ", ".join(sorted(tables))[:80]
+        raise IndexUnavailable("index_corrupted",
+                               detail=f"{path.name}: not a Chroma store ({found})")
+
+
+@contextmanager
+def ingestion_lock(settings: Settings,
+                   on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """One ingestion (or rebuild) at a time per data folder, across processes.
+
+    Two at once would both write generation N+1 and delete each other's collections. The
+    lock is an OS file lock (flock), so the system releases it when its holder dies, even
+    by kill -9: no stale lock to clean up by hand."""
+    make_data_folder(settings.data_dir)
+    path = settings.data_dir / LOCK_NAME
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait is not None:
+            on_wait()
+        try:
+            lock.acquire(timeout=settings.ingest_wait_seconds)
+        except Timeout as exc:
+            raise IndexUnavailable("ingest_busy", path=str(path),
+                                   seconds=round(settings.ingest_wait_seconds)) from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class IndexStore:
@@ -181,10 +245,18 @@ def add_in_batches(collection: Collection, ids: Sequence[str], documents: Sequen
         )
 
 
-def set_aside_corrupted_store(settings: Settings) -> str | None:
-    """Move an unreadable embedded store aside (never delete it) so a rebuild can start."""
-    path = settings.chroma_path
-    if settings.chroma_host or not path.exists():
+def set_aside_corrupted_store(settings: Settings,
+                              on_wait: Callable[[], None] | None = None) -> str | None:
+    """Move an unreadable embedded store aside (never delete it) so a rebuild can start;
+    never while an ingestion is writing to it."""
+    if settings.chroma_host or not settings.chroma_path.exists():
+        return None
+    with ingestion_lock(settings, on_wait):
+        return _move_aside(settings.chroma_path)
+
+
+def _move_aside(path: Path) -> str | None:
+    if not path.exists():  # another rebuild moved it while this one waited
         return None
     stamp = time.strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.corrupt-{stamp}")
@@ -204,6 +276,7 @@ __all__ = [
     "IndexStore",
     "add_in_batches",
     "copy_records",
+    "ingestion_lock",
     "open_client",
     "set_aside_corrupted_store",
 ]

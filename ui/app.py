@@ -29,7 +29,9 @@ from assistant.cli import answer_record, report_summary, report_warnings  # noqa
 from assistant.directory import themes  # noqa: E402
 from assistant.errors import AssistantError  # noqa: E402
 from assistant.feedback import FeedbackStore  # noqa: E402
+from assistant.generation import Delta, Event  # noqa: E402
 from assistant.messages import message, prompt_file  # noqa: E402
+from assistant.ratelimit import SessionRateLimiter  # noqa: E402
 from assistant.service import AssistantService  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.textproc import fold  # noqa: E402
@@ -174,11 +176,13 @@ class ChatUI:
         self.feedback = feedback
         self.stream_delay = stream_delay
         self.labels = Labels(service.settings.default_language)
+        self.limiter = SessionRateLimiter(service.settings.rate_limit_per_minute)
         self._reindexing = threading.Lock()
         self._ingester = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex")
 
     # -- chat ------------------------------------------------------------------------------
-    def respond(self, question: str, session: Session | None, lang: str) -> Iterator[ChatView]:
+    def respond(self, question: str, session: Session | None, lang: str,
+                request: gr.Request | None = None) -> Iterator[ChatView]:
         """Answer one question of a session, streaming the reply word by word."""
         before = list(session or [])
         if not (question or "").strip():
@@ -186,8 +190,17 @@ class ChatUI:
             return
         thinking = Exchange(question, message("ui_thinking", lang))
         yield self._view([*before, thinking], before, sources_html(None, lang))
-        done = self.reply(question, before, lang)
-        for partial in growing_prefixes(done.reply):
+        done: Exchange | None = None
+        drafted = False
+        for item in self.reply_stream(question, before, lang, session_key(request)):
+            if isinstance(item, Exchange):
+                done = item
+            else:  # the model's draft so far; the checked answer replaces it below
+                drafted = True
+                yield self._view([*before, Exchange(question, item)], before,
+                                 sources_html(None, lang))
+        assert done is not None  # reply_stream always ends with the exchange
+        for partial in () if drafted else growing_prefixes(done.reply):
             yield self._view([*before, Exchange(question, partial)], before,
                              sources_html(None, lang))
             if self.stream_delay:
@@ -195,17 +208,46 @@ class ChatUI:
         after = [*before, done]
         yield self._view(after, after, sources_html(done.answer, lang))
 
-    def reply(self, question: str, session: Session, lang: str) -> Exchange:
-        """The service's answer, or its one-line message when it refuses or fails."""
+    def reply(self, question: str, session: Session, lang: str, key: str = "") -> Exchange:
+        """The service's answer, or its one-line message when it refuses, is over the
+        session's rate limit, or fails."""
+        *_, done = self.reply_stream(question, session, lang, key)
+        assert isinstance(done, Exchange)
+        return done
+
+    def reply_stream(self, question: str, session: Session, lang: str,
+                     key: str = "") -> Iterator[str | Exchange]:
+        """With a language model: its draft as it grows; always last: the exchange (the
+        checked answer, with the notice when the extractive answer replaced the model's)."""
         try:
-            answer = self.service.ask(question, history_of(session))
+            self.limiter.check(key)
+            answer: Answer | None = None
+            draft = ""
+            for event in self._events(question, history_of(session)):
+                if isinstance(event, Delta):
+                    draft += event.text
+                    yield draft
+                else:
+                    answer = event
         except AssistantError as exc:
-            return Exchange(question, exc.render(lang))
+            yield Exchange(question, exc.render(lang))
+            return
         except Exception as exc:  # a bug: say so in one line, log the traceback
             logger.exception("question failed")
             detail = f"{type(exc).__name__}: {exc}"[:200]
-            return Exchange(question, message("internal_error", lang, detail=detail))
-        return Exchange(question, answer.text, answer)
+            yield Exchange(question, message("internal_error", lang, detail=detail))
+            return
+        assert answer is not None  # the service always ends with the answer
+        shown = f"*{answer.notice}*\n\n{answer.text}" if answer.notice else answer.text
+        yield Exchange(question, shown, answer)
+
+    def _events(self, question: str, history: list[tuple[str, str]]) -> Iterator[Event]:
+        """The service's answer events. Without a model the answer comes whole (ask, as
+        before); with one, its draft streams first."""
+        if self.service.settings.llm_provider == "none":
+            yield self.service.ask(question, history)
+        else:
+            yield from self.service.ask_stream(question, history)
 
     @staticmethod
     def _view(shown: Session, kept: Session, sources: str, question: str = "") -> ChatView:
@@ -242,12 +284,15 @@ class ChatUI:
         if not 0 <= index < len(session) or session[index].answer is None:
             return FeedbackView(message("ui_feedback_no_answer", lang), target, gr.update())
         correction = (correction or "") if vote < 0 else ""
-        if target is not None and target.exchange == index:
-            self.feedback.update(target.feedback_id, vote=vote, comment=comment or "",
-                                 corrected_answer=correction)
-        else:
-            target = FeedbackTarget(index, self._store_vote(session, index, vote, comment,
-                                                            correction))
+        try:
+            if target is not None and target.exchange == index:
+                self.feedback.update(target.feedback_id, vote=vote, comment=comment or "",
+                                     corrected_answer=correction)
+            else:
+                target = FeedbackTarget(index, self._store_vote(session, index, vote, comment,
+                                                                correction))
+        except AssistantError as exc:  # database locked or full: refused, clicking retries
+            return FeedbackView(exc.render(lang), target, gr.update())
         return FeedbackView(message("ui_feedback_saved", lang), target,
                             gr.update(visible=vote < 0))
 
@@ -287,9 +332,12 @@ class ChatUI:
         """Attach the comment (and, after a thumbs down, the correction) to the vote."""
         if target is None:
             return message("ui_feedback_no_vote", lang), comment, correction
-        row = self.feedback.get(target.feedback_id)
-        fix = (correction or "") if row is not None and row.vote < 0 else ""
-        self.feedback.update(target.feedback_id, comment=comment or "", corrected_answer=fix)
+        try:
+            row = self.feedback.get(target.feedback_id)
+            fix = (correction or "") if row is not None and row.vote < 0 else ""
+            self.feedback.update(target.feedback_id, comment=comment or "", corrected_answer=fix)
+        except AssistantError as exc:  # kept in the boxes: nothing typed is lost
+            return exc.render(lang), comment, correction
         return message("ui_feedback_updated", lang), "", ""
 
     # -- documents -----------------------------------------------------------------------------
@@ -371,6 +419,11 @@ class ChatUI:
             town = ALL
         return DirectoryView(gr.update(choices=self.town_choices(lang, towns), value=town or ALL),
                              self.directory_cards(theme, town, lang))
+
+
+def session_key(request: gr.Request | None) -> str:
+    """The browser session a request comes from (the rate limit is per session)."""
+    return str(getattr(request, "session_hash", None) or "")
 
 
 def _chosen(value: str | None) -> str | None:

@@ -1,0 +1,158 @@
+"""The openai provider against a real HTTP server on loopback that speaks the OpenAI
+chat-completions protocol (streamed server-sent events), with scripted replies: faithful,
+wrongly cited, off-topic, too slow, garbage, and no server at all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, make_settings
+from llm_fakes import FakeOpenAIServer, Reply, passages_in, user_text
+from test_llm import QUESTION_FR, copy_script, half_wrong_script, words_share
+
+from assistant.citations import split_claims
+from assistant.generation import Delta
+from assistant.messages import message
+from assistant.service import AssistantService
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    base = tmp_path_factory.mktemp("llm-server")
+    shutil.copytree(CORPUS, base / "corpus")
+    AssistantService(make_settings(base / "corpus", base / "data",
+                                   embedding_model="fake")).ingest()
+    yield base / "corpus", base / "data"
+
+
+def service_for(indexed: tuple[Path, Path], url: str, **overrides: Any) -> AssistantService:
+    corpus, data = indexed
+    options: dict[str, Any] = {"llm_timeout_s": 5.0, **overrides}
+    return AssistantService(make_settings(
+        corpus, data, embedding_model="fake", llm_provider="openai", llm_base_url=url,
+        llm_model="scripted-model", llm_api_key="sk-test", **options))
+
+
+def extractive(indexed: tuple[Path, Path], question: str = QUESTION_FR) -> str:
+    corpus, data = indexed
+    return AssistantService(make_settings(corpus, data, embedding_model="fake")).ask(question).text
+
+
+def test_streamed_reply_is_checked_and_the_request_carries_the_passages(
+        indexed: tuple[Path, Path]) -> None:
+    with FakeOpenAIServer(lambda body: Reply(half_wrong_script(body["messages"]))) as server:
+        service = service_for(indexed, server.base_url)
+        events = list(service.ask_stream(QUESTION_FR))
+    answer = events[-1]
+    deltas = [e for e in events if isinstance(e, Delta)]
+    assert len(deltas) > 3  # the reply arrived in pieces, as the server streamed it
+    request = server.requests[-1]
+    assert request["path"].endswith("/chat/completions")
+    body = request["body"]
+    assert body["stream"] is True and body["model"] == "scripted-model"
+    assert body["temperature"] == 0.0 and body["max_tokens"] == 300
+    assert request["headers"].get("Authorization") == "Bearer sk-test"
+    sent = passages_in(user_text(body["messages"]))
+    assert [p.number for p in sent] == [s.rank for s in answer.sources]
+    for source, passage in zip(answer.sources, sent, strict=True):
+        assert source.text.strip()[:100] in passage.text
+    # Half the draft's citations were wrong: each was re-cited or removed.
+    assert any(c["verdict"] in ("recited", "removed_unsupported") for c in answer.checked)
+    by_number = {p.rank: p for p in answer.sources}
+    assert answer.engine == "llm"
+    for claim in split_claims(answer.text):
+        for number in claim.cited:
+            assert words_share(claim.text, by_number[number].text) >= 0.9, claim
+
+
+def test_off_topic_reply_gives_the_extractive_answer(indexed: tuple[Path, Path]) -> None:
+    off_topic = ("Paris est la capitale de la France [1]. La tour Eiffel mesure 330 mètres [2]. "
+                 "Le football se joue à onze [3].")
+    with FakeOpenAIServer(lambda body: Reply(off_topic)) as server:
+        answer = service_for(indexed, server.base_url).ask(QUESTION_FR)
+    assert answer.text == extractive(indexed)
+    assert answer.notice == message("llm_unsupported", "fr")
+    assert [c["verdict"] for c in answer.checked] == ["removed_unsupported"] * 3
+
+
+@pytest.mark.parametrize("reply, notice", [
+    pytest.param(Reply(raw=b"<html>502 Bad Gateway</html>"), "llm_garbage", id="not-json"),
+    pytest.param(Reply(raw=b'{"error": "overloaded"}', status=503), "llm_unavailable",
+                 id="http-503"),
+    pytest.param(Reply("\u0000\u0001 ]]]] [[[[ \ufffd\ufffd"), "llm_garbage", id="garbage-text"),
+])
+def test_garbage_from_the_server_gives_a_notice_and_the_extractive_answer(
+        indexed: tuple[Path, Path], reply: Reply, notice: str) -> None:
+    with FakeOpenAIServer(lambda body: reply) as server:
+        answer = service_for(indexed, server.base_url).ask(QUESTION_FR)
+    assert answer.text == extractive(indexed)
+    assert answer.notice == message(notice, "fr")
+
+
+def test_server_down_gives_a_notice_quickly(indexed: tuple[Path, Path]) -> None:
+    url = f"http://127.0.0.1:{free_tcp_port()}/v1"  # nothing listens there
+    start = time.monotonic()
+    answer = service_for(indexed, url).ask(QUESTION_FR)
+    assert time.monotonic() - start < 5
+    assert answer.notice == message("llm_unavailable", "fr")
+    assert answer.text == extractive(indexed)
+
+
+def test_a_server_slower_than_the_timeout_is_abandoned(indexed: tuple[Path, Path]) -> None:
+    with FakeOpenAIServer(lambda body: Reply(copy_script(body["messages"]),
+                                             delay_s=4.0)) as server:
+        start = time.monotonic()
+        answer = service_for(indexed, server.base_url, llm_timeout_s=1.0).ask(QUESTION_FR)
+        elapsed = time.monotonic() - start
+    assert elapsed < 3.0, elapsed
+    assert answer.notice == message("llm_timeout", "fr")
+    assert answer.text == extractive(indexed)
+
+
+# -- the command line ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cli_indexed(tmp_path_factory: pytest.TempPathFactory, run_cli: CliRunner) -> dict[str, str]:
+    base = tmp_path_factory.mktemp("llm-cli")
+    shutil.copytree(CORPUS, base / "corpus")
+    env = cli_env(base / "corpus", base / "data")
+    assert run_cli(["ingest"], env).returncode == 0
+    return env
+
+
+def test_cli_json_shows_the_checks_and_stream_shows_the_draft(
+        cli_indexed: dict[str, str], run_cli: CliRunner) -> None:
+    with FakeOpenAIServer(lambda body: Reply(half_wrong_script(body["messages"]))) as server:
+        env = {**cli_indexed, "ASSISTANT_LLM_PROVIDER": "openai",
+               "ASSISTANT_LLM_BASE_URL": server.base_url}
+        as_json = run_cli(["ask", "--json", QUESTION_FR], env)
+        streamed = run_cli(["ask", "--stream", QUESTION_FR], env)
+    assert as_json.returncode == 0, as_json.stderr
+    record = json.loads(as_json.stdout)
+    assert record["engine"] == "llm" and record["checked"]
+    assert {"sentence", "cited", "verdict", "lexical", "embedding"} <= set(record["checked"][0])
+    removed = [c["sentence"] for c in record["checked"] if c["verdict"] == "removed_unsupported"]
+    assert streamed.returncode == 0, streamed.stderr
+    assert streamed.stderr.startswith(message("llm_draft", "fr"))  # the draft, as it came
+    draft = streamed.stderr
+    for check in record["checked"]:
+        assert check["sentence"].split()[0] in draft
+    for sentence in removed:
+        assert sentence not in streamed.stdout
+    assert "Traceback" not in streamed.stderr + as_json.stderr
+
+
+def test_cli_with_the_server_down_answers_with_one_notice_line(
+        cli_indexed: dict[str, str], run_cli: CliRunner) -> None:
+    env = {**cli_indexed, "ASSISTANT_LLM_PROVIDER": "openai",
+           "ASSISTANT_LLM_BASE_URL": f"http://127.0.0.1:{free_tcp_port()}/v1"}
+    result = run_cli(["ask", QUESTION_FR], env)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == message("llm_unavailable", "fr")
+    assert "23 associations" in result.stdout
