@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
-from assistant.messages import prompt_file
+from assistant.messages import prompt_file, shared_file
 from assistant.textproc import STOPWORDS, fold
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(
-    r"\b(?:[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms
+    r"\b(?:(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms (not "L’A")
     r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý](?:[\w\-’'.]*\w)?)+"  # Runs
-    r"|(?<=[a-zà-ÿ,;:] )[A-ZÀ-Ý][a-zà-ÿ]{2,})"  # a capitalised word inside a sentence
+    # a capitalised word inside a sentence, also after an elision ("que l'Aped")
+    r"|(?:(?<=[a-zà-ÿ,;:] )|(?<=[a-zà-ÿ]['’])|(?<=\())[A-ZÀ-Ý][a-zà-ÿ]{2,})"
 )
 History = Sequence[tuple[str, str]]
 
@@ -30,7 +32,10 @@ def names_in(text: str) -> list[str]:
         words = match.group(0).strip(" .").split()
         while words and fold(words[0]) in STOPWORDS:
             words.pop(0)
-        if words:
+        if words:  # "Combien d'ONG" -> "ONG"
+            words[0] = re.sub(r"^[dlDL]['’]", "", words[0])
+        # "combien d'ONG": a common noun written in capitals names nobody.
+        if words and not is_organisation_noun(" ".join(words)):
             names.append(" ".join(words))
     return names
 
@@ -63,6 +68,17 @@ def resolve_follow_up(question: str, history: History, language: str) -> str:
     if own_names:
         return question
     return f"{question} ({', '.join(dict.fromkeys(previous_names))})"
+
+
+@cache
+def organisation_nouns() -> frozenset[str]:
+    return frozenset(shared_file("directory")["organisation_words"])
+
+
+def is_organisation_noun(name: str) -> bool:
+    """"ONG", "NGOs", "ASBL": a kind of organisation, not one."""
+    folded = fold(name)
+    return folded in organisation_nouns() or folded.removesuffix("s") in organisation_nouns()
 
 
 def latest_named_turn(history: History) -> tuple[str, list[str]] | None:

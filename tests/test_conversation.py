@@ -219,3 +219,23 @@ def test_dotted_acronym_after_an_article() -> None:
     assert "CNCD-11.11.11" in names_in("Le CNCD-11.11.11 coordonne 90 ONG belges.")
     history = [("Qui coordonne les ONG belges ?", "Le CNCD-11.11.11 coordonne 90 ONG belges.")]
     assert "CNCD-11.11.11" in resolve_follow_up("Et son adresse ?", history, "fr")
+
+
+def test_a_name_after_an_elision_is_found_and_l_apostrophe_is_no_acronym() -> None:
+    assert names_in("Qu'est-ce que l'Aped ?") == ["Aped"]
+    found = names_in("L’Appel pour une école démocratique (Aped) est un mouvement belge")
+    assert "Aped" in found
+    assert not any(n.startswith(("L’", "L'")) for n in found)
+    history = [("Qu'est-ce que l'Aped ?", "L’Appel pour une école démocratique (Aped) est …")]
+    assert resolve_follow_up("Et ses missions ?", history, "fr") == "Et ses missions ? (Aped)"
+
+
+def test_a_common_noun_in_capitals_does_not_stop_a_follow_up() -> None:
+    history = [("Qu'est-ce que le CNCD-11.11.11 ?", "Le CNCD-11.11.11 coordonne 90 ONG.")]
+    assert resolve_follow_up("Et combien d'ONG coordonne-t-il ?", history, "fr") == (
+        "Et combien d'ONG coordonne-t-il ? (CNCD-11.11.11)")
+
+
+def test_an_organisation_noun_is_not_a_name_even_after_an_elision() -> None:
+    assert names_in("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?") == ["CNCD-11.11.11"]
+    assert names_in("Which NGOs does WSM support?") == ["WSM"]
