@@ -322,15 +322,20 @@ def build_organisation(group: Sequence[Mention], vectors: np.ndarray | None) -> 
     return org
 
 
-def organisation_themes(group: Sequence[Mention]) -> dict[str, tuple[str, Mention]]:
+def organisation_themes(
+    group: Sequence[Mention],
+) -> tuple[dict[str, tuple[str, Mention]], dict[str, set[int]]]:
     """Themes from what the corpus says of the organisation itself: its entries, its
     descriptions and the headings above its entries (not sentences naming it in passing);
-    each with the keyword found and the mention that holds it (the answer cites it)."""
+    each with the keyword found and the mention that holds it (the answer cites it); and
+    the concepts of each theme it names."""
     found: dict[str, tuple[str, Mention]] = {}
+    concepts: dict[str, set[int]] = {}
     for mention in sorted(group, key=lambda m: not m.defined):
-        for theme_id, keyword in keyword_themes(theme_text(mention)).items():
-            found.setdefault(theme_id, (f"keyword: {keyword}", mention))
-    return found
+        for theme, index in keyword_matches(theme_text(mention)):
+            found.setdefault(theme.id, (f"keyword: {' '.join(theme.keywords[index])}", mention))
+            concepts.setdefault(theme.id, set()).add(theme.concepts[index])
+    return found, concepts
 
 
 def theme_text(mention: Mention) -> str:
@@ -342,14 +347,6 @@ def theme_text(mention: Mention) -> str:
     if mention.address:  # "Place de l'Université 16" says where, not what it does
         text = text.replace(mention.address, " ")
     return text
-
-
-def organisation_concepts(group: Sequence[Mention]) -> dict[str, set[int]]:
-    found: dict[str, set[int]] = {}
-    for mention in group:
-        for theme_id, concepts in keyword_concepts(theme_text(mention)).items():
-            found.setdefault(theme_id, set()).update(concepts)
-    return found
 
 
 @dataclass
@@ -443,11 +440,11 @@ def build_directory(mentions: Sequence[Mention],
             continue
         stacked = [vector_of[id(m)] for m in group if id(m) in vector_of]
         org = build_organisation(group, np.vstack(stacked) if stacked else None)
-        for theme_id, (why, mention) in organisation_themes(group).items():
+        found, org.concepts = organisation_themes(group)
+        for theme_id, (why, mention) in found.items():
             org.themes[theme_id] = why
             org.theme_sources[theme_id] = (
                 mention.description, Source(mention.chunk_id, mention.evidence, mention.doc_id))
-        org.concepts = organisation_concepts(group)
         organisations.append(org)
         pending.append((org, group))
     directory = Directory(sorted(organisations, key=lambda o: fold(o.title)))

@@ -868,16 +868,13 @@ def _network_before(before: str) -> str:
     """"la fédération du MOC de Liège-Belgique (CIEP, CNE, CSC)": the organisation whose
     federation or network the parenthesised names make up (its acronym when it leads)."""
     words = split_words(before)[-6:]
-    nouns = [i for i, w in enumerate(words) if fold(w) in NETWORK_NOUNS]
+    network = _words("network_nouns")
+    nouns = [i for i, w in enumerate(words) if fold(w) in network]
     if not nouns:
         return ""
     name = relation_target(" ".join(words[nouns[-1]:]), fold(words[nouns[-1]]))
     first = name.split()[0] if name else ""
     return first if first and is_acronym(first) else name
-
-
-NETWORK_NOUNS = frozenset({"federation", "reseau", "network", "coupole", "plateforme",
-                           "platform", "coalition", "confederation"})
 
 
 def _short_name(name: str, *, entry: bool = False) -> bool:

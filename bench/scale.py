@@ -73,6 +73,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmark import percentile  # bench/ is the script's folder, first on sys.path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 DEV_QUESTIONS = SHARED_EVAL / "dev.jsonl"
@@ -277,16 +279,6 @@ def loadavg() -> list[float]:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return []
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    pos = (len(ordered) - 1) * pct / 100.0
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def child_env() -> dict[str, str]:

@@ -116,41 +116,61 @@ def run_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real ``chroma run`` on loopback for the session; yields its port, always stopped."""
+    base = tmp_path_factory.mktemp("chroma-server")
+    port = free_tcp_port()
+    process = start_chroma(base / "db", port, base / "server.log")
+    try:
+        yield port
+    finally:
+        stop_process(process)
+
+
+def start_chroma(path: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """`chroma run` on loopback over ``path``, returned once it answers its heartbeat."""
     chroma = Path(sys.executable).with_name("chroma")  # the venv's console script
     if not chroma.exists():
         pytest.fail(f"chroma executable not found next to {sys.executable}")
-    base = tmp_path_factory.mktemp("chroma-server")
-    port = free_tcp_port()
-    log_path = base / "server.log"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:  # appended: a test may restart the same server
         process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(base / "db"), "--port", str(port),
+            [str(chroma), "run", "--path", str(path), "--port", str(port),
              "--host", "127.0.0.1"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=base, env=env,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=path.parent,
+            env=env,
         )
-    try:
-        url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"chroma server exited with {process.returncode}:\n{tail}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"chroma server gave no heartbeat on port {port} in 60 s:\n{tail}")
-            time.sleep(0.25)
-        yield port
-    finally:
-        process.terminate()
+    url = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            pytest.fail(f"chroma server exited with {process.returncode}:\n{tail}")
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_process(process)
+            tail = log_path.read_text(errors="replace")[-2000:]
+            pytest.fail(f"chroma server gave no heartbeat on port {port} in 60 s:\n{tail}")
+        time.sleep(0.25)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill if it does not stop within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+def ingested_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Settings:
+    """Settings of a copy of corpus/ ingested once with the fake encoder (module fixtures)."""
+    base = tmp_path_factory.mktemp(name)
+    shutil.copytree(CORPUS, base / "corpus")
+    settings = make_settings(base / "corpus", base / "data", embedding_model="fake")
+    AssistantService(settings).ingest()
+    return settings

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +22,15 @@ from typing import Any
 import chromadb
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
-from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, make_settings
+from conftest import (
+    CliRunner,
+    cli_env,
+    free_tcp_port,
+    ingested_copy,
+    make_settings,
+    start_chroma,
+    stop_process,
+)
 
 from assistant import cli
 from assistant.errors import FeedbackUnavailable, IndexUnavailable
@@ -143,38 +149,6 @@ def test_kill_9_mid_ingestion_keeps_the_previous_index_and_the_next_run_complete
 
 
 # -- the Chroma server stops mid-session ---------------------------------------------------------
-def start_chroma(path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`chroma run` on loopback, returned once it answers its heartbeat."""
-    chroma = Path(sys.executable).with_name("chroma")
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(path), "--port", str(port), "--host",
-             "127.0.0.1"], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=path.parent, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat",
-                                        timeout=2) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
-        time.sleep(0.25)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
-
-
 @pytest.mark.slow
 @pytest.mark.server
 @pytest.mark.integration
@@ -192,7 +166,7 @@ def test_chroma_server_stopped_mid_session_says_so_and_answers_again_when_back(
         first = service.ask(ANSWERED)
         assert first.citations
 
-        stop(server)
+        stop_process(server)
         started = time.monotonic()
         with pytest.raises(IndexUnavailable) as raised:
             service.ask(ANSWERED)
@@ -213,7 +187,7 @@ def test_chroma_server_stopped_mid_session_says_so_and_answers_again_when_back(
         assert resumed.session[-1].answer is not None
         assert resumed.session[-1].reply == first.text
     finally:
-        stop(server)
+        stop_process(server)
 
 
 # -- corrupted or foreign data folder ---------------------------------------------------------
@@ -365,11 +339,7 @@ def test_ingestion_refuses_clearly_when_another_holds_the_lock_too_long(
 # -- feedback database locked or full -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    base = tmp_path_factory.mktemp("faults-feedback")
-    shutil.copytree(CORPUS, base / "corpus")
-    settings = make_settings(base / "corpus", base / "data", embedding_model="fake")
-    AssistantService(settings).ingest()
-    return settings
+    return ingested_copy(tmp_path_factory, "faults-feedback")
 
 
 def test_locked_feedback_database_refuses_the_vote_clearly_and_the_chat_answers(

@@ -32,15 +32,10 @@ QUESTION_EN = "When was Solidarité Mondiale recognised as an NGO?"
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """One corpus copy ingested with the fake encoder, shared by this module's services."""
-    import shutil
+    from conftest import ingested_copy
 
-    from conftest import CORPUS
-
-    base = tmp_path_factory.mktemp("llm")
-    shutil.copytree(CORPUS, base / "corpus")
-    AssistantService(make_settings(base / "corpus", base / "data",
-                                   embedding_model="fake")).ingest()
-    yield base / "corpus", base / "data"
+    settings = ingested_copy(tmp_path_factory, "llm")
+    yield settings.corpus_dir, settings.data_dir
 
 
 def service_with(indexed: tuple[Path, Path], provider: str, **overrides: object

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, make_settings
+from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, ingested_copy, make_settings
 from llm_fakes import FakeOpenAIServer, Reply, passages_in, user_text
 from test_llm import QUESTION_FR, copy_script, half_wrong_script, words_share
 
@@ -24,11 +24,8 @@ from assistant.service import AssistantService
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
-    base = tmp_path_factory.mktemp("llm-server")
-    shutil.copytree(CORPUS, base / "corpus")
-    AssistantService(make_settings(base / "corpus", base / "data",
-                                   embedding_model="fake")).ingest()
-    yield base / "corpus", base / "data"
+    settings = ingested_copy(tmp_path_factory, "llm-server")
+    yield settings.corpus_dir, settings.data_dir
 
 
 def service_for(indexed: tuple[Path, Path], url: str, **overrides: Any) -> AssistantService:

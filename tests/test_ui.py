@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, make_settings
+from conftest import CliRunner, cli_env, free_tcp_port, ingested_copy
 
 from assistant.answer import Answer, Citation
 from assistant.conversation import History
@@ -52,11 +52,7 @@ class RecordingService(AssistantService):
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a corpus ingested once with the fake encoder (read-only tests)."""
-    base = tmp_path_factory.mktemp("ui")
-    shutil.copytree(CORPUS, base / "corpus")
-    settings = make_settings(base / "corpus", base / "data", embedding_model="fake")
-    AssistantService(settings).ingest()
-    return settings
+    return ingested_copy(tmp_path_factory, "ui")
 
 
 @pytest.fixture
