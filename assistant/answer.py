@@ -96,6 +96,7 @@ class QuestionProfile:
     duration: bool = False  # the focus is a time span ("combien d'annees"): numbers answer it
     names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
     asks_who: bool = False  # "Qui a fondé ...", "Who created ...": an agent is asked for
+    defines: bool = False  # "Le CIEP, c'est quoi ?", "What is FOPES?": nothing but a name
 
     @property
     def strong_names(self) -> list[str]:
@@ -126,9 +127,32 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
     focus, duration = focus_of(text.strip(), cues)
     is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
+    names = tuple(names_in(question))
     return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
-                           is_summary, focus, duration, tuple(names_in(question)),
-                           asks_who=bool(WHO.match(text.strip())))
+                           is_summary, focus, duration, names,
+                           asks_who=bool(WHO.match(text.strip())),
+                           defines=asks_definition(text, words, names, cues))
+
+
+def asks_definition(folded: str, words: Sequence[str], names: Sequence[str],
+                    cues: Mapping[str, Any]) -> bool:
+    """A definition cue ("c'est quoi", "what is") and no word but the organisation's name."""
+    strong = list(names)
+    if not strong or not any(fold(c) in folded for c in cues["definition_cues"]):
+        return False
+    known = {w for n in strong for w in tokenize_words(n)}
+    known |= {w for c in cues["definition_cues"] for w in tokenize_words(c)}
+    return all(w in known for w in words)
+
+
+def defines_a_name(text: str, names: Sequence[str]) -> bool:
+    """"CIEP, Christian Workers' Movement's Centre ...", "Le GRESEA est ...": the sentence
+    opens with the name and goes on to say what it is."""
+    for name in names:
+        pattern = rf"^(?:the |le |la |les |l['’])?{re.escape(name)}\b\s*(?:\(|,|:|-|–| est | is )"
+        if re.match(pattern, text.strip(), flags=re.IGNORECASE):
+            return True
+    return False
 
 
 def search_text(question: str, language: str) -> str:
@@ -156,7 +180,7 @@ def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, 
         if word in cues["duration_focus"]:
             return (), True
         if word in generic or word in STOPWORDS or word in NUMBER_WORDS:
-            return (), False
+            continue  # "le nom de la présidente": a later pattern may find the real focus
         return (word,), False
     return (), False
 
@@ -280,6 +304,7 @@ class EngineWeights:
     rank_prior: float = 0.05
     names: float = 0.15  # share of the organisations named in the question that the passage names
     section: float = 0.15  # the passage's heading matches a question word ("Historique")
+    definition: float = 0.1  # "What is X?": a sentence that opens with X and describes it
     min_score: float = 0.95
     followers: float = 0.06  # how close a second unit must be to join a factoid answer
 
@@ -316,6 +341,8 @@ def score_units(
             + weights.section * section_cache[passage.chunk_id]
             + weights.rank_prior / passage.rank
             + type_bonus(profile, unit.text)
+            + (weights.definition if profile.defines
+               and defines_a_name(unit.text, profile.names) else 0.0)
         )
         scored.append(ScoredUnit(unit, dense, cov, score))
     return sorted(scored, key=lambda s: s.score, reverse=True)
@@ -332,10 +359,21 @@ def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     return any(supported(w, stems) for w in asked)
 
 
+def dates_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
+    """"When was the CSC founded?" is answered by a passage that names the CSC and holds a
+    year, not by a year about another organisation ("1974: l'ACW/MOC crée ...")."""
+    stems = text_stems(passage_context(passage))
+    return bool(YEAR.search(profile.without_names(passage.text))) and all(
+        name_known(n, stems) for n in profile.strong_names
+    )
+
+
 def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
     if profile.asks_who:
         scored = [s for s in scored if names_what_was_asked(s.unit.passage, profile)]
+    if "year" in profile.expects and profile.strong_names:
+        scored = [s for s in scored if dates_what_was_asked(s.unit.passage, profile)]
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []
@@ -449,11 +487,22 @@ LIST_MARK = re.compile(r"^\s*(•|-|–|\*|\d{1,2}[.)])\s")
 LIST_PREFIX = re.compile(r"\s*(•|-|–|\*|\d{1,2}[.)])\s*")
 
 
+SUMMARY_MARGIN = 0.1
+
+
 def pick_summary_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
-    """The best passage's strongest units (at most ``limit``), read in the passage's order."""
-    same_passage = [s for s in scored if s.unit.passage.chunk_id == best.unit.passage.chunk_id]
-    strongest = sorted(same_passage, key=lambda s: s.score, reverse=True)[:limit]
-    return sorted((s.unit for s in strongest), key=lambda u: u.index)
+    """The strongest units (at most ``limit``) of the passage that says most about the
+    question, read in the passage's order. Among the passages whose best unit is close to
+    the best, the one whose ``limit`` strongest units add up to most: a one-line heading
+    ("Les Mouvements Sociaux comme force de changement social !") can score best and
+    summarise nothing."""
+    by_passage: dict[str, list[ScoredUnit]] = {}
+    for item in scored:  # already sorted, strongest first
+        by_passage.setdefault(item.unit.passage.chunk_id, []).append(item)
+    close = [units for units in by_passage.values()
+             if units[0].score >= best.score - SUMMARY_MARGIN]
+    chosen = max(close, key=lambda units: sum(u.score for u in units[:limit]))
+    return sorted((s.unit for s in chosen[:limit]), key=lambda u: u.index)
 
 
 def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,
@@ -472,8 +521,8 @@ def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: 
 
 # Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
 ANAPHORA = re.compile(
-    r"^(y|il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|it|its|they|their"
-    r"|this|these|those|he|she)\b",
+    r"^(y|il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|sa|son|ses|leur|leurs"
+    r"|it|its|they|their|this|these|those|he|she|his|her)\b",
     re.IGNORECASE,
 )
 
@@ -542,6 +591,9 @@ def answer_from_units(
         chosen = pick_summary_units(best, scored, max_units)
     elif profile.is_list or introduces_list(best, scored):
         chosen = pick_list_units(best, scored, list_max, weights)
+    elif profile.defines and defines_a_name(best.unit.text, profile.names):
+        # The sentence that says what it is; only its own continuation may follow.
+        chosen = with_context([best.unit], best, scored, profile, max_units)
     else:
         chosen = with_context(
             pick_factoid_units(best, scored, weights, max_units), best, scored, profile, max_units

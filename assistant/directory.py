@@ -86,7 +86,7 @@ def keyword_matches(text: str) -> list[tuple[Theme, int]]:
             if tuple(terms[start : start + size]) == phrase and all(
                 claimed[i] <= size for i in span  # a keyword of two themes counts for both
             ) and all(  # the phrase's words as close as in the keyword
-                sequence[start + i][1] <= max(gaps[i], 1) for i in range(1, size)
+                sequence[start + i][1] <= gaps[i] for i in range(1, size)
             ):
                 found.append((theme, index))
                 for i in span:
@@ -143,6 +143,7 @@ class Relation:
     target: str  # the organisation's key (or the raw name when it is not in the directory)
     target_name: str
     source: Source
+    context: str = ""  # the lead-in that announced it ("Ses partenaires privilégiés sont :")
 
 
 @dataclass
@@ -371,13 +372,22 @@ class Directory:
     def named_in(self, text: str) -> list[Organisation]:
         """Organisations whose name or alias the text contains (whole words)."""
         folded = " " + " ".join(re.split(r"[^a-z0-9]+", fold(text))) + " "
-        found: list[Organisation] = []
+        spans: list[tuple[int, int, Organisation]] = []
         for org in self.organisations:
             for name in org.all_names():
                 words = " ".join(w for w in re.split(r"[^a-z0-9]+", fold(name)) if w)
-                if len(words) >= 2 and f" {words} " in folded and org not in found:
-                    found.append(org)
-                    break
+                start = folded.find(f" {words} ") if len(words) >= 2 else -1
+                while start >= 0:
+                    spans.append((start, start + len(words) + 2, org))
+                    start = folded.find(f" {words} ", start + 1)
+        # "11.11.11" inside "CNCD-11.11.11" names the CNCD only: a match that lies within
+        # another organisation's longer match is not a mention of its own.
+        found: list[Organisation] = []
+        for start, end, org in spans:
+            inside = any(s <= start and end <= e and (e - s) > (end - start) and o is not org
+                         for s, e, o in spans)
+            if not inside and org not in found:
+                found.append(org)
         return found
 
     def with_themes(self, theme_ids: Iterable[str]) -> list[Organisation]:
@@ -386,7 +396,7 @@ class Directory:
 
     def in_town(self, town: str) -> list[Organisation]:
         names = town_names(town)
-        located = [o for o in self.organisations if fold(o.town) in names]
+        located = [o for o in self.organisations if town_key(o.town) in names]
         if located:
             return located
         return [o for o in self.organisations if _mentions_any(o.text, names)]
@@ -406,23 +416,39 @@ class Directory:
     def relation_evidence(self, org: Organisation, other: Organisation,
                           kinds: set[str]) -> list[str]:
         """The passages that relate two organisations (either direction)."""
-        return [r.source.text for a, b in ((org, other), (other, org)) for r in a.relations
+        return [" ".join(filter(None, (r.source.text, r.context)))
+                for a, b in ((org, other), (other, org)) for r in a.relations
+                if r.kind in kinds and r.target == b.key]
+
+    def relation_sources(self, org: Organisation, other: Organisation,
+                         kinds: set[str]) -> list[Source]:
+        """The passages that state a relation between two organisations (either direction)."""
+        return [r.source for a, b in ((org, other), (other, org)) for r in a.relations
                 if r.kind in kinds and r.target == b.key]
 
     def towns(self) -> list[str]:
         return sorted({o.town for o in self.organisations if o.town})
 
 
+def town_key(text: str) -> str:
+    """A town name as it is compared: folded, "s/" read as "sur" (postal writing of
+    "Monceau-sur-Sambre"), hyphens and punctuation as spaces."""
+    folded = re.sub(r"\bs/\s*", "sur ", fold(text))
+    return " ".join(re.split(r"[^a-z0-9']+", folded)).strip()
+
+
 def town_names(town: str) -> set[str]:
-    folded = fold(town).strip()
+    folded = town_key(town)
     names = {folded}
     for canonical, others in vocabulary().get("towns", {}).items():
-        if folded == canonical or folded in others:
-            names |= {canonical, *others}
+        aliases = {town_key(canonical), *(town_key(o) for o in others)}
+        if folded in aliases:
+            names |= aliases
     return names
 
 
 def _mentions_any(text: str, names: set[str]) -> bool:
+    # Hyphens stay: "Wallonia-Brussels Federation" is an institution, not a place.
     folded = " " + " ".join(re.split(r"[^a-z0-9-]+", fold(text))) + " "
     return any(f" {n} " in folded for n in names)
 
@@ -454,7 +480,8 @@ def build_directory(mentions: Sequence[Mention],
                 target = directory.find(target_name)
                 relation = Relation(kind, target.key if target else name_key(target_name),
                                     target.name if target else target_name,
-                                    Source(mention.chunk_id, mention.evidence, mention.doc_id))
+                                    Source(mention.chunk_id, mention.evidence, mention.doc_id),
+                                    mention.relation_context if kind == "partner_of" else "")
                 if target is not org and not any(
                     (r.kind, r.target) == (relation.kind, relation.target) for r in org.relations
                 ):

@@ -27,11 +27,13 @@ from assistant.directory import (
     build_directory,
     find_themes,
     keyword_concepts,
+    town_key,
     town_names,
 )
 from assistant.extraction import Mention, spelled_aliases, vocabulary
 from assistant.messages import message
 from assistant.retrieval import Passage, passage_from
+from assistant.store import get_all
 from assistant.textproc import STOPWORDS, fold, tokenize_words
 
 MEMBERSHIP = {"member_of", "part_of"}
@@ -75,6 +77,19 @@ def cited_fact(org: Organisation, query: DirectoryQuery) -> tuple[str, Source | 
     return org.description, org.sources[0] if org.sources else None
 
 
+def relation_source(org: Organisation, query: DirectoryQuery,
+                    directory: Directory | None) -> Source | None:
+    """For a member or partner question, the sentence that relates the organisation to the
+    one named ("Nous sommes membre actif de ... telles que le CNCD-11.11.11"): cited beside
+    the description, so the reader sees why it is listed."""
+    if directory is None or not query.relation:
+        return None
+    for named in query.named:
+        for source in directory.relation_sources(org, named, query.relation):
+            return source
+    return None
+
+
 def _has_cue(folded: str, cues: Sequence[str]) -> bool:
     padded = f" {folded} "
     return any(f" {c.strip()} " in padded or (c.endswith(" ") and f" {c}" in padded) for c in cues)
@@ -82,7 +97,7 @@ def _has_cue(folded: str, cues: Sequence[str]) -> bool:
 
 def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
     folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
-    asks = _has_cue(folded, _cues(language, "asks_organisations"))
+    asks = _has_cue(folded, _cues(language, "asks_organisations")) and not _asks_for_other(folded)
     named = directory.named_in(question)
     named += [o for o in _acronyms_in(question, directory) if o not in named]
     relation: set[str] = set()
@@ -93,10 +108,39 @@ def parse_query(question: str, language: str, directory: Directory) -> Directory
     if len(named) == 1 and _has_cue(folded, _cues(language, "partner_of")):
         relation |= PARTNERSHIP
     town = _town_in(folded, directory)
-    query = DirectoryQuery(asks, find_themes(question), town, relation, named,
-                           concepts=keyword_concepts(question))
+    # "Solidarité Mondiale" names an organisation, not the theme "mondialisation".
+    topic = without_names(question, named)
+    query = DirectoryQuery(asks, find_themes(topic), town, relation, named,
+                           concepts=keyword_concepts(topic))
     query.extra_words = _extra_words(question, query, language)
     return query
+
+
+ASKED_NOUN = re.compile(r"^(?:(?:et|and) )?(?:quel|quelle|quels|quelles|which|what) ([a-z][a-z-]+)")
+
+
+def _asks_for_other(folded: str) -> bool:
+    """"Et quelles valeurs partage-t-il avec les organisations ... ?" asks for values: the
+    noun the question opens on, when it is not an organisation, says what is wanted."""
+    match = ASKED_NOUN.match(folded)
+    if not match or match.group(1) in STOPWORDS:
+        return False
+    noun = match.group(1)
+    words = vocabulary()
+    known = {*words["organisation_words"], *words["who_nouns"]}
+    singulars = {noun, noun.removesuffix("s"), noun.removesuffix("x"),
+                 re.sub(r"ies$", "y", noun), noun.replace("s-", "-").removesuffix("s")}
+    return not singulars & known
+
+
+def without_names(question: str, named: Sequence[Organisation]) -> str:
+    """The question folded, with the named organisations' names blanked out."""
+    text = f" {' '.join(re.split(r'[^a-z0-9]+', fold(question)))} "
+    names = {" ".join(w for w in re.split(r"[^a-z0-9]+", fold(n)) if w)
+             for org in named for n in org.all_names()}
+    for name in sorted(names - {""}, key=len, reverse=True):
+        text = text.replace(f" {name} ", " ")
+    return text.strip()
 
 
 def _acronyms_in(question: str, directory: Directory) -> list[Organisation]:
@@ -110,14 +154,14 @@ def _acronyms_in(question: str, directory: Directory) -> list[Organisation]:
 
 
 def _town_in(folded: str, directory: Directory) -> str:
-    padded = f" {folded} "
-    known = {fold(t): t for t in directory.towns()}
+    padded = f" {town_key(folded)} "
+    known = {town_key(t): t for t in directory.towns()}
     for canonical, others in vocabulary().get("towns", {}).items():
-        known.setdefault(canonical, canonical)
+        known.setdefault(town_key(canonical), canonical)
         for other in others:
-            known.setdefault(other, canonical)
+            known.setdefault(town_key(other), canonical)
     for name, town in sorted(known.items(), key=lambda kv: -len(kv[0])):
-        if f" {name} " in padded or f" {name.replace('-', ' ')} " in padded:
+        if name and f" {name} " in padded:
             return town
     return ""
 
@@ -143,6 +187,7 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
     if not query.filters:
         return []
     candidates = list(directory.organisations)
+    selected = 0  # how many the theme selected, before its narrower concepts kept some
     if query.relation and query.named:
         related: list[Organisation] = []
         for org in query.named:
@@ -153,13 +198,18 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
         if not with_themes and len(query.themes) > 1:  # no organisation has them all
             with_themes = [o for o in directory.organisations
                            if any(t.id in o.themes for t in query.themes)]
-        candidates = narrow_to_concepts([o for o in candidates if o in with_themes], query)
+        themed = [o for o in candidates if o in with_themes]
+        candidates = narrow_to_concepts(themed, query)
+        selected = len(themed)
+    words = list(query.extra_words)
     if query.town:
         in_town = directory.in_town(query.town)
         located = [o for o in candidates if o in in_town]
         if located or not query.relation:
             candidates = located
-        else:  # "the MOC federation of Liège": the town says which part of the network
+        else:  # "the MOC federation of Liège": the town says which part of the network,
+            # in the passages that relate them
+            words += tokenize_words(query.town)
             query.town = ""
     texts = {id(o): o.text for o in candidates}
     if query.relation:  # "strategic alliances" is said in the passage that relates them
@@ -167,7 +217,7 @@ def search(query: DirectoryQuery, directory: Directory) -> list[Organisation]:
             for named in query.named:
                 texts[id(org)] += " " + " ".join(
                     directory.relation_evidence(org, named, query.relation))
-    return refine(candidates, query.extra_words, texts)
+    return refine(candidates, words, texts, selected)
 
 
 def narrow_to_concepts(candidates: list[Organisation],
@@ -189,11 +239,11 @@ REFINE_ABOVE = 3  # short lists stay whole: a word missing from one entry is wea
 
 
 def refine(candidates: list[Organisation], words: Sequence[str],
-           texts: Mapping[int, str] | None = None) -> list[Organisation]:
+           texts: Mapping[int, str] | None = None, selected: int = 0) -> list[Organisation]:
     """The question's other words narrow the list when some organisations hold them
     ("a more democratic school system": the school organisations that say democratic);
     when none does, the whole list stands (a theme question wants it complete)."""
-    if not words or len(candidates) <= REFINE_ABOVE:
+    if not words or max(len(candidates), selected) <= REFINE_ABOVE:
         return candidates
     text_of = texts or {}
     matches = {id(o): sum(supported(w, text_stems(text_of.get(id(o), o.text))) for w in words)
@@ -210,7 +260,7 @@ def refine(candidates: list[Organisation], words: Sequence[str],
 def load_directory(orgs_collection: Any, chunk_texts: Sequence[tuple[str, str]]) -> Directory:
     """The directory of a store generation: its mentions, plus long names anywhere in the
     corpus whose initials spell a known acronym."""
-    got = orgs_collection.get(include=["documents"])
+    got = get_all(orgs_collection, ["documents"])
     mentions = [Mention.from_dict(json.loads(doc)) for doc in got["documents"] or []]
     return build_directory([*mentions, *spelled_aliases(mentions, chunk_texts)])
 
@@ -244,7 +294,8 @@ def short_description(org: Organisation, text: str = "", limit: int = 140) -> st
 
 
 def compose_directory_answer(query: DirectoryQuery, found: Sequence[Organisation],
-                             language: str, nodes: Mapping[str, Any], limit: int) -> Answer:
+                             language: str, nodes: Mapping[str, Any], limit: int,
+                             directory: Directory | None = None) -> Answer:
     """One line per organisation: its name, one-line description and the cited passage."""
     sources: list[Passage] = []
     rank_of: dict[str, int] = {}
@@ -256,14 +307,19 @@ def compose_directory_answer(query: DirectoryQuery, found: Sequence[Organisation
         if source is None or source.chunk_id not in nodes:
             source = next((s for s in org.sources if s.chunk_id in nodes), None)
         cite = ""
-        if source is not None:
-            if source.chunk_id not in rank_of:
-                rank_of[source.chunk_id] = len(sources) + 1
-                sources.append(passage_from(NodeWithScore(node=nodes[source.chunk_id], score=1.0),
-                                            rank_of[source.chunk_id]))
-            passage = sources[rank_of[source.chunk_id] - 1]
-            citations.append(Citation(passage.rank, passage, source.text))
-            cite = f" [{passage.rank}]"
+        related = relation_source(org, query, directory)
+        for evidence in (source, related):
+            if evidence is None or evidence.chunk_id not in nodes:
+                continue
+            if evidence.chunk_id not in rank_of:
+                rank_of[evidence.chunk_id] = len(sources) + 1
+                sources.append(passage_from(
+                    NodeWithScore(node=nodes[evidence.chunk_id], score=1.0),
+                    rank_of[evidence.chunk_id]))
+            passage = sources[rank_of[evidence.chunk_id] - 1]
+            if f"[{passage.rank}]" not in cite:
+                citations.append(Citation(passage.rank, passage, evidence.text))
+                cite += f" [{passage.rank}]"
         description = short_description(org, fact)
         lines.append(f"- {org.title}" + (f" — {description}" if description else "") + cite)
     if len(found) > limit:

@@ -68,6 +68,9 @@ class Mention:
     town: str = ""
     website: str = ""
     relations: list[tuple[str, str]] = field(default_factory=list)  # (kind, target name)
+    # The lead-in that announced its relations ("Ses partenaires privilégiés sont :"), in
+    # another passage than the evidence: what kind of partner it is.
+    relation_context: str = ""
     language: str = ""
     themes: dict[str, str] = field(default_factory=dict)  # theme id -> why ("keyword: ...")
 
@@ -199,6 +202,16 @@ def looks_like_name(name: str, max_words: int = 8) -> bool:
     )
 
 
+def names_any(text: str, names: Sequence[str]) -> bool:
+    """Whether the text names one of the names as whole words: "MOC" is in "le MOC
+    s'investit", not in "école démocratique"."""
+    padded = " " + " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w) + " "
+    return any(
+        words and f" {words} " in padded
+        for words in (" ".join(w for w in re.split(r"[^a-z0-9]+", fold(n)) if w) for n in names)
+    )
+
+
 def has_word(text: str, words: frozenset[str]) -> bool:
     padded = " " + " ".join(re.split(r"[^a-z0-9&]+", fold(text))) + " "
     return any(f" {w} " in padded for w in words)
@@ -290,6 +303,30 @@ def parse_head(text: str) -> Head | None:
         if looks_like_name(name, max_words=10) or _lowercase_subject(name):
             return Head(name, [], text[verb.start():].strip())
     return None
+
+
+def topic_head(text: str) -> tuple[str, str] | None:
+    """(organisation, rest) of a sentence that opens on an organisation it is about: "Avec
+    la faculté Ouverte de Politique Économique et Sociale, l'UCL propose ..." (the openers
+    are ``topic_openers`` in prompts/directory.toml)."""
+    folded = fold(text)
+    opener = next((o for o in _words("topic_openers") if folded.startswith(o + " ")), "")
+    if not opener:
+        return None
+    phrase, _, rest = text[len(opener) + 1:].partition(",")
+    name = clean_name(phrase)
+    words = name.split()
+    if not rest.strip() or not words or len(words) > 10:
+        return None
+    content = [w for w in words if not is_connector(w)]
+    proper = is_acronym(words[0]) if len(content) == 1 else (
+        (words[0][:1].isupper() or has_word(words[0], _words("organisation_words")))
+        and sum(w[:1].isupper() for w in content[1:]) * 2 >= len(content) - 1
+        and _named_organisation(name, name)
+    )
+    if not proper or not is_organisation(name, rest):
+        return None
+    return name, rest.strip()
 
 
 def _lowercase_subject(name: str) -> bool:
@@ -479,16 +516,37 @@ ENUM_SPLIT_RE = re.compile(
 
 
 def _split_enumeration(text: str) -> list[str]:
-    text = re.split(r"\betc\b|\.\s|\.$|…", text, maxsplit=1)[0]
+    text = re.split(r"\betc\b|\.\s(?!\d)|\.$|…", text, maxsplit=1)[0]
     names = []
     for piece in ENUM_SPLIT_RE.split(text):
         name = clean_name(re.sub(r"\s*\([^)]*\)\s*", " ", piece))
         name = re.sub(r"^(?:de la|de l['’]|du|des|d['’]|de)\s*", "", name)
-        if name and (looks_like_name(name, max_words=7) or is_acronym(name.split()[0])) and (
-            any(c.isalpha() for c in name) and not re.fullmatch(r"[\d.\s]+", name)
+        if not name:
+            continue
+        inside = re.search(r"\(([^()]+)\)", piece)
+        if inside and not looks_like_name(name, max_words=7) and is_acronym(inside[1].strip()) and (
+            initials_match(acronym_letters(inside[1].strip()), name.split())
         ):
+            name = inside[1].strip()  # "le réseau belge des ressources naturelles (RBRN)"
+        if re.fullmatch(r"[\d.\s]+", name):
+            if _numeric_name(name, text):
+                names.append(name)
+            continue
+        words = name.split()
+        if (looks_like_name(name, max_words=7) or is_acronym(words[0])
+                or len(words) <= 3 and any(is_acronym(w) for w in words[1:])  # "mutu MC"
+                ) and any(c.isalpha() for c in name):
             names.append(name)
     return names
+
+
+def _numeric_name(name: str, text: str) -> bool:
+    """"11.11.11" in "membre du CNCD-11.11.11 & 11.11.11": a name made of digits is one
+    when the same enumeration carries it as the part of a hyphenated name; a number alone
+    (a year, a count) is not."""
+    digits = name.strip()
+    return "." in digits and bool(
+        re.search(rf"[A-Za-z]-{re.escape(digits)}(?![\d.]*\d)", text))
 
 
 def split_address(rest: str) -> tuple[str, str, str]:
@@ -522,6 +580,7 @@ class Scope:
 
     heading: str = ""
     partners_of: str = ""
+    lead: str = ""  # the sentence that announced the partners
     parts_of: str = ""  # "The CIRTES ... was born of the union of three entities:"
 
 
@@ -568,7 +627,9 @@ class DocumentReader:
     def add(self, name: str, chunk_id: str, evidence: str, *, defined: bool,
             **facts: Any) -> Mention | None:
         name = clean_name(name)
-        if not name or len(name) > 90 or not any(c.isalpha() for c in name):
+        if not name or len(name) > 90 or not any(c.isalpha() for c in name) and not (
+            re.fullmatch(r"\d+(?:\.\d+)+", name)  # "11.11.11" (``_numeric_name``)
+        ):
             return None
         mention = Mention(name=name, doc_id=self.info.doc_id, chunk_id=chunk_id,
                           evidence=evidence.strip(), defined=defined,
@@ -606,12 +667,12 @@ class DocumentReader:
         aliases = [subject] if subject and name_key(subject) != name_key(self.owner) and (
             looks_like_name(subject, max_words=4)
         ) else []
-        names = {name_key(n) for n in (self.owner, *aliases)}
+        names = [n for n in (self.owner, *aliases) if name_key(n)]
         about: list[tuple[str, str]] = []  # (chunk id, unit) of units that name the owner
         for chunk, cid in zip(self.chunks, self.chunk_ids, strict=True):
             units = list(chunk.units)
             for index, unit in enumerate(units):
-                if any(k and k in name_key(unit) for k in names) and len(unit.split()) >= 6:
+                if names_any(unit, names) and len(unit.split()) >= 6:
                     about.append((cid, unit))
                     if _announces(unit) and index + 1 < len(units):
                         about.append((cid, units[index + 1]))  # the list it announces
@@ -624,15 +685,22 @@ class DocumentReader:
 
     def next_scope(self, chunk: Chunk, scope: Scope) -> Scope:
         """A section's introduction opens a scope; its last sentence, when it announces what
-        follows ("Ses partenaires privilégiés sont :"), says whose partners they are."""
+        follows ("Ses partenaires privilégiés sont :"), says whose partners they are. A
+        paragraph under the same heading that presents an organisation ("Avec la faculté
+        ..., l'UCL propose") is one more entry of the scope, not a new introduction."""
+        if chunk.kind == "section" and chunk.section == scope.heading and chunk.units and (
+            topic_head(chunk.units[0]) is not None
+        ):
+            return scope
         if chunk.kind == "section":
             last = chunk.units[-1] if chunk.units else ""
-            return Scope(chunk.section, self.partners_cue(last) if _announces(last) else "")
+            partners_of = self.partners_cue(last) if _announces(last) else ""
+            return Scope(chunk.section, partners_of, lead=last if partners_of else "")
         if chunk.kind == "list":
             lead = " ".join(self.lead_in(chunk))
             partners_of = self.partners_cue(lead) if lead else ""
             if partners_of:
-                return Scope(scope.heading, partners_of)
+                return Scope(scope.heading, partners_of, lead=lead)
             whole = self.whole_of(lead) if lead else ""
             if whole:
                 return Scope(scope.heading, parts_of=whole)
@@ -678,6 +746,16 @@ class DocumentReader:
                 return target
         return self.owner if cues else ""
 
+    @staticmethod
+    def relate_to_scope(mention: Mention | None, scope: Scope) -> None:
+        """An entry under a partner lead-in is a partner of the organisation it names, with
+        the lead-in kept beside it ("partenaires privilégiés")."""
+        if mention and scope.partners_of and name_key(scope.partners_of) != name_key(
+            mention.name
+        ):
+            mention.relations.append(("partner_of", scope.partners_of))
+            mention.relation_context = scope.lead
+
     def context_of(self, chunk: Chunk, scope: Scope, name: str) -> str:
         headings = [h for h in (chunk.section, scope.heading)
                     if h and name_key(h) != name_key(name)]
@@ -688,6 +766,8 @@ class DocumentReader:
         units = list(chunk.units)
         if chunk.kind == "entry" and units:
             self.read_entry(chunk, cid, scope)
+        elif chunk.kind == "section" and units:
+            self.read_topic_entry(chunk, cid, scope)
         if chunk.kind == "list":
             for unit in units[len(self.lead_in(chunk)):]:
                 self.read_item(chunk, cid, scope, unit)
@@ -698,7 +778,32 @@ class DocumentReader:
             self.read_relations(cid, unit)
             self.read_fields(cid, unit)
 
+    def read_topic_entry(self, chunk: Chunk, cid: str, scope: Scope) -> bool:
+        """"Avec la faculté Ouverte de Politique Économique et Sociale, l'UCL propose une
+        formation ...": a paragraph that opens on an organisation ("avec X, ...") presents
+        it (the partner of a list it is in); the clause's own subject is described with it."""
+        first = chunk.units[0] if chunk.units else ""
+        topic = topic_head(first)
+        if topic is None:
+            return False
+        name, rest = topic
+        own_text = " ".join(chunk.units)
+        mention = self.add(name, cid, first, defined=True, description=one_line(first),
+                           own_text=own_text, context=self.context_of(chunk, scope, name))
+        self.relate_to_scope(mention, scope)
+        subject = parse_head(rest)
+        if subject and name_key(subject.name) != name_key(name) and _short_name(subject.name) and (
+            is_organisation(subject.name, rest) and _named_organisation(subject.name, rest)
+        ):
+            self.add(subject.name, cid, first, defined=True,
+                     aliases=[alias_text(a) for a in subject.aliases],
+                     description=one_line(first), own_text=own_text,
+                     context=self.context_of(chunk, scope, subject.name))
+        return True
+
     def read_entry(self, chunk: Chunk, cid: str, scope: Scope) -> None:
+        if self.read_topic_entry(chunk, cid, scope):
+            return
         first = chunk.units[0]
         head = parse_head(first)
         name = head.name if head else ""
@@ -718,8 +823,7 @@ class DocumentReader:
             description=one_line(first), own_text=" ".join(chunk.units),
             context=self.context_of(chunk, scope, name), address=address, town=town,
         )
-        if mention and scope.partners_of and name_key(scope.partners_of) != name_key(name):
-            mention.relations.append(("partner_of", scope.partners_of))
+        self.relate_to_scope(mention, scope)
 
     def read_item(self, chunk: Chunk, cid: str, scope: Scope, unit: str) -> None:
         head = self.item_head(unit)
@@ -732,8 +836,7 @@ class DocumentReader:
             description=one_line(LIST_MARK_RE.sub("", unit)), own_text=unit,
             context=self.context_of(chunk, scope, head.name), address=address, town=town,
         )
-        if mention and scope.partners_of and name_key(scope.partners_of) != name_key(head.name):
-            mention.relations.append(("partner_of", scope.partners_of))
+        self.relate_to_scope(mention, scope)
 
     def read_part(self, cid: str, whole: str, unit: str) -> None:
         """One item of a list that makes up ``whole``: "the TRAV (school of ...);"."""
@@ -753,8 +856,8 @@ class DocumentReader:
                                    description=one_line(unit) if defined else "",
                                    own_text=" ".join(chunk.units) if defined else unit,
                                    context=self.context_of(chunk, scope, name))
-                if mention and defined and scope.partners_of:
-                    mention.relations.append(("partner_of", scope.partners_of))
+                if defined:
+                    self.relate_to_scope(mention, scope)
             elif kind == "part_of" and looks_like_name(name):
                 self.add(name, cid, unit, defined=False, relations=[("part_of", other)])
             elif kind == "described":

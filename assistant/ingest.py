@@ -21,10 +21,11 @@ from assistant.corpus import Document, SkippedFile, scan_corpus
 from assistant.extraction import extract_mentions, extraction_fingerprint
 from assistant.settings import Settings
 from assistant.store import (
+    ADD_BATCH,
     DocRecord,
     IndexState,
     IndexStore,
-    add_in_batches,
+    RecordBuffer,
     copy_records,
     ingestion_lock,
 )
@@ -145,11 +146,40 @@ def embed_passages(
     return vectors
 
 
+class GenerationWriter:
+    """The new generation's collections, opened once and written in batches across
+    documents (per-document adds were most of the ingestion's time without the model:
+    bench/RESULTS.md). ``flush`` must run before the generation switch."""
+
+    def __init__(self, store: IndexStore, generation: int) -> None:
+        self.chunks = ChromaVectorStore(
+            chroma_collection=store.collection(store.chunks_name(generation)))
+        self.nodes: list[BaseNode] = []
+        self.units = RecordBuffer(store.collection(store.units_name(generation)))
+        self.orgs = RecordBuffer(store.collection(store.orgs_name(generation)))
+
+    def add_nodes(self, nodes: list[BaseNode]) -> None:
+        self.nodes.extend(nodes)
+        if len(self.nodes) >= ADD_BATCH:
+            self.flush_nodes()
+
+    def flush_nodes(self) -> None:
+        # llama-index's own batches (41,665) are over the cap of an embedded Chroma's add.
+        for start in range(0, len(self.nodes), ADD_BATCH):
+            self.chunks.add(self.nodes[start : start + ADD_BATCH])
+        self.nodes = []
+
+    def flush(self) -> None:
+        self.flush_nodes()
+        self.units.flush()
+        self.orgs.flush()
+
+
 def write_document(
-    doc: Document, chunks: list[Chunk], encoder: TextEncoder, store: IndexStore,
-    generation: int, progress: tqdm | None,
+    doc: Document, chunks: list[Chunk], encoder: TextEncoder, writer: GenerationWriter,
+    progress: tqdm | None,
 ) -> None:
-    """Embed one document's chunks and units and add them to the new generation."""
+    """Embed one document's chunks and units and hand them to the new generation's writer."""
     ids = [chunk_id(doc, c.index) for c in chunks]
     chunk_vectors = embed_passages(encoder, [c.context_text() for c in chunks], progress)
     nodes: list[BaseNode] = []
@@ -160,10 +190,7 @@ def write_document(
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.info.doc_id)
         node.embedding = vector.tolist()
         nodes.append(node)
-    if nodes:
-        ChromaVectorStore(chroma_collection=store.collection(store.chunks_name(generation))).add(
-            nodes
-        )
+    writer.add_nodes(nodes)
     unit_texts = [u for c in chunks for u in c.units]
     unit_ids = [
         f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))
@@ -174,13 +201,12 @@ def write_document(
         for i in range(len(c.units))
     ]
     unit_vectors = embed_passages(encoder, unit_texts, progress)
-    add_in_batches(store.collection(store.units_name(generation)), unit_ids, unit_texts,
-                   unit_vectors, unit_meta)
-    write_mentions(doc, chunks, ids, store, generation)
+    writer.units.add(unit_ids, unit_texts, unit_vectors, unit_meta)
+    write_mentions(doc, chunks, ids, writer.orgs)
 
 
-def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str], store: IndexStore,
-                   generation: int) -> None:
+def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str],
+                   orgs: RecordBuffer) -> None:
     """The directory's stage: the document's organisation mentions, stored beside its
     passages. They are not embedded: the directory matches names and theme keywords, and
     embedding the corpus' 131 mentions measured 7-20 s, over the 10 s the directory may
@@ -188,12 +214,10 @@ def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str], store: In
     mentions = extract_mentions(doc.info, chunks, ids)
     if not mentions:
         return
-    vectors = np.ones((len(mentions), 1), dtype=np.float32)
-    add_in_batches(
-        store.collection(store.orgs_name(generation)),
+    orgs.add(
         [f"{doc.content_hash[:16]}-m{i}" for i in range(len(mentions))],
         [json.dumps(m.to_dict(), ensure_ascii=False) for m in mentions],
-        vectors,
+        np.ones((len(mentions), 1), dtype=np.float32),
         [{"doc_id": doc.info.doc_id} for _ in mentions],
     )
 
@@ -255,10 +279,12 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
     total = sum(len(chunks) + sum(len(c.units) for c in chunks) for _, chunks in chunked)
     if chunked:
         encoder = encoder_factory()
+        writer = GenerationWriter(store, generation)
         with tqdm(total=total, desc="Embedding", unit="txt", disable=not show_progress) as bar:
             for doc, chunks in chunked:
-                write_document(doc, chunks, encoder, store, generation, bar)
+                write_document(doc, chunks, encoder, writer, bar)
                 new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
+        writer.flush()
     # Make sure every collection exists even for an empty generation.
     for name in store.generation_names(generation):
         store.collection(name)

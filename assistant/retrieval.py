@@ -27,7 +27,7 @@ from pydantic import PrivateAttr
 
 from assistant.messages import synonyms_of
 from assistant.settings import Settings
-from assistant.store import IndexStore
+from assistant.store import IndexStore, get_all
 from assistant.textproc import analyze, tokenize_words
 from embeddings.provider import TextEncoder
 
@@ -166,7 +166,7 @@ class HybridRetriever:
 
 def load_nodes(collection: Any) -> list[BaseNode]:
     """Every chunk of the generation, rebuilt as llama-index nodes (for BM25 and lookups)."""
-    got = collection.get(include=["documents", "metadatas"])
+    got = get_all(collection, ["documents", "metadatas"])
     nodes = []
     for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
         node = metadata_dict_to_node(dict(meta), text=text)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from llama_index.core.llms import LLM
+from llama_index.core.schema import NodeWithScore
 
 from assistant.answer import (
     Answer,
@@ -22,6 +24,7 @@ from assistant.answer import (
     profile_question,
     search_text,
 )
+from assistant.compound import join_answers, split_compound, standalone_parts
 from assistant.conversation import History, is_follow_up, resolve_follow_up
 from assistant.directory import Directory, Organisation, find_themes, themes
 from assistant.directory_search import (
@@ -35,9 +38,9 @@ from assistant.generation import Event, generated_answer, rewrite_follow_up
 from assistant.ingest import IngestReport, ingest
 from assistant.llm import build_llm
 from assistant.messages import message
-from assistant.retrieval import HybridRetriever, Passage
+from assistant.retrieval import HybridRetriever, Passage, passage_from
 from assistant.settings import Settings
-from assistant.store import DocRecord, IndexState, IndexStore, describe_failure
+from assistant.store import DocRecord, IndexState, IndexStore, describe_failure, get_all
 from assistant.textproc import is_other_language, normalise_question, question_language
 from embeddings.provider import EmbeddingModelError, TextEncoder, load_encoder
 
@@ -48,7 +51,8 @@ logger = logging.getLogger(__name__)
 def default_encoder_factory(settings: Settings) -> TextEncoder:
     try:
         return load_encoder(
-            settings.embedding_model, settings.models_dir, device=settings.embedding_device
+            settings.embedding_model, settings.models_dir, device=settings.embedding_device,
+            query_threads=settings.query_threads or None,
         )
     except EmbeddingModelError as exc:
         raise IndexUnavailable("model_error", detail=str(exc)) from exc
@@ -142,6 +146,16 @@ class AssistantService:
         if llm is not None and history and is_follow_up(cleaned, language):
             standalone = rewrite_follow_up(llm, cleaned, history, language,
                                            self.settings.llm_timeout_s) or standalone
+        parts = split_compound(standalone, language)
+        if len(parts) > 1:
+            # Each part answered on its own, extractively: a generated text would have to
+            # be checked against two passages' worth of citations at once.
+            parts = standalone_parts(parts, language)
+            joined = join_answers(parts, [self._answer_part(p, language) for p in parts],
+                                  language)
+            joined.standalone_question = " ".join(parts)
+            yield joined
+            return
         directory_answer = self.directory_answer(standalone, language)
         if directory_answer is not None:
             directory_answer.standalone_question = standalone
@@ -161,13 +175,21 @@ class AssistantService:
             max_sentences=self.settings.answer_max_units, timeout_s=self.settings.llm_timeout_s,
         )
 
+    def _answer_part(self, part: str, language: str) -> Answer:
+        """One part of a two-part question: the directory's answer, else the passages'."""
+        return self.directory_answer(part, language) or self._extractive(part, language)[0]
+
     def _extractive(self, standalone: str, language: str) -> tuple[Answer, list[Unit]]:
         with self._lock:
             retriever = self._ready_retriever()
             query = search_text(standalone, language)
             passages = retriever.retrieve(query)
             query_vector = retriever.query_vector(query)
-            sources = passages[: self.settings.top_k]
+            top_k = self.settings.top_k
+            extra = self._describing_passages(standalone, language, passages[:top_k], retriever)
+            # The describing passage takes the last places: the sources stay top_k long.
+            sources = passages[: top_k - len(extra)] + [
+                replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
             units = self._units_for(sources)
         answer = answer_from_units(
             standalone, language, sources, units, query_vector, self._idf_of,
@@ -217,7 +239,7 @@ class AssistantService:
                     orgs = self.store.existing_collection(self.store.orgs_name(state.generation))
                     chunks = self.store.existing_collection(
                         self.store.chunks_name(state.generation))
-                    got: Any = chunks.get(include=["documents"])
+                    got: Any = get_all(chunks, ["documents"])
                 except IndexUnavailable:
                     raise
                 except Exception as exc:
@@ -262,7 +284,7 @@ class AssistantService:
         with self._lock:
             retriever = self._ready_retriever()
         return compose_directory_answer(query, found, language, retriever.by_id,
-                                        self.settings.list_max_units)
+                                        self.settings.list_max_units, directory)
 
     def _idf_of(self, stem: str) -> float:
         return self._idf.get(stem, max(self._idf.values(), default=1.0))
@@ -280,6 +302,26 @@ class AssistantService:
             )
             self._vocabulary = set(self._idf)
         return self._retriever
+
+    def _describing_passages(self, question: str, language: str, sources: Sequence[Passage],
+                             retriever: HybridRetriever) -> list[Passage]:
+        """For "Le CIEP, c'est quoi ?": the passage the directory took the organisation's
+        description from, when retrieval missed it (a one-line list item like "CIEP,
+        Christian Workers' Movement's Centre for Popular Information and Education" ranks
+        low in BM25 and dense search over longer passages)."""
+        profile = profile_question(question, language)
+        if not profile.defines:
+            return []
+        directory = self.directory()
+        have = {p.chunk_id for p in sources}
+        extra: list[Passage] = []
+        for name in profile.names:
+            org = directory.find(name)
+            node = retriever.by_id.get(org.sources[0].chunk_id) if org and org.sources else None
+            if node is not None and node.node_id not in have:
+                have.add(node.node_id)
+                extra.append(passage_from(NodeWithScore(node=node, score=0.0), 0))
+        return extra[: max(0, self.settings.top_k - 1)]
 
     def _active_state(self) -> IndexState:
         state = self.store.read_state()

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
         ),
     )
     embedding_device: str = Field("cpu", description="Torch device for the embedding model.")
+    query_threads: int = Field(
+        1,
+        ge=0,
+        description=(
+            "Torch threads used to embed a question (0: torch's own count, as for ingestion "
+            "batches). One is faster for a ~20-token question: bench/RESULTS.md."
+        ),
+    )
     chroma_host: str | None = Field(
         None, description="Chroma server host; unset means an embedded store in data_dir."
     )

@@ -13,6 +13,8 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -51,21 +53,38 @@ class TextEncoder(Protocol):
 
 # ------------------------------------------------------------ fake encoder
 
+_WORD = re.compile(r"\w+")
+
+
+class _DropCombining(dict[int, int | None]):
+    """A ``str.translate`` table that deletes combining marks, filled as characters are
+    first seen (a table of all of Unicode takes longer to build than a corpus to fold)."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_DROP_COMBINING = _DropCombining()
+
 
 def fold_text(text: str) -> str:
     """Lowercase and strip accents so "Été" and "ete" hash identically."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():  # nothing to drop; translate would still visit every character
+        return decomposed
+    return decomposed.translate(_DROP_COMBINING)
 
 
-def _features(text: str) -> list[tuple[str, float]]:
-    """Whole words (weight 1) plus character trigrams (weight 0.5) for typo/inflection overlap."""
-    words = re.findall(r"\w+", fold_text(text))
-    feats = [("w:" + w, 1.0) for w in words]
-    for word in words:
-        padded = f" {word} "
-        feats.extend(("t:" + padded[i:i + 3], 0.5) for i in range(len(padded) - 2))
-    return feats or [("<empty>", 1.0)]  # keeps empty texts normalisable
+def _word_features(word: str) -> list[tuple[str, float]]:
+    """A word (weight 1) plus its character trigrams (weight 0.5) for typo/inflection
+    overlap; a text's features are its words', or ``<empty>`` when it has no word."""
+    if not word:
+        return [("<empty>", 1.0)]  # keeps empty texts normalisable
+    padded = f" {word} "
+    return [("w:" + word, 1.0)] + [("t:" + padded[i:i + 3], 0.5)
+                                   for i in range(len(padded) - 2)]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -76,29 +95,55 @@ def _bucket(feature: str, dimension: int) -> tuple[int, float]:
 
 
 class FakeEncoder:
-    """Deterministic hashed bag-of-words encoder: no model, microseconds per text."""
+    """Deterministic hashed bag-of-words encoder: no model, microseconds per text.
+
+    A text's vector is the sum of its words' vectors, normalised. Each distinct word is
+    hashed once and kept as a row of ``_table``; a batch is then one gather and one
+    ``np.add.reduceat`` (hashing every feature of every text was most of the fake
+    ingestion's encoder time). Sums of +-1 and +-0.5 are exact in any order, so the
+    vectors are the same as adding feature by feature."""
 
     def __init__(self, dimension: int = 64) -> None:
         if dimension < 1:
             raise ValueError("dimension must be positive")
         self.dimension = dimension
         self.name = f"{FAKE_MODEL}-{dimension}"
+        self._rows: dict[str, int] = {}  # word ("" for a text with none) -> row of _table
+        self._table = np.zeros((256, dimension), dtype=np.float64)
 
-    def _embed(self, text: str) -> np.ndarray:
-        vec = np.zeros(self.dimension, dtype=np.float32)
-        for feature, weight in _features(text):
+    def _new_row(self, word: str) -> int:
+        row = len(self._rows)
+        if row == len(self._table):  # double the capacity: amortised O(1) per word
+            self._table = np.concatenate([self._table, np.zeros_like(self._table)])
+        for feature, weight in _word_features(word):
             index, sign = _bucket(feature, self.dimension)
-            vec[index] += sign * weight
-        norm = float(np.linalg.norm(vec))
-        if norm == 0.0:  # every feature cancelled out: fall back to a fixed unit vector
-            vec[0] = 1.0
-            return vec
-        return vec / norm
+            self._table[row, index] += sign * weight
+        self._rows[word] = row
+        return row
+
+    def _word_rows(self, texts: list[str]) -> tuple[list[int], list[int]]:
+        """Every text's word rows, concatenated, and where each text's rows start."""
+        rows: list[int] = []
+        starts: list[int] = []
+        known = self._rows.get
+        for text in texts:
+            starts.append(len(rows))
+            for word in _WORD.findall(fold_text(text)) or [""]:
+                row = known(word)
+                rows.append(self._new_row(word) if row is None else row)
+        return rows, starts
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            out[row] = self._embed(text)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        rows, starts = self._word_rows(texts)
+        out = np.add.reduceat(self._table[rows], starts, axis=0).astype(np.float32)
+        # The squared norms are exact sums of quarters, so this is np.linalg.norm's value.
+        norms = np.sqrt(np.einsum("ij,ij->i", out, out, dtype=np.float64).astype(np.float32))
+        zero = norms == 0.0  # every feature cancelled out: fall back to a fixed unit vector
+        out[~zero] /= norms[~zero, None]
+        out[zero] = 0.0
+        out[zero, 0] = 1.0
         return out
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -154,6 +199,25 @@ def _load_sentence_transformer(model_name_or_path: str, device: str) -> Sentence
         ) from exc
 
 
+@contextmanager
+def _torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with ``count`` intra-op threads (None: leave torch's setting alone).
+
+    torch's thread count is process-wide; the service embeds one question at a time under
+    its lock, so a short switch does not race with another query."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if count is None or count == previous:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 class SentenceTransformerEncoder:
     """A sentence-transformers model behind :class:`TextEncoder`, CPU-friendly and offline."""
 
@@ -166,10 +230,15 @@ class SentenceTransformerEncoder:
         device: str = "cpu",
         batch_size: int = 32,
         name: str | None = None,
+        query_threads: int | None = None,
     ) -> None:
         _limit_torch_threads()
         self._model = _load_sentence_transformer(model_name_or_path, device)
         self._batch_size = batch_size
+        # A question is ~20 tokens: two threads spend more time synchronising ~70 small
+        # matrix products than computing them, and wait for each other on a busy host
+        # (one thread: p50 24-35 ms against 215-283 ms with two; bench/RESULTS.md).
+        self._query_threads = query_threads
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self.name = name or model_name_or_path
@@ -201,8 +270,9 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Embed queries (e5: ``"query: "`` prefix)."""
-        return self._encode(texts, "query", self._query_prompt)
+        """Embed queries (e5: ``"query: "`` prefix), with ``query_threads`` torch threads."""
+        with _torch_threads(self._query_threads):
+            return self._encode(texts, "query", self._query_prompt)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages (e5: ``"passage: "`` prefix)."""
@@ -239,15 +309,19 @@ def _materialise_default(models_dir: Path) -> Path:
         ) from exc
 
 
-def load_encoder(model: str, models_dir: Path, *, device: str = "cpu") -> TextEncoder:
-    """Return the encoder named by ``model``; raise EmbeddingModelError if it cannot load."""
+def load_encoder(
+    model: str, models_dir: Path, *, device: str = "cpu", query_threads: int | None = None
+) -> TextEncoder:
+    """Return the encoder named by ``model``; raise EmbeddingModelError if it cannot load.
+
+    ``query_threads``: torch threads for embedding questions (None: torch's setting)."""
     if model == FAKE_MODEL:
         return FakeEncoder()
     if model == DEFAULT_MODEL:
         folder = _materialise_default(models_dir)
         return SentenceTransformerEncoder(
             str(folder), query_prompt=E5_QUERY_PROMPT, passage_prompt=E5_PASSAGE_PROMPT,
-            device=device, name=DEFAULT_MODEL,
+            device=device, name=DEFAULT_MODEL, query_threads=query_threads,
         )
     local = Path(model).expanduser()
     if not local.exists() and _looks_like_path(model):
@@ -256,5 +330,5 @@ def load_encoder(model: str, models_dir: Path, *, device: str = "cpu") -> TextEn
     query_prompt, passage_prompt = _e5_prompts(model)
     return SentenceTransformerEncoder(
         target, query_prompt=query_prompt, passage_prompt=passage_prompt, device=device,
-        name=model,
+        name=model, query_threads=query_threads,
     )

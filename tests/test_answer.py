@@ -509,3 +509,86 @@ def test_digits_of_a_name_are_not_a_count() -> None:
     assert "number" in profile.expects
     assert type_bonus(profile, "Il coordonne 90 ONG belges.") > 0
     assert type_bonus(profile, "Le CNCD-11.11.11 est la coupole des ONG belges.") < 0
+
+
+# ------------------------------------------------- definitions, dates, persons, summaries
+
+CIEP_ITEM = bullet_doc("aid-moc", "Here are the organisations of the MOC:", [
+    "CIEP, Christian Workers' Movement's Centre for Popular Information and Education",
+    "JOC, Organized and Combative Youth",
+], "AID network", 1)
+CIEP_COLLABORATION = Doc("wsm-formations", [
+    "Articulation et collaborations avec des instances de formation du mouvement, dont le "
+    "CIEP (MOC) et la FEC (CSC) : inscrire nos formations dans leurs programmes.",
+], "WSM", 2)
+
+
+def test_a_definition_question_prefers_the_sentence_that_defines_the_name() -> None:
+    """"Le CIEP, c'est quoi ?": the item that opens with the name and describes it, not a
+    sentence that merely mentions it; without the bonus the mention wins here."""
+    docs = [CIEP_COLLABORATION, CIEP_ITEM]
+    question = "Le CIEP, c'est quoi exactement ?"
+    assert profile_question(question, "fr").defines
+    answer = ask(question, "fr", docs, weights=EngineWeights(min_score=0.0))
+    assert answer.citations[0].unit_text.startswith("CIEP, Christian Workers")
+    without = ask(question, "fr", docs, weights=EngineWeights(min_score=0.0, definition=0.0))
+    assert not without.citations[0].unit_text.startswith("CIEP, Christian Workers")
+
+
+@pytest.mark.parametrize(("question", "language", "defines"), [
+    ("What is FOPES?", "en", True),
+    ("Qu'est-ce que l'Aped ?", "fr", True),
+    ("What is the address of WSM?", "en", False),  # asks for an attribute
+    ("C'est quoi la formation ?", "fr", False),  # names no organisation
+])
+def test_definition_questions_are_a_name_and_nothing_else(question: str, language: str,
+                                                         defines: bool) -> None:
+    assert profile_question(question, language).defines is defines
+
+
+def test_a_year_about_another_organisation_does_not_date_the_one_asked() -> None:
+    """"When was the CSC founded?": the CSC's passage holds no year, the year in the MOC's
+    passage dates the MOC: abstain rather than give the MOC's year."""
+    answer = ask("When was the CSC founded?", "en", [CSC, MOC], weights=NO_THRESHOLD)
+    assert_abstained(answer, "en")
+    dated = ask("When was the MOC founded?", "en", [CSC, MOC], weights=NO_THRESHOLD)
+    assert dated.citations[0].unit_text == "Le MOC a été fondé en 1921."
+
+
+def test_a_persons_role_asked_must_be_in_the_passage() -> None:
+    """"Qui dirige WSM ? ... le nom du directeur": no passage says who directs WSM."""
+    question = "Qui dirige WSM aujourd'hui ? J'aimerais connaître le nom du directeur."
+    assert profile_question(question, "fr").focus == ("directeur",)
+    assert_abstained(ask(question, "fr", [WSM_ADDRESS, STRATEGIES], weights=NO_THRESHOLD), "fr")
+
+
+def test_a_possessive_opening_brings_the_sentence_it_refers_to() -> None:
+    """"Sa recherche porte sur la dette": the sentence before says whose research it is."""
+    gresea = Doc("gresea", [
+        "Le GRESEA travaille sur l'économie internationale.",
+        "Sa recherche porte notamment sur la dette du Tiers-Monde.",
+    ], "MOC", 1)
+    answer = ask("Quelle organisation étudie la dette du Tiers-Monde ?", "fr", [gresea],
+                 weights=NO_THRESHOLD)
+    assert "GRESEA" in answer.text
+    assert answer.text.index("GRESEA") < answer.text.index("Sa recherche")
+
+
+def test_a_summary_reads_the_passage_that_says_most_not_a_lone_heading() -> None:
+    heading = Doc("vision-titre", ["Solidarité Mondiale : notre vision !"], "WSM", 1)
+    vision = Doc("vision", [
+        "La vision de Solidarité Mondiale : une société durable et inclusive.",
+        "Durable : l'économie, l'écologie et le social se développent de concert.",
+        "Inclusive : tous les acteurs jouent leur rôle dans le développement.",
+    ], "WSM", 2)
+    answer = ask("Résume la vision de Solidarité Mondiale.", "fr", [heading, vision],
+                 weights=NO_THRESHOLD)
+    assert {c.passage.chunk_id for c in answer.citations} == {"vision"}
+    assert len(answer.citations) == 3
+
+
+def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
+    """"le nom de la présidente": "nom" is too generic to require, "présidente" is not."""
+    profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
+    assert profile.focus == ("presidente",)
+    assert profile_question("Quel est le rôle du CIEP ?", "fr").focus == ()

@@ -452,3 +452,65 @@ def test_a_narrower_concept_narrows_a_theme_list_to_who_names_it() -> None:
     broad = parse_query("Quelles organisations travaillent sur la migration et l'asile ?",
                         "fr", directory)
     assert len(search(broad, directory)) == 3
+
+
+# --------------------------------------------------------------------------- issue 4 follow-ups
+
+
+def test_the_lead_in_of_a_partner_list_says_which_partners_a_question_wants() -> None:
+    """"les partenaires privilégiés": said in the lead-in above the entries, not in them."""
+    lead = "Ses partenaires privilégiés sont, notamment:"
+    mentions = [mention("Réseau Pivoine", "c0")]
+    for index, name in enumerate(["Maison Plume", "Coalition Galet", "Collectif Lys",
+                                  "Centre Iris"], start=1):
+        mentions.append(mention(name, f"c{index}", relations=[("partner_of", "Réseau Pivoine")],
+                                relation_context=lead))
+    mentions.append(mention("Atelier Quartz", "c9", evidence="Atelier Quartz, un atelier",
+                            relations=[("partner_of", "Réseau Pivoine")]))
+    directory = build_directory(mentions)
+    query = parse_query("Quels sont les partenaires privilégiés du Réseau Pivoine ?", "fr",
+                        directory)
+    assert {o.name for o in search(query, directory)} == {
+        "Maison Plume", "Coalition Galet", "Collectif Lys", "Centre Iris"}
+    every = parse_query("Quels sont les partenaires du Réseau Pivoine ?", "fr", directory)
+    assert len(search(every, directory)) == 5
+
+
+def test_a_town_that_qualifies_the_named_network_keeps_the_parts_related_there() -> None:
+    """"the MOC federation of Liège": the passage relating the parts names the town."""
+    local = "Un groupe de la fédération du FRAP de Liège (CIEP, CNE, CSC, Inform'Action)"
+    mentions = [mention("FRAP", "c0")]
+    mentions += [mention(name, "c1", defined=False, evidence=local,
+                         relations=[("part_of", "FRAP")])
+                 for name in ("CIEP", "CNE", "CSC", "Inform'Action")]
+    mentions.append(mention("Maison Plume", "c2", defined=False,
+                            evidence="En Belgique, Maison Plume fait partie du FRAP.",
+                            relations=[("part_of", "FRAP")]))
+    directory = build_directory(mentions)
+    query = parse_query("Which organisations make up the FRAP federation of Liège?", "en",
+                        directory)
+    assert {o.name for o in search(query, directory)} == {"CIEP", "CNE", "CSC", "Inform'Action"}
+
+
+def test_other_words_narrow_a_long_theme_list_even_after_its_concept_narrowed_it() -> None:
+    """Twelve school organisations, two say "school", one of them "democratic": the short
+    list the concept left is refined like the theme's long list would have been."""
+    mentions = [
+        mention("Appel Ardoise", "c1", description="Appel Ardoise, pour une école "
+                "démocratique et des savoirs pour tous"),
+        mention("Ecole Quartz", "c2", description="Ecole Quartz, school of work sciences"),
+        mention("Centre Iris", "c3", description="Centre Iris, enseignement et pédagogie"),
+        mention("Maison Orme", "c4", description="Maison Orme, enseignement pour adultes"),
+        mention("Collectif Lys", "c5", description="Collectif Lys, enseignement secondaire"),
+    ]
+    directory = build_directory(mentions)
+    query = parse_query("Who is working for a more democratic school system?", "en", directory)
+    assert [o.name for o in search(query, directory)] == ["Appel Ardoise"]
+
+
+def test_a_keyword_phrase_takes_no_extra_word_between_its_words() -> None:
+    """"Politique Économique et Sociale" is economic and social policy, not "économie
+    sociale"; a keyword written with a word between its words keeps that distance."""
+    assert "social_economy" not in keyword_themes("la faculté de Politique Économique et Sociale")
+    assert "social_economy" in keyword_themes("les entreprises de l'économie sociale")
+    assert "international_solidarity" in keyword_themes("la coopération au développement")

@@ -15,10 +15,10 @@ from assistant.evaluation import directory_rows, list_scores
 from assistant.service import AssistantService
 
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
-# Regression floors at the measured values (README): below the issue's 0.9 targets, which
-# are not met yet. They fail if the directory gets worse.
-RECALL_FLOOR = 0.86
-PRECISION_FLOOR = 0.87
+# Regression floors just below the measured values (recall 0.912, precision 0.942; the
+# issue's targets are 0.9). They fail if the directory gets worse.
+RECALL_FLOOR = 0.91
+PRECISION_FLOOR = 0.94
 
 
 @pytest.fixture
@@ -119,6 +119,21 @@ def test_check_set_floors(ingested: AssistantService) -> None:
     assert sum(precisions) / len(precisions) >= PRECISION_FLOOR
 
 
+def test_corpus_relations_fixed_in_extraction(ingested: AssistantService) -> None:
+    """The corpus' shapes behind issue 4's failures: a partner paragraph opening on its
+    organisation ("Avec la faculté Ouverte ..., l'UCL propose"), numeric and parenthesised
+    names in an enumeration, a short form ("mutu MC"), a name inside a word ("démocratique")."""
+    directory = ingested.directory()
+    moc, wsm = directory.find("MOC"), directory.find("WSM")
+    assert moc is not None and wsm is not None
+    partners = names(directory.related(moc, {"partner_of"}))
+    assert "FOPES" in partners and "UCL" not in partners
+    assert directory.find("UCL") is not None
+    assert {"11.11.11", "RBRN", "CNCD-11.11.11"} <= names(directory.related(wsm, {"member_of"}))
+    assert "mutu MC" in names(directory.related(moc, {"part_of"}))
+    assert "démocratique" not in moc.text
+
+
 def test_list_scores() -> None:
     assert list_scores([["A", "Alpha"], ["B"]], [["alpha"], ["C"]]) == (0.5, 0.5)
     assert list_scores([], []) == (1.0, 1.0)
@@ -146,3 +161,54 @@ def test_eval_prints_list_recall_and_precision(run_cli: CliRunner, corpus_dir: P
     summary = json.loads(done.stdout[done.stdout.index("{"):])
     assert summary["n"] == len(load_jsonl(CHECKS))
     assert 0 <= summary["list_recall"] <= 1 and 0 <= summary["list_precision"] <= 1
+
+
+# ------------------------------------------ found by an independent check set (holdout)
+
+
+def test_a_name_inside_a_longer_name_is_no_mention_of_its_own(
+        ingested: AssistantService) -> None:
+    """"11.11.11" inside "CNCD-11.11.11": one organisation is named, so its members are
+    asked for (two named organisations would leave the question to the passages)."""
+    directory = ingested.directory()
+    cncd = directory.find("CNCD-11.11.11")
+    assert directory.named_in("Quelles organisations sont membres du CNCD-11.11.11 ?") == [cncd]
+    answer = ingested.ask("Quelles organisations sont membres du CNCD-11.11.11 ?")
+    assert answer.route == "directory" and "WSM" in answer.text
+
+
+def test_a_members_answer_cites_the_sentence_that_relates_them(
+        ingested: AssistantService) -> None:
+    answer = ingested.ask("Quelles organisations sont membres du CNCD-11.11.11 ?")
+    quoted = [c.unit_text for c in answer.citations]
+    assert any("membre" in q and "CNCD-11.11.11" in q for q in quoted), quoted
+    for citation in answer.citations:
+        assert citation.unit_text in citation.passage.text
+        assert f"[{citation.number}]" in answer.text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # "Mondiale" is the organisation's name, not the theme "mondialisation".
+    ("Quels sont les partenaires de Solidarité Mondiale ?", {"AIM", "GCSPF", "RIPESS"}),
+    # "Lire et Ecrire" is a name, not the theme literacy: its partner is the MOC.
+    ("Qui sont les partenaires de Lire et Ecrire ?", {"MOC"}),
+])
+def test_an_organisations_name_gives_no_theme(ingested: AssistantService, question: str,
+                                              expected: set[str]) -> None:
+    found = names(ingested.directory_search(question))
+    assert expected <= found
+
+
+def test_a_postal_abbreviation_of_a_town_is_its_name(ingested: AssistantService) -> None:
+    """The address says "Monceau s/Sambre"; people write "Monceau-sur-Sambre"."""
+    found = ingested.directory_search("Quelles organisations ont leur siège à Monceau-sur-Sambre ?")
+    assert names(found) == {"SAW-B"}
+
+
+def test_a_question_opening_on_another_noun_does_not_ask_for_organisations(
+        ingested: AssistantService) -> None:
+    values = ingested.ask("Et quelles valeurs partage AID avec les organisations qui "
+                          "travaillent avec lui ?")
+    assert values.route == "passages"  # the fake encoder's passages need not answer it
+    networks = ingested.ask("Quels réseaux travaillent sur le logement ?")
+    assert networks.route == "directory"

@@ -180,6 +180,32 @@ def test_empty_input(e5_encoder: TextEncoder) -> None:
 
 @pytest.mark.integration
 @pytest.mark.slow
+def test_questions_use_query_threads_and_restore_them(e5_folder: Materialised,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Questions run on ``query_threads`` torch threads; passages and later work keep the
+    process' own count (ingestion batches use every core)."""
+    import torch
+
+    encoder = load_encoder(DEFAULT_MODEL, e5_folder.models_dir, query_threads=1)
+    model = encoder._model  # type: ignore[attr-defined]
+    seen: list[int] = []
+    real_encode = model.encode
+
+    def recording_encode(*args: Any, **kwargs: Any) -> Any:
+        seen.append(torch.get_num_threads())
+        return real_encode(*args, **kwargs)
+
+    monkeypatch.setattr(model, "encode", recording_encode)
+    torch.set_num_threads(2)
+    query = encoder.encode_queries(["Quand WSM a-t-elle été fondée ?"])
+    encoder.encode_passages(["WSM a été fondée en 1974."])
+    assert seen == [1, 2]
+    assert torch.get_num_threads() == 2
+    assert query.shape == (1, encoder.dimension)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
 def test_materialised_folder_is_reused(e5_folder: Materialised,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(e5_folder.path)

@@ -564,3 +564,82 @@ def test_names_in_parentheses_after_a_federation_are_its_parts() -> None:
     assert parts == {"CIAP", "Plume Verte", "CSL"}
     partners = {m.name for m in mentions if ("partner_of", "Cercle Ardoise") in m.relations}
     assert partners == {"ORTA", "KILO"}
+
+
+# --------------------------------------------------------------------------- issue 4 follow-ups
+
+
+def test_the_owner_is_named_by_whole_words_not_inside_another_word() -> None:
+    """"démocratique" holds the letters of "MOC": its sentence is no introduction of MOC."""
+    text = (
+        "L'Atelier pour une école démocratique (Aped) est un mouvement de réflexion sur "
+        "les savoirs et les compétences des élèves.\n\n"
+        "Le MOC s'investit dans de nombreux partenariats sur le logement et la santé.\n"
+    )
+    owner = named(read(text, organisation="MOC", language="fr", title="MOC : réseaux"), "MOC")
+    assert owner and "logement" in owner[0].own_text
+    assert "démocratique" not in owner[0].own_text and "compétences" not in owner[0].own_text
+
+
+PARTNER_PROSE = """\
+Le Réseau Pivoine agit sur le logement. Ses partenaires privilégiés sont, notamment:
+
+La Coalition Galet est une asbl qui réunit des comités de locataires.
+
+Avec la faculté Ouverte des Sciences du Travail, l'UPL propose une formation destinée aux \
+adultes qui n'ont pas fait d'études universitaires. Elle se compose de deux années.
+"""
+
+
+def test_a_paragraph_opening_on_an_organisation_is_an_entry_of_the_partner_list() -> None:
+    mentions = read(PARTNER_PROSE, organisation="Réseau Pivoine", language="fr",
+                    title="Réseau Pivoine : partenaires")
+    faculty = named(mentions, "faculté Ouverte des Sciences du Travail")
+    assert faculty and faculty[0].defined
+    assert ("partner_of", "Réseau Pivoine") in faculty[0].relations
+    assert "adultes" in faculty[0].own_text
+    # The clause's subject is described by the same paragraph, but is no listed partner.
+    university = named(mentions, "UPL")
+    assert university and university[0].defined and "formation" in university[0].own_text
+    assert not any(r[0] == "partner_of" for m in university for r in m.relations)
+
+
+def test_topic_head_needs_an_organisation_after_the_opener() -> None:
+    assert extraction.topic_head("Avec la Maison Plume, le Collectif Lys organise des ateliers.") \
+        == ("Maison Plume", "le Collectif Lys organise des ateliers.")
+    assert extraction.topic_head("Avec le temps, les choses changent.") is None
+    assert extraction.topic_head("Avec ces mouvements sociaux, nous luttons.") is None
+
+
+def test_a_partner_lead_in_is_kept_beside_the_relation() -> None:
+    mentions = read(PARTNER_PROSE, organisation="Réseau Pivoine", language="fr",
+                    title="Réseau Pivoine : partenaires")
+    galet = named(mentions, "Coalition Galet")
+    assert galet and ("partner_of", "Réseau Pivoine") in galet[0].relations
+    assert "partenaires privilégiés" in galet[0].relation_context
+
+
+MEMBER_ENUMERATION = (
+    "Nous sommes membre actif de plates-formes telles que le FRAP-12.12.12 & 12.12.12, "
+    "Acorde, le réseau belge des ressources naturelles (RBRN), etc. Un groupe de la "
+    "fédération du MPL de Namur (CIEP, mutu MC, CNE) est parti en 2018."
+)
+
+
+def test_enumerations_keep_numeric_names_acronyms_in_parentheses_and_short_forms() -> None:
+    mentions = read(MEMBER_ENUMERATION, organisation="Maison Plume", language="fr",
+                    title="Maison Plume : réseaux")
+    member_of = {target for m in named(mentions, "Maison Plume")
+                 for kind, target in m.relations if kind == "member_of"}
+    # "12.12.12" is a name here (the part of "FRAP-12.12.12"); a lowercase long name gives
+    # the acronym beside it.
+    assert {"FRAP-12.12.12", "12.12.12", "Acorde", "RBRN"} <= member_of
+    parts = {m.name for m in mentions if ("part_of", "MPL") in m.relations}
+    assert parts == {"CIEP", "mutu MC", "CNE"}
+
+
+def test_a_number_alone_is_no_name_in_an_enumeration() -> None:
+    assert extraction.enumerated_names("des réseaux tels que 2018, 46.000 et Acorde") == [
+        "Acorde"]
+    # Digits and dots are a name only as the part of another name the text gives.
+    assert extraction.enumerated_names("des réseaux tels que 11.11.11 et Acorde") == ["Acorde"]

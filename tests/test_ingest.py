@@ -13,16 +13,19 @@ import os
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import assistant.ingest as ingest_module
 import assistant.store as store_module
+from assistant.chunking import chunk_document
 from assistant.errors import IndexUnavailable
 from assistant.service import AssistantService, default_encoder_factory
 from assistant.settings import Settings
-from assistant.store import set_aside_corrupted_store
+from assistant.store import RecordBuffer, set_aside_corrupted_store
+from embeddings.provider import FakeEncoder, fold_text
 
 MANIFEST = json.loads((Path(__file__).resolve().parents[1] / "corpus" / "manifest.json")
                       .read_text(encoding="utf-8"))
@@ -427,7 +430,7 @@ def test_interrupted_ingestion_leaves_the_previous_generation_answering(
     written = interrupt_second_write(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         AssistantService(fake_settings).ingest()
-    assert written == [MOC]  # the first document was written into the new generation
+    assert written == [MOC]  # the first document was handed to the new generation
 
     fresh = AssistantService(fake_settings)
     assert generation(fresh) == 1
@@ -541,3 +544,172 @@ def test_rebuild_in_the_same_process_starts_a_fresh_store(
     report = service.ingest()
     assert sorted(report.added) == CORPUS_FILES
     assert (fake_settings.chroma_path / "chroma.sqlite3").exists()
+
+
+# -- batched writes and the fake encoder (ingestion speed, bench/RESULTS.md) ------------
+class AddLog:
+    """Stands for a Chroma collection: records the ids of every add call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.rows: list[np.ndarray] = []
+
+    def add(self, ids: list[str], embeddings: np.ndarray, documents: list[str],
+            metadatas: list[object]) -> None:
+        assert len(ids) == len(embeddings) == len(documents) == len(metadatas)
+        self.calls.append(list(ids))
+        self.rows.append(np.asarray(embeddings))
+
+
+def test_record_buffer_adds_across_calls_and_flush_adds_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(store_module, "ADD_BATCH", 4)
+    log = AddLog()
+    buffer = RecordBuffer(log)  # type: ignore[arg-type]
+    for block in range(3):
+        ids = [f"{block}-{i}" for i in range(3)]
+        buffer.add(ids, ids, np.full((3, 2), block, dtype=np.float32), [{}] * 3)
+    assert log.calls == [["0-0", "0-1", "0-2", "1-0"], ["1-1", "1-2"]]  # at 6 >= 4, capped
+    buffer.flush()
+    assert log.calls[2:] == [["2-0", "2-1", "2-2"]]
+    assert np.vstack(log.rows)[:, 0].tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    buffer.flush()  # nothing pending: no empty add
+    assert len(log.calls) == 3
+
+
+def test_ingestion_adds_once_per_collection_not_once_per_document(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    adds: dict[str, int] = defaultdict(int)
+    real_add = Collection.add
+
+    def counting_add(self: Collection, *args: object, **kwargs: object) -> None:
+        adds[self.name] += 1
+        real_add(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Collection, "add", counting_add)
+    AssistantService(fake_settings).ingest()
+    assert dict(adds) == {"assistant_g1_chunks": 1, "assistant_g1_units": 1,
+                          "assistant_g1_orgs": 1}
+
+
+def stored(service: AssistantService) -> dict[str, list[tuple[str, str, str, tuple[float, ...]]]]:
+    """Every record of the active generation, vectors included, in id order."""
+    gen = generation(service)
+    out = {}
+    for name in service.store.generation_names(gen):
+        got = service.store.existing_collection(name).get(
+            include=["documents", "metadatas", "embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        out[name] = sorted(zip(got["ids"], got["documents"] or [],
+                               [json.dumps(m, sort_keys=True) for m in got["metadatas"] or []],
+                               [tuple(e) for e in vectors], strict=True))
+    return out
+
+
+def test_small_add_batches_store_the_same_records(
+    fake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = AssistantService(fake_settings)
+    service.ingest()
+    monkeypatch.setattr(store_module, "ADD_BATCH", 7)
+    monkeypatch.setattr(ingest_module, "ADD_BATCH", 7)
+    other = Settings(corpus_dir=fake_settings.corpus_dir, data_dir=tmp_path / "other",
+                     embedding_model="fake")  # type: ignore[call-arg]
+    small = AssistantService(other)
+    small.ingest()
+    assert stored(small) == stored(service)
+    assert all(len(records) > 7 for records in stored(small).values())
+
+
+def test_unchanged_documents_are_copied_page_by_page(
+    ingested: AssistantService, fake_settings: Settings, corpus_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An embedded Chroma cannot get over 32,766 records at once: copies go by pages."""
+    from chromadb.api.models.Collection import Collection
+
+    before = stored(ingested)
+    edit(corpus_dir / MOC, "Réseau Financité", "Réseau Financité (Namur)")
+    monkeypatch.setattr(store_module, "ADD_BATCH", 7)
+    real_get = Collection.get
+
+    def small_pages_only(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        if "where" in kwargs:  # a copy: the store here stands for one with a small cap
+            assert kwargs.get("limit") is not None and kwargs["limit"] <= 7
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", small_pages_only)
+    service = AssistantService(fake_settings)
+    assert service.ingest().changed == [MOC]
+    monkeypatch.undo()
+    after = stored(service)
+    for kind in ("chunks", "units"):
+        old = [r for r in before[f"assistant_g1_{kind}"] if MOC not in r[2]]
+        new = [r for r in after[f"assistant_g2_{kind}"] if MOC not in r[2]]
+        assert len(old) > 7 and [r[:3] for r in new] == [r[:3] for r in old]
+        # Chroma hands back cosine vectors normalised again: a copy may move one unit in
+        # the last place (it did before paging too).
+        np.testing.assert_allclose([r[3] for r in new], [r[3] for r in old], atol=1e-6)
+
+
+def per_feature_vector(text: str, dimension: int) -> np.ndarray:
+    """The fake encoder's definition, feature by feature, in float32 as it once was."""
+    words = re.findall(r"\w+", fold_text(text))
+    feats = [("w:" + w, 1.0) for w in words]
+    for word in words:
+        padded = f" {word} "
+        feats.extend(("t:" + padded[i:i + 3], 0.5) for i in range(len(padded) - 2))
+    vec = np.zeros(dimension, dtype=np.float32)
+    for feature, weight in feats or [("<empty>", 1.0)]:
+        digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(),
+                                "little")
+        vec[digest % dimension] += (1.0 if (digest >> 63) & 1 else -1.0) * weight
+    norm = float(np.linalg.norm(vec))
+    if norm == 0.0:
+        vec[0] = 1.0
+        return vec
+    return vec / norm
+
+
+def test_fake_encoder_batches_give_the_per_feature_vectors_exactly() -> None:
+    text = (Path(__file__).resolve().parents[1] / "corpus" / MOC).read_text(encoding="utf-8")
+    chunks = chunk_document(text, doc_id=MOC, title="MOC", max_chars=1200)
+    texts = [c.context_text() for c in chunks] + [u for c in chunks for u in c.units]
+    texts += ["", "!!!", "Été À Bruxelles", "ﬁnance ½ İstanbul", "a a", "e\u0301te\u0301"]
+    for dimension in (64, 3):
+        encoder = FakeEncoder(dimension)
+        got = np.vstack([encoder.encode_passages(texts[i:i + 17])
+                         for i in range(0, len(texts), 17)])
+        expected = np.vstack([per_feature_vector(t, dimension) for t in texts])
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_whole_collections_are_read_page_by_page(
+    fake_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading the index (chunks for BM25, the directory's mentions and chunk texts) reads
+    by pages too: at x1000 one get of the 78,000 chunks failed ("too many SQL variables")
+    and no question could be answered. Here a page is 5 records and any bigger read fails."""
+    from chromadb.api.models.Collection import Collection
+
+    reference = AssistantService(fake_settings)
+    reference.ingest()
+    want = reference.ask("Qui travaille sur le logement ?").text
+    monkeypatch.setattr(store_module, "READ_PAGE", 5)
+    real_get = Collection.get
+
+    def capped(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        assert kwargs.get("limit") is not None or "where" in kwargs or kwargs.get("ids"), \
+            "a read of a whole collection"
+        return real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", capped)
+    service = AssistantService(fake_settings)
+    service.warm()
+    assert service.ask("Qui travaille sur le logement ?").text == want
+    assert len(service.directory()) == len(reference.directory())

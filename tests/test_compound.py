@@ -1,0 +1,109 @@
+"""Two questions in one: splitting, pronoun resolution, and the joined, renumbered answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answer import Answer, Citation
+from assistant.compound import join_answers, split_compound, standalone_parts
+from assistant.messages import message
+from assistant.retrieval import Passage
+from assistant.service import AssistantService
+
+
+@pytest.mark.parametrize(("question", "language", "parts"), [
+    ("Le CIEP, c'est quoi exactement, et WSM travaille-t-elle avec lui ?", "fr",
+     ["Le CIEP, c'est quoi exactement ?", "WSM travaille-t-elle avec lui ?"]),
+    ("What is FOPES, and which research centre is it part of?", "en",
+     ["What is FOPES ?", "which research centre is it part of?"]),
+    ("Que fait le CIEP et qui le finance ?", "fr", ["Que fait le CIEP ?", "qui le finance ?"]),
+])
+def test_two_questions_are_split(question: str, language: str, parts: list[str]) -> None:
+    assert split_compound(question, language) == parts
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("Qui a cofondé la FOPES et en a été le premier directeur ?", "fr"),  # one subject
+    ("Qui sont les partenaires de Lire et Ecrire ?", "fr"),  # "et" inside a name
+    ("Combien d'associations compte la coordination pour réfugiés et étrangers ?", "fr"),
+    ("Which organisations work on housing and energy?", "en"),
+    ("What training does WSM offer, and to whom?", "en"),  # "to whom" is no question alone
+])
+def test_one_question_stays_whole(question: str, language: str) -> None:
+    assert split_compound(question, language) == [question]
+
+
+def test_a_later_part_borrows_the_first_parts_names_for_its_pronouns() -> None:
+    parts = ["What is FOPES ?", "which research centre is it part of?"]
+    assert standalone_parts(parts, "en") == [
+        "What is FOPES ?", "which research centre is it part of? (FOPES)"]
+    own = ["Le CIEP, c'est quoi ?", "WSM travaille-t-elle avec lui ?"]
+    assert standalone_parts(own, "fr")[1] == "WSM travaille-t-elle avec lui ? (CIEP)"
+    assert standalone_parts(["Que fait le CIEP ?", "Où est WSM ?"], "fr")[1] == "Où est WSM ?"
+
+
+def passage(chunk_id: str, rank: int) -> Passage:
+    return Passage(chunk_id, f"text of {chunk_id}", chunk_id, "", f"{chunk_id}.txt", "", "fr",
+                   1.0, rank)
+
+
+def answered(text_units: list[tuple[str, int]], sources: list[Passage]) -> Answer:
+    by_rank = {p.rank: p for p in sources}
+    text = " ".join(f"{t} [{r}]" for t, r in text_units)
+    return Answer(text, False, "fr", sources=sources,
+                  citations=[Citation(r, by_rank[r], t) for t, r in text_units])
+
+
+def test_joined_answer_renumbers_citations_over_one_source_list() -> None:
+    first = answered([("Le CIEP forme.", 2)], [passage("a", 1), passage("b", 2)])
+    second = answered([("WSM collabore avec le CIEP.", 1), ("Aussi la FEC.", 3)],
+                      [passage("c", 1), passage("a", 2), passage("d", 3)])
+    joined = join_answers(["Q1 ?", "Q2 ?"], [first, second], "fr")
+    assert not joined.abstained
+    ranks = {p.chunk_id: p.rank for p in joined.sources}
+    assert [p.rank for p in joined.sources] == list(range(1, len(joined.sources) + 1))
+    assert len(ranks) == len(joined.sources) == 4  # "a" is shared, listed once
+    # The cited passages come first: each part's evidence stays among the top sources.
+    assert [p.chunk_id for p in joined.sources[:3]] == ["b", "c", "d"]
+    assert joined.text == (f"Le CIEP forme. [{ranks['b']}]\n\nWSM collabore avec le CIEP. "
+                           f"[{ranks['c']}] Aussi la FEC. [{ranks['d']}]")
+    for citation in joined.citations:
+        assert citation.passage.rank == citation.number
+        assert f"[{citation.number}]" in joined.text
+
+
+def test_a_part_without_answer_says_so_and_the_other_part_stands() -> None:
+    first = answered([("Le CIEP forme.", 1)], [passage("a", 1)])
+    missing = Answer(message("not_found", "fr"), True, "fr", sources=[passage("z", 1)])
+    joined = join_answers(["Que fait le CIEP ?", "Qui le finance ?"], [first, missing], "fr")
+    assert not joined.abstained
+    assert joined.text.startswith("Le CIEP forme. [1]")
+    assert message("part_not_found", "fr", part="Qui le finance") in joined.text
+    both = join_answers(["Q1 ?", "Q2 ?"], [missing, missing], "fr")
+    assert both.abstained and both.text == message("not_found", "fr")
+
+
+def test_the_service_answers_both_parts_with_valid_citations(
+        fake_service: AssistantService) -> None:
+    """Through the real pipeline (fake encoder): each part is answered and cited."""
+    fake_service.ingest()
+    question = "Quelle est l'adresse de WSM, et combien d'ONG le CNCD-11.11.11 coordonne-t-il ?"
+    answer = fake_service.ask(question)
+    assert not answer.abstained
+    paragraphs = answer.text.split("\n\n")
+    assert len(paragraphs) == 2
+    assert "Haecht" in paragraphs[0] and "90" in paragraphs[1]
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert numbers <= {p.rank for p in answer.sources}
+    assert answer.standalone_question.count("?") == 2
+
+
+def test_a_sentence_that_answers_both_parts_is_said_once() -> None:
+    """"Qu'est-ce que la CNAPD, et depuis quand est-elle active ?": one sentence says both."""
+    sentence = "La CNAPD est une coordination pluraliste, active depuis 1970."
+    first = answered([(sentence, 1)], [passage("a", 1)])
+    second = answered([(sentence, 1)], [passage("a", 1)])
+    joined = join_answers(["Q1 ?", "Q2 ?"], [first, second], "fr")
+    assert joined.text == f"{sentence} [1]"
