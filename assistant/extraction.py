@@ -124,6 +124,7 @@ def split_words(text: str) -> list[str]:
     return [w for w in WORD_SPLIT_RE.split(text) if w]
 
 
+@lru_cache(maxsize=1 << 16)
 def is_connector(word: str) -> bool:
     return fold(word) in _words("name_connectors")
 
@@ -653,7 +654,8 @@ class DocumentReader:
                  for c, cid in zip(self.chunks, self.chunk_ids, strict=True)}
         for mention in [m for m in self.mentions if m.defined and len(m.name.split()) >= 3]:
             text = units.get(mention.chunk_id, "")
-            for token in set(re.findall(r"\b[A-Z][A-Z0-9-]{2,11}\b", text)):
+            # In text order: the aliases (and the stored mentions) are the same every run.
+            for token in dict.fromkeys(re.findall(r"\b[A-Z][A-Z0-9-]{2,11}\b", text)):
                 if token not in mention.aliases and initials_match(
                     acronym_letters(token), mention.name.split()
                 ):
@@ -921,7 +923,7 @@ class DocumentReader:
                 self.add(name, cid, unit, defined=False, relations=[("partner_of", subject)])
 
     def read_creation(self, cid: str, unit: str, folded: str) -> None:
-        for cue in _words("created_by_cues"):
+        for cue in sorted(_words("created_by_cues")):  # sorted: same order in every process
             if cue in folded:
                 creator = relation_target(unit, cue)
                 subject = subject_before(unit, cue, "")
@@ -1042,11 +1044,12 @@ def spelled_aliases(mentions: Sequence[Mention],
         if is_acronym(n) and 3 <= len(acronym_letters(n)) <= 6
         and not re.search(r"[A-Za-z]\d", n)  # "CF2D": the digit is part of the name
     }
-    # Indexed by first letter and cached per clause: scanning every clause against every
-    # acronym grew with the square of the corpus (264 s at x100, bench/RESULTS.md).
+    # Indexed by their first two letters and cached per clause: scanning every clause
+    # against every acronym grew with the square of the corpus (264 s at x100, then 15 s
+    # with a first-letter index, which still grew with the number of acronyms).
     by_first: dict[str, list[tuple[str, str]]] = {}
     for letters, acronym in acronyms.items():
-        by_first.setdefault(letters[0], []).append((letters, acronym))
+        by_first.setdefault(letters[:2], []).append((letters, acronym))
     runs_of: dict[str, list[tuple[str, str]]] = {}
     found: list[Mention] = []
     seen: set[tuple[str, str]] = set()
@@ -1066,18 +1069,37 @@ def _spelled_runs(clause: str,
                   by_first: Mapping[str, Sequence[tuple[str, str]]]) -> list[tuple[str, str]]:
     """(long name, acronym) of each acronym a run of the clause's words spells."""
     words = clause.split()
-    initials = {fold(w)[:1].upper() for word in words for w in split_words(word)}
-    org_words = _words("organisation_words")
-    starts = {fold(w)[:1].upper() for w in words
-              if w[:1].isupper() or fold(w) in org_words}  # a run starts at one of them
+    parts = [fold(p).upper() for word in words for p in split_words(word)]
+    initials = {p[:1] for p in parts}
     runs = []
-    for first in sorted(starts):  # sorted: the same mentions in the same order every run
-        for letters, acronym in by_first.get(first, ()):
+    for pair in sorted(_opening_pairs(words)):  # sorted: the same mentions every run
+        for letters, acronym in by_first.get(pair, ()):
             if set(letters) <= initials:
                 run = _spelled_run(words, letters)
                 if run and name_key(run) != name_key(acronym):
                     runs.append((run, acronym))
     return runs
+
+
+def _opening_pairs(words: Sequence[str]) -> set[str]:
+    """The first two letters any spelled run of the clause can give: a run starts at a
+    capitalised word or an organisation noun; its first word gives one to three letters,
+    and a connector after it gives its initial or nothing (see ``_spell``)."""
+    org_words = _words("organisation_words")
+    parts = [(fold(p).upper(), is_connector(p), word[:1].isupper() or fold(word) in org_words)
+             for word in words for p in split_words(word)]
+    pairs: set[str] = set()
+    for i, (part, connector, opens) in enumerate(parts):
+        if not opens or connector or not part:
+            continue
+        if len(part) > 1:
+            pairs.add(part[:2])
+        for following, following_connector, _ in parts[i + 1:]:
+            if following:
+                pairs.add(part[0] + following[0])
+            if not following_connector:
+                break
+    return pairs
 
 
 def _spelled_run(words: list[str], letters: str) -> str:
