@@ -355,6 +355,7 @@ class Directory:
     organisations: list[Organisation]
 
     def __post_init__(self) -> None:
+        self._names: tuple[dict[str, list[Organisation]], int] | None = None
         self._by_key: dict[str, Organisation] = {}
         for org in self.organisations:
             for key in sorted(org.keys | {org.key}):
@@ -370,25 +371,36 @@ class Directory:
         return None
 
     def named_in(self, text: str) -> list[Organisation]:
-        """Organisations whose name or alias the text contains (whole words)."""
-        folded = " " + " ".join(re.split(r"[^a-z0-9]+", fold(text))) + " "
+        """Organisations whose name or alias the text contains (whole words), in directory
+        order. Looked up by the text's word runs in an index of every name: scanning every
+        organisation's names per question took 330 ms at x1000 (24,000 organisations)."""
+        index, longest = self._name_index()
+        words = [w for w in re.split(r"[^a-z0-9]+", fold(text)) if w]
         spans: list[tuple[int, int, Organisation]] = []
-        for org in self.organisations:
-            for name in org.all_names():
-                words = " ".join(w for w in re.split(r"[^a-z0-9]+", fold(name)) if w)
-                start = folded.find(f" {words} ") if len(words) >= 2 else -1
-                while start >= 0:
-                    spans.append((start, start + len(words) + 2, org))
-                    start = folded.find(f" {words} ", start + 1)
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + longest) + 1):
+                for org in index.get(" ".join(words[start:end]), ()):
+                    spans.append((start, end, org))
         # "11.11.11" inside "CNCD-11.11.11" names the CNCD only: a match that lies within
         # another organisation's longer match is not a mention of its own.
-        found: list[Organisation] = []
+        found: set[int] = set()
         for start, end, org in spans:
-            inside = any(s <= start and end <= e and (e - s) > (end - start) and o is not org
-                         for s, e, o in spans)
-            if not inside and org not in found:
-                found.append(org)
-        return found
+            if not any(s <= start and end <= e and (e - s) > (end - start) and o is not org
+                       for s, e, o in spans):
+                found.add(id(org))
+        return [o for o in self.organisations if id(o) in found]
+
+    def _name_index(self) -> tuple[dict[str, list[Organisation]], int]:
+        if self._names is None:
+            index: dict[str, list[Organisation]] = {}
+            for org in self.organisations:
+                for name in org.all_names():
+                    key = " ".join(w for w in re.split(r"[^a-z0-9]+", fold(name)) if w)
+                    if len(key) >= 2 and org not in index.setdefault(key, []):
+                        index[key].append(org)
+            longest = max((k.count(" ") + 1 for k in index), default=1)
+            self._names = (index, longest)
+        return self._names
 
     def with_themes(self, theme_ids: Iterable[str]) -> list[Organisation]:
         wanted = set(theme_ids)
