@@ -173,6 +173,7 @@ def _extra_words(question: str, query: DirectoryQuery, language: str) -> list[st
         for cue in _cues(language, key):
             ignore |= set(tokenize_words(cue))
     ignore |= {fold(w) for w in vocabulary()["organisation_words"]}
+    ignore |= {fold(w) for w in vocabulary()["question_filler"]}
     for org in query.named:
         for name in org.all_names():
             ignore |= set(tokenize_words(name))
