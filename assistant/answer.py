@@ -137,10 +137,9 @@ def profile_question(question: str, language: str) -> QuestionProfile:
 def asks_definition(folded: str, words: Sequence[str], names: Sequence[str],
                     cues: Mapping[str, Any]) -> bool:
     """A definition cue ("c'est quoi", "what is") and no word but the organisation's name."""
-    strong = list(names)
-    if not strong or not any(fold(c) in folded for c in cues["definition_cues"]):
+    if not names or not any(fold(c) in folded for c in cues["definition_cues"]):
         return False
-    known = {w for n in strong for w in tokenize_words(n)}
+    known = {w for n in names for w in tokenize_words(n)}
     known |= {w for c in cues["definition_cues"] for w in tokenize_words(c)}
     return all(w in known for w in words)
 

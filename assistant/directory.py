@@ -19,6 +19,7 @@ import numpy as np
 
 from assistant.extraction import (
     Mention,
+    folded_words,
     has_word,
     initials_of,
     is_acronym,
@@ -375,7 +376,7 @@ class Directory:
         order. Looked up by the text's word runs in an index of every name: scanning every
         organisation's names per question took 330 ms at x1000 (24,000 organisations)."""
         index, longest = self._name_index()
-        words = [w for w in re.split(r"[^a-z0-9]+", fold(text)) if w]
+        words = folded_words(text).split()
         spans: list[tuple[int, int, Organisation]] = []
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + longest) + 1):
@@ -395,7 +396,7 @@ class Directory:
             index: dict[str, list[Organisation]] = {}
             for org in self.organisations:
                 for name in org.all_names():
-                    key = " ".join(w for w in re.split(r"[^a-z0-9]+", fold(name)) if w)
+                    key = folded_words(name)
                     if len(key) >= 2 and org not in index.setdefault(key, []):
                         index[key].append(org)
             longest = max((k.count(" ") + 1 for k in index), default=1)
@@ -419,24 +420,21 @@ class Directory:
         for other in self.organisations:
             if other is org:
                 continue
-            outgoing = any(r.kind in kinds and r.target == org.key for r in other.relations)
-            incoming = any(r.kind in kinds and r.target == other.key for r in org.relations)
-            if outgoing or incoming:
+            if self.relations_between(org, other, kinds):
                 found.append(other)
         return found
 
-    def relation_evidence(self, org: Organisation, other: Organisation,
-                          kinds: set[str]) -> list[str]:
-        """The passages that relate two organisations (either direction)."""
-        return [" ".join(filter(None, (r.source.text, r.context)))
-                for a, b in ((org, other), (other, org)) for r in a.relations
+    def relations_between(self, org: Organisation, other: Organisation,
+                          kinds: set[str]) -> list[Relation]:
+        """The relations of those kinds between two organisations, in either direction."""
+        return [r for a, b in ((org, other), (other, org)) for r in a.relations
                 if r.kind in kinds and r.target == b.key]
 
-    def relation_sources(self, org: Organisation, other: Organisation,
-                         kinds: set[str]) -> list[Source]:
-        """The passages that state a relation between two organisations (either direction)."""
-        return [r.source for a, b in ((org, other), (other, org)) for r in a.relations
-                if r.kind in kinds and r.target == b.key]
+    def relation_evidence(self, org: Organisation, other: Organisation,
+                          kinds: set[str]) -> list[str]:
+        """The passages that relate two organisations, with the lead-in that announced each."""
+        return [" ".join(filter(None, (r.source.text, r.context)))
+                for r in self.relations_between(org, other, kinds)]
 
     def towns(self) -> list[str]:
         return sorted({o.town for o in self.organisations if o.town})

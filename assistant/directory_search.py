@@ -30,7 +30,7 @@ from assistant.directory import (
     town_key,
     town_names,
 )
-from assistant.extraction import Mention, spelled_aliases, vocabulary
+from assistant.extraction import Mention, folded_words, spelled_aliases, vocabulary
 from assistant.messages import message
 from assistant.retrieval import Passage, passage_from
 from assistant.store import get_all
@@ -85,8 +85,8 @@ def relation_source(org: Organisation, query: DirectoryQuery,
     if directory is None or not query.relation:
         return None
     for named in query.named:
-        for source in directory.relation_sources(org, named, query.relation):
-            return source
+        for relation in directory.relations_between(org, named, query.relation):
+            return relation.source
     return None
 
 
@@ -135,9 +135,8 @@ def _asks_for_other(folded: str) -> bool:
 
 def without_names(question: str, named: Sequence[Organisation]) -> str:
     """The question folded, with the named organisations' names blanked out."""
-    text = f" {' '.join(re.split(r'[^a-z0-9]+', fold(question)))} "
-    names = {" ".join(w for w in re.split(r"[^a-z0-9]+", fold(n)) if w)
-             for org in named for n in org.all_names()}
+    text = f" {folded_words(question)} "
+    names = {folded_words(n) for org in named for n in org.all_names()}
     for name in sorted(names - {""}, key=len, reverse=True):
         text = text.replace(f" {name} ", " ")
     return text.strip()
@@ -307,7 +306,7 @@ def compose_directory_answer(query: DirectoryQuery, found: Sequence[Organisation
         fact, source = cited_fact(org, query)
         if source is None or source.chunk_id not in nodes:
             source = next((s for s in org.sources if s.chunk_id in nodes), None)
-        cite = ""
+        cited: list[int] = []  # this line's citation numbers
         related = relation_source(org, query, directory)
         for evidence in (source, related):
             if evidence is None or evidence.chunk_id not in nodes:
@@ -318,10 +317,11 @@ def compose_directory_answer(query: DirectoryQuery, found: Sequence[Organisation
                     NodeWithScore(node=nodes[evidence.chunk_id], score=1.0),
                     rank_of[evidence.chunk_id]))
             passage = sources[rank_of[evidence.chunk_id] - 1]
-            if f"[{passage.rank}]" not in cite:
+            if passage.rank not in cited:  # description and relation in one passage: once
+                cited.append(passage.rank)
                 citations.append(Citation(passage.rank, passage, evidence.text))
-                cite += f" [{passage.rank}]"
         description = short_description(org, fact)
+        cite = "".join(f" [{rank}]" for rank in cited)
         lines.append(f"- {org.title}" + (f" — {description}" if description else "") + cite)
     if len(found) > limit:
         lines.append(message("directory_more", language, count=len(found) - limit))

@@ -203,14 +203,17 @@ def looks_like_name(name: str, max_words: int = 8) -> bool:
     )
 
 
+def folded_words(text: str) -> str:
+    """The text's folded words, punctuation dropped, joined by single spaces: names and
+    texts compared word for word ("CNCD-11.11.11" -> "cncd 11 11 11")."""
+    return " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w)
+
+
 def names_any(text: str, names: Sequence[str]) -> bool:
     """Whether the text names one of the names as whole words: "MOC" is in "le MOC
     s'investit", not in "école démocratique"."""
-    padded = " " + " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w) + " "
-    return any(
-        words and f" {words} " in padded
-        for words in (" ".join(w for w in re.split(r"[^a-z0-9]+", fold(n)) if w) for n in names)
-    )
+    padded = f" {folded_words(text)} "
+    return any(words and f" {words} " in padded for words in map(folded_words, names))
 
 
 def has_word(text: str, words: frozenset[str]) -> bool:

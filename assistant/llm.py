@@ -110,23 +110,41 @@ def plain_prompt(messages: Sequence[ChatMessage]) -> str:
     return "\n\n".join(str(m.content or "").strip() for m in messages) + "\n"
 
 
-class TransformersGGUF(CustomLLM):
-    """A GGUF file run by transformers (dequantised to float32; fine for small models)."""
+class LocalGGUF(CustomLLM):
+    """What the two local GGUF runners share: the file, the generation budget, a lock, and
+    chat and one-shot completion on top of their own ``stream_complete``."""
 
     model_path: str
-    cache_dir: str
     context_window: int = 4096
     max_new_tokens: int = 300
     temperature: float = 0.0
-    max_time: float = 30.0
-    _model: Any = PrivateAttr(default=None)
-    _tokenizer: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(context_window=self.context_window, num_output=self.max_new_tokens,
                            model_name=Path(self.model_path).name, is_chat_model=False)
+
+    def chat_prompt(self, messages: Sequence[ChatMessage]) -> str:
+        return plain_prompt(messages)
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        prompt = self.chat_prompt(messages)
+        return stream_completion_response_to_chat_response(
+            self.stream_complete(prompt, formatted=True))
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        text = "".join(r.delta or "" for r in self.stream_complete(prompt, formatted))
+        return CompletionResponse(text=text)
+
+
+class TransformersGGUF(LocalGGUF):
+    """A GGUF file run by transformers (dequantised to float32; fine for small models)."""
+
+    cache_dir: str
+    max_time: float = 30.0
+    _model: Any = PrivateAttr(default=None)
+    _tokenizer: Any = PrivateAttr(default=None)
 
     def load(self) -> None:
         with self._lock:
@@ -141,15 +159,6 @@ class TransformersGGUF(CustomLLM):
             return str(self._tokenizer.apply_chat_template(turns, tokenize=False,
                                                            add_generation_prompt=True))
         return plain_prompt(messages)
-
-    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        prompt = self.chat_prompt(messages)
-        return stream_completion_response_to_chat_response(
-            self.stream_complete(prompt, formatted=True))
-
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        text = "".join(r.delta or "" for r in self.stream_complete(prompt, formatted))
-        return CompletionResponse(text=text)
 
     def stream_complete(self, prompt: str, formatted: bool = False,
                         **kwargs: Any) -> CompletionResponseGen:
@@ -220,28 +229,10 @@ def load_gguf(path: Path, cache_dir: Path) -> tuple[Any, Any]:
     return tokenizer, model
 
 
-class LlamaCppLLM(CustomLLM):
+class LlamaCppLLM(LocalGGUF):
     """A GGUF file run by llama-cpp-python (optional extra; not installed nor tested here)."""
 
-    model_path: str
-    context_window: int = 4096
-    max_new_tokens: int = 300
-    temperature: float = 0.0
     _llama: Any = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-
-    @property
-    def metadata(self) -> LLMMetadata:
-        return LLMMetadata(context_window=self.context_window, num_output=self.max_new_tokens,
-                           model_name=Path(self.model_path).name, is_chat_model=False)
-
-    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        return stream_completion_response_to_chat_response(
-            self.stream_complete(plain_prompt(messages), formatted=True))
-
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        text = "".join(r.delta or "" for r in self.stream_complete(prompt, formatted))
-        return CompletionResponse(text=text)
 
     def stream_complete(self, prompt: str, formatted: bool = False,
                         **kwargs: Any) -> CompletionResponseGen:

@@ -70,7 +70,7 @@ class AssistantService:
         self._retriever: HybridRetriever | None = None
         self._generation: int | None = None
         self._idf: Mapping[str, float] = {}
-        self._idf_max: float | None = None
+        self._idf_max = 1.0  # the rarest stem's weight, given to stems the index lacks
         self._vocabulary: set[str] = set()
         self._directory: tuple[int, Directory] | None = None
         self._llm: LLM | None = None
@@ -288,10 +288,6 @@ class AssistantService:
                                         self.settings.list_max_units, directory)
 
     def _idf_of(self, stem: str) -> float:
-        # An unknown stem weighs as the rarest known one (computed once per index: the max
-        # over 100,000 stems took 1 ms a call at x1000).
-        if self._idf_max is None:
-            self._idf_max = max(self._idf.values(), default=1.0)
         return self._idf.get(stem, self._idf_max)
 
     def _ready_retriever(self) -> HybridRetriever:
@@ -305,7 +301,8 @@ class AssistantService:
             self._idf = idf_table(
                 [str(n.metadata.get("context") or n.get_content()) for n in self._retriever.nodes]
             )
-            self._idf_max = None
+            # Once per index: the max over 100,000 stems took 1 ms a call at x1000.
+            self._idf_max = max(self._idf.values(), default=1.0)
             self._vocabulary = set(self._idf)
         return self._retriever
 
