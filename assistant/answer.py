@@ -41,7 +41,28 @@ NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
 ADDRESS = re.compile(r"\b(rue|chaussée|chaussee|avenue|place|boulevard|quai|\d{4})\b", re.I)
 WHO = re.compile(r"^(et |and )?(qui|who)\b")
-TYPE_PATTERNS = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS}
+# Kinds of answer that only a sentence of that kind can give: a phone number, an e-mail
+# address, a sum of money, a frequency. With none in the passages the engine abstains
+# ("What's WSM's phone number?" was answered with its website).
+PHONE = re.compile(r"(?:\+\d{2}|\b0\d{1,3})[\s./-]?\d{2,3}(?:[\s./-]?\d{2}){2,3}\b")
+EMAIL = re.compile(r"[\w.-]+@[\w-]+\.\w+")
+AMOUNT = re.compile(r"(?:€|\$|£|\beur\b|\beuros?\b|\bdollars?\b|\bfrancs?\b)", re.IGNORECASE)
+FREQUENCY = re.compile(
+    r"\b(?:(?:bi|tri|se)?(?:mensuel|mestriel|annuel|hebdomadaire|quotidien)\w*"
+    r"|trimestriel\w*|semestriel\w*|chaque (?:annee|année|an|mois|semaine|jour)"
+    r"|tous les (?:\w+ )?(?:ans|mois|jours|semaines)|(?:une|deux|trois|quatre) fois par"
+    r"|par (?:an|mois|semaine|jour)|(?:bi|tri)?(?:monthly|weekly|annual|annually|yearly"
+    r"|daily|quarterly)|every (?:\w+ )?(?:years?|months?|weeks?|days?)"
+    r"|each (?:year|month|week|day)|(?:once|twice|\w+ times) a|per (?:year|month|week|day))\b",
+    re.IGNORECASE,
+)
+TYPE_PATTERNS = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS,
+                 "phone": PHONE, "email": EMAIL, "amount": AMOUNT, "frequency": FREQUENCY}
+REQUIRED_KINDS = ("phone", "email", "amount", "frequency")
+# A more precise kind replaces the general one its words also contain: "adresse e-mail"
+# is no street address, "how much money" and "tous les combien" are no count.
+NARROWER_KINDS = {"email": "address", "amount": "number", "frequency": "number",
+                  "phone": "number"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,7 @@ class QuestionProfile:
 
     language: str
     is_list: bool
-    expects: frozenset[str]  # "number", "year", "web", "address"
+    expects: frozenset[str]  # "number", "year", "web", "address", and REQUIRED_KINDS
     words: tuple[str, ...]  # content words, folded
     is_summary: bool = False  # "Résumez l'historique de WSM": several sentences of one passage
     focus: tuple[str, ...] = ()  # what is asked for ("numero" in "quel est le numero de TVA")
@@ -118,14 +139,16 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     )
     expects = {
         kind
-        for kind, key in (("number", "number_words"), ("year", "year_words"),
-                          ("web", "web_words"), ("address", "address_words"))
-        if any(fold(w) in text for w in cues[key])
+        for kind in ("number", "year", "web", "address", *REQUIRED_KINDS)
+        if any(fold(w) in text for w in cues[f"{kind}_words"])
     }
+    expects -= {NARROWER_KINDS[k] for k in expects if k in NARROWER_KINDS}
     if "number" in expects:
         is_list = False  # "how many X" wants a count, not the list of X
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
     focus, duration = focus_of(text.strip(), cues)
+    if expects & set(REQUIRED_KINDS):
+        focus = ()  # the kind is the focus: "le numéro de téléphone" is "Tél. : 02 ..."
     is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
     names = tuple(names_in(question))
     return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
@@ -367,12 +390,24 @@ def dates_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     )
 
 
+def gives_kind(unit: Unit, kind: str, profile: QuestionProfile) -> bool:
+    """A sentence of the kind asked for (a phone number...), in a passage that names the
+    organisation asked about: another organisation's phone number does not answer."""
+    if not TYPE_PATTERNS[kind].search(profile.without_names(unit.text)):
+        return False
+    stems = text_stems(passage_context(unit.passage))
+    return all(name_known(n, stems) for n in profile.strong_names)
+
+
 def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
     if profile.asks_who:
         scored = [s for s in scored if names_what_was_asked(s.unit.passage, profile)]
     if "year" in profile.expects and profile.strong_names:
         scored = [s for s in scored if dates_what_was_asked(s.unit.passage, profile)]
+    for kind in REQUIRED_KINDS:
+        if kind in profile.expects:
+            scored = [s for s in scored if gives_kind(s.unit, kind, profile)]
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []

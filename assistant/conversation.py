@@ -50,7 +50,15 @@ def is_follow_up(question: str, language: str) -> bool:
         for s in cues["followup_starts"]
     )
     pronoun = any(f" {fold(p)} " in folded for p in cues["followup_pronouns"])
-    return starts or pronoun
+    clitic = any(re.search(p, bare) for p in cues["followup_patterns"])
+    return starts or pronoun or clitic or ends_on_relation(bare, cues["followup_dangling_nouns"])
+
+
+def ends_on_relation(folded_question: str, nouns: Sequence[str]) -> bool:
+    """"Quels sont les membres ?", "What kinds of organisations are members?": a relation
+    noun with no complement after it, so it relates to the organisation spoken about."""
+    words = folded_question.rstrip(" ?.!").split()
+    return any(words[-len(fold(n).split()):] == fold(n).split() for n in nouns)
 
 
 def resolve_follow_up(question: str, history: History, language: str) -> str:

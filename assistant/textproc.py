@@ -155,8 +155,15 @@ _STEMMABLE_RE = re.compile(r"[a-z]+")
 _FEMININE_EE_RE = re.compile(r"(?<=\w\w\w)ee(s?)$")
 
 
+# Snowball leaves the -enir verbs apart from their nouns: "soutient", "soutiennent",
+# "soutenir", "soutenu" and "soutien" give five stems, and "Qui soutient ... ?" missed
+# "le soutien de ...". Their forms are mapped onto the noun's "-ien" first.
+_ENIR_FORMS_RE = re.compile(r"(?<=[a-z]{3})(?:iennent|ient|iens|enir|enue?s?)$")
+
+
 def _stem_fr(token: str) -> str:
-    return str(_FR_STEMMER.stemWord(_FEMININE_EE_RE.sub(r"e\1", token))) or token
+    token = _ENIR_FORMS_RE.sub("ien", _FEMININE_EE_RE.sub(r"e\1", token))
+    return str(_FR_STEMMER.stemWord(token)) or token
 
 
 def _stem_en(token: str) -> str:

@@ -239,3 +239,27 @@ def test_a_common_noun_in_capitals_does_not_stop_a_follow_up() -> None:
 def test_an_organisation_noun_is_not_a_name_even_after_an_elision() -> None:
     assert names_in("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?") == ["CNCD-11.11.11"]
     assert names_in("Which NGOs does WSM support?") == ["WSM"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "expected"),
+    [
+        ("Qui en fait partie ?", "fr", True),  # "en" before a verb: a pronoun
+        ("Combien en compte-t-elle ?", "fr", True),
+        ("Quels sont les membres ?", "fr", True),  # a relation with no complement
+        ("What kinds of organisations are members?", "en", True),
+        ("Who are the partners?", "en", True),
+        ("Que fait WSM en Belgique ?", "fr", False),  # "en": a preposition
+        ("Qui travaille sur le logement en Wallonie ?", "fr", False),
+        ("Who are the partners of WSM?", "en", False),
+        ("Quels sont les membres de la Coalition Climat ?", "fr", False),
+    ],
+)
+def test_follow_up_cues_without_a_subject(question: str, language: str, expected: bool) -> None:
+    assert is_follow_up(question, language) is expected
+
+
+def test_dangling_relation_borrows_the_previous_name() -> None:
+    history = [("What is the Coalition Climat?", "It brings together 70 organisations.")]
+    resolved = resolve_follow_up("What kinds of organisations are members?", history, "en")
+    assert "Coalition Climat" in resolved

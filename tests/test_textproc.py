@@ -195,6 +195,10 @@ def test_stopwords_are_folded() -> None:
         ("partner", "partners"),
         ("internationale", "international"),
         ("coordonne", "coordonner"),
+        ("soutient", "soutien"),  # -enir verbs and their nouns
+        ("soutiennent", "soutien"),
+        ("soutenu", "soutient"),
+        ("appartient", "appartenir"),
     ],
 )
 def test_analyze_matches_inflections(left: str, right: str) -> None:
