@@ -547,7 +547,9 @@ def _is_caption_word(token: str) -> bool:
 
 
 def _remove_marked_caption(line: str) -> str:
-    """Marked caption: "Logo XYZThe text" -> "The text" (up to 4 caption words, last glued)."""
+    """Marked caption: "Photo XYZThe text" -> "The text" (up to 4 caption words, last glued).
+    A logo's caption is the organisation's name, which the text may not repeat ("Logo
+    apprendre à apprendreThe website offers ..."): it is kept as a lead-in."""
     for marker in _MARKER.finditer(line):
         tokens = re.finditer(r"\S+", line[marker.end() :])
         for count, token in enumerate(tokens):
@@ -556,10 +558,24 @@ def _remove_marked_caption(line: str) -> str:
             point = _glue_point(token.group(0), after_marker=True)
             if point is not None:
                 cut = marker.end() + token.start() + point
-                if _is_sentence_rest(line[cut:]):
-                    return line[: marker.start()] + line[cut:]
-                break
+                rest = line[cut:]
+                if not _is_sentence_rest(rest):
+                    break
+                caption = line[marker.end() : cut].strip()
+                opens_line = not re.search(r"\w", line[: marker.start()])
+                if (marker.group(0).strip() == "Logo" and opens_line
+                        and not _opens_with(rest, caption)):
+                    return f"{line[: marker.start()]}{caption} : {rest}"
+                return line[: marker.start()] + rest
     return line
+
+
+def _opens_with(text: str, name: str) -> bool:
+    """Does the text open with the name, however it is dotted or cased ("F.T.U." / FTU)?"""
+    def squeeze(value: str) -> str:
+        return re.sub(r"[\W_]+", "", value).casefold()
+    opening = squeeze(" ".join(text.split()[:4]))
+    return opening.startswith(squeeze(name)) or opening.startswith("the" + squeeze(name))
 
 
 def _is_sentence_rest(text: str) -> bool:

@@ -165,17 +165,15 @@ def test_label_with_a_real_value_or_empty_heading_label_is_kept() -> None:
 
 # (caption glued by the scraper, the sentence it was glued to)
 GLUED_CAPTIONS = [
-    ("Logo FTU", "The F.T.U. ASBL aims to provide a link."),
+    ("Logo FTU", "The F.T.U. ASBL aims to provide a link."),  # the text names it first
     ("Dame qui étudie", "The AID network is rooted in the MOC."),
     ("Poignée de mains", "The actions of the network are anchored."),
     ("Biblio", "Here, we have put together the links."),
     ("Pédagothèque", "The Pédagothèque website was created."),
     ("Différents métiers", "Here, you will find organisations."),
-    ("Logo Wallonie", "Within the region portal, you can access it."),
+    ("Photo Wallonie", "Within the region portal, you can access it."),
     ("Logo Banlieues", "Banlieues, to reduce the digital divide."),
-    ("Logo ECVET", "At the European level, there are resources."),
     ("Logo AEF", "AEF - or Francophone agency for education."),
-    ("Logo apprendre à apprendre", "The website offers resources."),
     ("• Logo FTU", "The FTU provides permanent education services."),
 ]
 
@@ -184,6 +182,20 @@ GLUED_CAPTIONS = [
 def test_glued_captions_are_removed(caption: str, sentence: str) -> None:
     bullet = "• " if caption.startswith("• ") else ""
     assert clean_text(caption + sentence) == bullet + sentence
+
+
+# A logo's caption is the organisation's name: kept when the text does not name it first.
+NAMING_LOGOS = [
+    ("Logo apprendre à apprendre", "The website offers resources.", "apprendre à apprendre"),
+    ("Logo Wallonie", "Within the region portal, you can access it.", "Wallonie"),
+    ("Logo ECVET", "At the European level, there are resources.", "ECVET"),
+]
+
+
+@pytest.mark.parametrize(("caption", "sentence", "name"), NAMING_LOGOS)
+def test_logo_caption_naming_the_subject_is_kept_as_a_lead_in(caption: str, sentence: str,
+                                                              name: str) -> None:
+    assert clean_text(caption + sentence) == f"{name} : {sentence}"
 
 
 def test_caption_glued_inside_a_sentence_is_removed() -> None:
@@ -329,15 +341,15 @@ def test_real_aid_file_captions_and_lists() -> None:
         "The actions of the AID network",
         "Here, we have put together the links",
         "The Pédagothèque website was created",
-        "The website offers pedagogical resources",
+        "apprendre à apprendre : The website offers pedagogical resources",
         "The F.T.U. ASBL (Work-University Foundation)",
         "Banlieues, to reduce the digital divide.",
-        "At the European level, there are",
+        "ECVET : At the European level, there are",
         "SFMQ Francophone Occupations and Qualifications Service",
         "CDVC the Consortium is aimed at people",
         "AEF - or Francophone agency",
         "Here, you will find organisations that specialise",
-        "Within the Wallonia region portal",
+        "Wallonie : Within the Wallonia region portal",
     ]
     for start in starts:
         assert any(line.startswith(start) for line in lines), start
