@@ -526,17 +526,48 @@ SUMMARY_MARGIN = 0.1
 
 def pick_summary_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
     """The strongest units (at most ``limit``) of the passage that says most about the
-    question, read in the passage's order. Among the passages whose best unit is close to
+    question, read in the text's order. Among the passages whose best unit is close to
     the best, the one whose ``limit`` strongest units add up to most: a one-line heading
     ("Les Mouvements Sociaux comme force de changement social !") can score best and
-    summarise nothing."""
+    summarise nothing. Consecutive chunks of one section count as one passage: a long
+    paragraph ("Quelques succès: 2018 ...") is cut into several chunks."""
     by_passage: dict[str, list[ScoredUnit]] = {}
     for item in scored:  # already sorted, strongest first
         by_passage.setdefault(item.unit.passage.chunk_id, []).append(item)
     close = [units for units in by_passage.values()
              if units[0].score >= best.score - SUMMARY_MARGIN]
-    chosen = max(close, key=lambda units: sum(u.score for u in units[:limit]))
-    return sorted((s.unit for s in chosen[:limit]), key=lambda u: u.index)
+    groups = [sorted((u for p in joined_neighbours(units[0].unit.passage, by_passage)
+                      for u in by_passage[p]), key=lambda s: s.score, reverse=True)
+              for units in close]
+    chosen = max(groups, key=lambda units: sum(u.score for u in units[:limit]))
+    return sorted((s.unit for s in chosen[:limit]), key=text_order)
+
+
+def chunk_position(chunk_id: str) -> tuple[str, int]:
+    """(document, chunk number) from an id "<document hash>-<n>"; ("", 0) for another id."""
+    document, _, number = chunk_id.rpartition("-")
+    return (document, int(number)) if number.isdigit() else ("", 0)
+
+
+def text_order(unit: Unit) -> tuple[str, int, int]:
+    return (*chunk_position(unit.passage.chunk_id), unit.index)
+
+
+def joined_neighbours(passage: Passage, by_passage: Mapping[str, Sequence[ScoredUnit]]
+                      ) -> list[str]:
+    """The passage and the retrieved chunks next to it in the same section, in a row."""
+    document, number = chunk_position(passage.chunk_id)
+    if not document:
+        return [passage.chunk_id]
+    section_of = {cid: units[0].unit.passage.section for cid, units in by_passage.items()}
+    found = [passage.chunk_id]
+    for step in (-1, 1):
+        position = number + step
+        while (cid := f"{document}-{position}") in by_passage and (
+                section_of[cid] == passage.section):
+            found.append(cid)
+            position += step
+    return found
 
 
 def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,

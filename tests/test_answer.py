@@ -631,6 +631,26 @@ def test_a_summary_reads_the_passage_that_says_most_not_a_lone_heading() -> None
     assert len(answer.citations) == 3
 
 
+def test_a_summary_reads_on_into_the_next_chunk_of_the_same_section() -> None:
+    """A long paragraph cut into chunks "<doc>-3" and "<doc>-4" is summarised as one."""
+    first = Doc("abc123-3", [
+        "Quelques succès : 2018 fut une année riche en mobilisations de WSM.",
+        "La campagne Vêtements Clean a battu son plein en 2018.",
+    ], "WSM", 1, section="Mission Nord")
+    second = Doc("abc123-4", [
+        "En septembre 2018, une motion pour des achats publics durables a été votée.",
+        "En novembre 2018, un groupe est parti en République dominicaine.",
+    ], "WSM", 2, section="Mission Nord")
+    elsewhere = Doc("abc123-5", ["Le rapport de WSM est disponible."], "WSM", 3,
+                    section="Rapport")  # next in number, not in section
+    answer = ask("Résumez les succès de WSM en 2018.", "fr", [first, second, elsewhere],
+                 weights=NO_THRESHOLD)
+    assert {c.passage.chunk_id for c in answer.citations} == {"abc123-3", "abc123-4"}
+    texts = [c.unit_text for c in answer.citations]
+    assert texts == sorted(texts, key=lambda t: answer.text.index(t))  # in the text's order
+    assert answer.text.index("Quelques succès") < answer.text.index("République dominicaine")
+
+
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
     """"le nom de la présidente": "nom" is too generic to require, "présidente" is not."""
     profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
