@@ -1,4 +1,5 @@
-"""Two questions in one: "Le CIEP, c'est quoi, et WSM travaille-t-elle avec lui ?".
+"""Two questions in one: "Le CIEP, c'est quoi, et WSM travaille-t-elle avec lui ?" (or three:
+"What is FOPES, which university runs it, and which research centre is it part of?").
 
 The extractive engine answers from one best passage, so a question joining two asks
 ("What is FOPES, and which research centre is it part of?") got half an answer. It is
@@ -39,8 +40,19 @@ def split_compound(question: str, language: str) -> list[str]:
         opens_question = any(head.startswith(s) for s in starts)
         with_comma = match.group(0).lstrip().startswith(",")
         if opens_question or (with_comma and _inverted(head, inverted)):
-            return [_as_question(left), _as_question(right)]
+            return [*_enumerated(left, starts), _as_question(right)]
     return [question]
+
+
+def _enumerated(left: str, starts: Sequence[str]) -> list[str]:
+    """The questions a comma lists before the last ", and": "What is FOPES, which
+    university runs it, and ...". Both sides must open as questions ("Le CIEP, qui le
+    finance" is one)."""
+    pieces = [p.strip() for p in left.split(",")]
+    if len(pieces) > 1 and all(len(p.split()) >= MIN_PART_WORDS
+                               and any(fold(p).startswith(s) for s in starts) for p in pieces):
+        return [_as_question(p) for p in pieces]
+    return [_as_question(left)]
 
 
 def _inverted(folded: str, endings: Sequence[str]) -> bool:

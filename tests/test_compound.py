@@ -19,6 +19,10 @@ from assistant.service import AssistantService
     ("What is FOPES, and which research centre is it part of?", "en",
      ["What is FOPES ?", "which research centre is it part of?"]),
     ("Que fait le CIEP et qui le finance ?", "fr", ["Que fait le CIEP ?", "qui le finance ?"]),
+    ("What is FOPES, which university runs it, and which research centre is it part of?", "en",
+     ["What is FOPES ?", "which university runs it ?", "which research centre is it part of?"]),
+    ("Le CIEP, qui le finance, et que fait-il ?", "fr",  # "Le CIEP" alone asks nothing
+     ["Le CIEP, qui le finance ?", "que fait-il ?"]),
 ])
 def test_two_questions_are_split(question: str, language: str, parts: list[str]) -> None:
     assert split_compound(question, language) == parts
