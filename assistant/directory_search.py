@@ -97,7 +97,8 @@ def _has_cue(folded: str, cues: Sequence[str]) -> bool:
 
 def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
     folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
-    asks = _has_cue(folded, _cues(language, "asks_organisations")) and not _asks_for_other(folded)
+    asks = (_has_cue(folded, _cues(language, "asks_organisations"))
+            or _opens_on_who_noun(folded)) and not _asks_for_other(folded)
     named = directory.named_in(question)
     named += [o for o in _acronyms_in(question, directory) if o not in named]
     relation: set[str] = set()
@@ -119,6 +120,18 @@ def parse_query(question: str, language: str, directory: Directory) -> Directory
 ASKED_NOUN = re.compile(r"^(?:(?:et|and) )?(?:quel|quelle|quels|quelles|which|what) ([a-z][a-z-]+)")
 
 
+def _singulars(noun: str) -> set[str]:
+    return {noun, noun.removesuffix("s"), noun.removesuffix("x"), re.sub(r"ies$", "y", noun),
+            noun.replace("s-", "-").removesuffix("s")}
+
+
+def _opens_on_who_noun(folded: str) -> bool:
+    """"Which partner works on ...", "Quelle fédération ...": the noun asked for is a kind
+    of organisation, in any number, without a cue phrase for each."""
+    match = ASKED_NOUN.match(folded)
+    return match is not None and bool(_singulars(match.group(1)) & set(vocabulary()["who_nouns"]))
+
+
 def _asks_for_other(folded: str) -> bool:
     """"Et quelles valeurs partage-t-il avec les organisations ... ?" asks for values: the
     noun the question opens on, when it is not an organisation, says what is wanted."""
@@ -128,9 +141,7 @@ def _asks_for_other(folded: str) -> bool:
     noun = match.group(1)
     words = vocabulary()
     known = {*words["organisation_words"], *words["who_nouns"]}
-    singulars = {noun, noun.removesuffix("s"), noun.removesuffix("x"),
-                 re.sub(r"ies$", "y", noun), noun.replace("s-", "-").removesuffix("s")}
-    return not singulars & known
+    return not _singulars(noun) & known
 
 
 def without_names(question: str, named: Sequence[Organisation]) -> str:

@@ -379,6 +379,18 @@ def test_member_question_with_an_acronym(directory: Directory) -> None:
     assert [o.name for o in search(by_acronym, directory)] == ["Réseau Pivoine"]
 
 
+@pytest.mark.parametrize(("question", "language", "asks"), [
+    ("Which partner works on housing?", "en", True),  # a kind of organisation, singular
+    ("Quelle fédération travaille sur le logement ?", "fr", True),
+    ("Which NGO deals with housing?", "en", True),
+    ("Quel projet porte sur le logement ?", "fr", False),  # a project is no organisation
+    ("What training is there on housing?", "en", False),
+])
+def test_a_question_opening_on_a_kind_of_organisation_asks_for_organisations(
+        directory: Directory, question: str, language: str, asks: bool) -> None:
+    assert parse_query(question, language, directory).asks_organisations is asks
+
+
 def test_question_without_filters_is_not_a_directory_question(directory: Directory) -> None:
     query = parse_query("Quel temps fera-t-il demain ?", "fr", directory)
     assert not query.asks_organisations
