@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.conversation import names_in
+from assistant.extraction import folded_words
 from assistant.messages import message, prompt_file, synonyms_of
 from assistant.retrieval import Passage
 from assistant.textproc import STOPWORDS, analyze, fold, tokenize_words
@@ -399,12 +400,42 @@ def gives_kind(unit: Unit, kind: str, profile: QuestionProfile) -> bool:
     return all(name_known(n, stems) for n in profile.strong_names)
 
 
-def answering_units(scored: list[ScoredUnit], profile: QuestionProfile) -> list[ScoredUnit]:
+def dated_for_another(unit: Unit, profile: QuestionProfile,
+                      aliases_of: Callable[[str], Sequence[str]]) -> bool:
+    """A year in a sentence that names organisations, none of them the one asked about
+    (under any of its names): "Copenhagen process - this process was launched in 2002"
+    does not date the AID network, though it sits in the AID network's page; "1974 :
+    l'ACW/MOC crée le service Solidarité Mondiale" does date WSM."""
+    if not YEAR.search(unit.text):
+        return False
+    named = [f" {folded_words(n)} " for n in names_in(unit.text)]
+    if not named:
+        return False
+    asked = {folded_words(a) for n in profile.strong_names for a in (n, *aliases_of(n))}
+    return not any(f" {a} " in n for a in asked if a for n in named)
+
+
+def with_a_year_for_the_asked(scored: list[ScoredUnit], profile: QuestionProfile,
+                              aliases_of: Callable[[str], Sequence[str]]) -> list[ScoredUnit]:
+    """The units that hold a year of the organisation asked about, or sit next to one
+    ("En 2006, ... ." then "L'asbl Solidarité Mondiale et l'asbl Wereldsolidariteit
+    fusionnent leurs activités.")."""
+    dated = {(s.unit.passage.chunk_id, s.unit.index) for s in scored
+             if YEAR.search(s.unit.text) and not dated_for_another(s.unit, profile, aliases_of)}
+    return [s for s in scored if (s.unit.passage.chunk_id, s.unit.index) in dated or (
+        not YEAR.search(s.unit.text) and any(
+            (s.unit.passage.chunk_id, s.unit.index + step) in dated for step in (-1, 1)))]
+
+
+def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
+                    aliases_of: Callable[[str], Sequence[str]] = lambda name: ()
+                    ) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
     if profile.asks_who:
         scored = [s for s in scored if names_what_was_asked(s.unit.passage, profile)]
     if "year" in profile.expects and profile.strong_names:
         scored = [s for s in scored if dates_what_was_asked(s.unit.passage, profile)]
+        scored = with_a_year_for_the_asked(scored, profile, aliases_of)
     for kind in REQUIRED_KINDS:
         if kind in profile.expects:
             scored = [s for s in scored if gives_kind(s.unit, kind, profile)]
@@ -641,14 +672,17 @@ def answer_from_units(
     query_vector: np.ndarray, idf: Callable[[str], float], *,
     weights: EngineWeights = EngineWeights(), max_units: int = 4, list_max: int = 12,
     vocabulary: set[str] | None = None,
+    aliases_of: Callable[[str], Sequence[str]] | None = None,
 ) -> Answer:
-    """Choose, compose and cite; or abstain when the best evidence is too weak."""
+    """Choose, compose and cite; or abstain when the best evidence is too weak.
+    ``aliases_of`` gives an organisation's other names (the directory's)."""
     profile = profile_question(question, language)
     if vocabulary is not None and any(
         not name_in_corpus(n, vocabulary) for n in profile.strong_names
     ):
         return abstain(language, sources)  # an organisation the documents never mention
-    scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile)
+    scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile,
+                             aliases_of or (lambda name: ()))
     if not scored or scored[0].score < weights.min_score:
         return abstain(language, sources)
     best = scored[0]

@@ -195,10 +195,18 @@ class AssistantService:
         answer = answer_from_units(
             standalone, language, sources, units, query_vector, self._idf_of,
             max_units=self.settings.answer_max_units, list_max=self.settings.list_max_units,
-            vocabulary=self._vocabulary,
+            vocabulary=self._vocabulary, aliases_of=self._aliases_of,
         )
         answer.standalone_question = standalone
         return answer, units
+
+    def _aliases_of(self, name: str) -> list[str]:
+        """The organisation's other names in the directory ("WSM" -> "Solidarité Mondiale")."""
+        try:
+            org = self.directory().find(name)
+        except IndexUnavailable:
+            return []
+        return org.all_names() if org else []
 
     # -- the language model (optional) -----------------------------------------
     def llm(self) -> tuple[LLM | None, str | None]:

@@ -17,6 +17,7 @@ from assistant.answer import (
     answer_from_units,
     cognate,
     compound_part,
+    dated_for_another,
     idf_table,
     is_list_item,
     is_strong_name,
@@ -649,6 +650,43 @@ def test_a_summary_reads_on_into_the_next_chunk_of_the_same_section() -> None:
     texts = [c.unit_text for c in answer.citations]
     assert texts == sorted(texts, key=lambda t: answer.text.index(t))  # in the text's order
     assert answer.text.index("Quelques succès") < answer.text.index("République dominicaine")
+
+
+def test_a_year_of_another_organisation_does_not_date_the_one_asked() -> None:
+    # The corpus' sentence: a single capitalised word opening a sentence is no name, so
+    # "Copenhagen" alone would not show that the year is another's; "(VET)" does.
+    aid = Doc("aid-copenhague", [
+        "Copenhagen process - this process was launched in 2002 and it aims to improve "
+        "vocational education and training (VET) at the European level.",
+        "The process is based on common priorities.",
+    ], "AID network", 1, language="en")
+    answer = ask("Le réseau AID a été fondé en quelle année ?", "fr", [aid],
+                 weights=NO_THRESHOLD)
+    assert_abstained(answer, "fr")
+
+
+def test_a_year_dates_the_organisation_under_another_of_its_names() -> None:
+    history = Doc("wsm-historique", [
+        "1974 : l'ACW/MOC crée le service Solidarité Mondiale.",
+        "En 2006, les activités internationales sont rassemblées.",
+        "L'asbl Solidarité Mondiale et l'asbl Wereldsolidariteit fusionnent leurs activités.",
+    ], "WSM", 1)
+    aliases = {"WSM": ["Solidarité Mondiale", "World Solidarity"]}
+
+    def aliases_of(name: str) -> list[str]:
+        return aliases.get(name, [])
+
+    founded = ask("Quand WSM a-t-elle été fondée ?", "fr", [history], weights=NO_THRESHOLD,
+                  aliases_of=aliases_of)
+    assert "1974" in founded.text
+    # Without the directory's other names, "Solidarité Mondiale" is another organisation.
+    profile = profile_question("Quand WSM a-t-elle été fondée ?", "fr")
+    founding = history.units()[0]
+    assert dated_for_another(founding, profile, lambda name: [])
+    assert not dated_for_another(founding, profile, aliases_of)
+    merged = ask("Quand WSM a-t-elle fusionné avec Wereldsolidariteit ?", "fr", [history],
+                 weights=NO_THRESHOLD, aliases_of=aliases_of)
+    assert "2006" in merged.text and "fusionnent" in merged.text  # the year next to it
 
 
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
