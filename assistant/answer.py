@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -120,9 +120,29 @@ class QuestionProfile:
     asks_who: bool = False  # "Qui a fondé ...", "Who created ...": an agent is asked for
     defines: bool = False  # "Le CIEP, c'est quoi ?", "What is FOPES?": nothing but a name
 
+    known: tuple[str, ...] = ()  # lone capitalised words the directory knows ("Aped")
+    # the directory's other names of the names asked ("FOPES": "faculté Ouverte de ...")
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
     @property
     def strong_names(self) -> list[str]:
-        return [n for n in self.names if is_strong_name(n)]
+        return [n for n in self.names if is_strong_name(n) or n in self.known]
+
+    def names_all(self, passage: Passage) -> bool:
+        """Does the passage name every organisation asked, under one of its names? In the
+        question's language every word of a name must be there ("féminine" alone does not
+        name Vie Féminine; as a phrase was too strict: "Charte Genre des ONG" is written
+        "Charte Genre du secteur ONG"); across languages one of its words is enough, names
+        being translated ("Decent Work" / "Travail Décent")."""
+        stems = text_stems(passage_context(passage))
+
+        def known(name: str) -> bool:
+            if passage.language != self.language:
+                return name_known(name, stems)
+            return name_fully_known(name, stems)
+
+        other = dict(self.aliases)
+        return all(any(known(a) for a in (n, *other.get(n, ()))) for n in self.strong_names)
 
     def without_names(self, text: str) -> str:
         """The text with the question's names blanked: "CNCD-11.11.11" holds no count."""
@@ -279,6 +299,11 @@ def name_known(name: str, stems: AbstractSet[str]) -> bool:
     return any(supported(word, stems) for word in name_words(name))
 
 
+def name_fully_known(name: str, stems: AbstractSet[str]) -> bool:
+    words = name_words(name)
+    return bool(words) and all(supported(word, stems) for word in words)
+
+
 def name_in_corpus(name: str, vocabulary: AbstractSet[str]) -> bool:
     """An organisation is known to the corpus when every word of its name is."""
     words = name_words(name)
@@ -376,6 +401,10 @@ def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     of the question's words other than names must be there."""
     name_words_ = {w for n in profile.names for w in tokenize_words(n)}
     asked = [w for w in profile.words if w not in name_words_]
+    # ... and about the organisation asked: "Who founded the Aped?" is not answered by
+    # "The Pédagothèque website was created by the CF2D".
+    if not profile.names_all(passage):
+        return False
     if not asked:
         return True
     stems = text_stems(f"{passage.section} {passage.text}")
@@ -385,10 +414,7 @@ def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
 def dates_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     """"When was the CSC founded?" is answered by a passage that names the CSC and holds a
     year, not by a year about another organisation ("1974: l'ACW/MOC crée ...")."""
-    stems = text_stems(passage_context(passage))
-    return bool(YEAR.search(profile.without_names(passage.text))) and all(
-        name_known(n, stems) for n in profile.strong_names
-    )
+    return bool(YEAR.search(profile.without_names(passage.text))) and profile.names_all(passage)
 
 
 def gives_kind(unit: Unit, kind: str, profile: QuestionProfile) -> bool:
@@ -396,19 +422,21 @@ def gives_kind(unit: Unit, kind: str, profile: QuestionProfile) -> bool:
     organisation asked about: another organisation's phone number does not answer."""
     if not TYPE_PATTERNS[kind].search(profile.without_names(unit.text)):
         return False
-    stems = text_stems(passage_context(unit.passage))
-    return all(name_known(n, stems) for n in profile.strong_names)
+    return profile.names_all(unit.passage)
 
 
 def dated_for_another(unit: Unit, profile: QuestionProfile,
-                      aliases_of: Callable[[str], Sequence[str]]) -> bool:
-    """A year in a sentence that names organisations, none of them the one asked about
-    (under any of its names): "Copenhagen process - this process was launched in 2002"
-    does not date the AID network, though it sits in the AID network's page; "1974 :
-    l'ACW/MOC crée le service Solidarité Mondiale" does date WSM."""
-    if not YEAR.search(unit.text):
+                      aliases_of: Callable[[str], Sequence[str]], kind: str = "year") -> bool:
+    """A year (or an address) in a sentence that names organisations, none of them the one
+    asked about (under any of its names): "Copenhagen process - this process was launched
+    in 2002" does not date the AID network, though it sits in the AID network's page;
+    "1974 : l'ACW/MOC crée le service Solidarité Mondiale" does date WSM."""
+    if not TYPE_PATTERNS[kind].search(unit.text):
         return False
-    named = [f" {folded_words(n)} " for n in names_in(unit.text)]
+    names = names_in(unit.text)
+    if kind == "address":  # streets and towns are names too: only organisations count
+        names = [n for n in names if aliases_of(n)]
+    named = [f" {folded_words(n)} " for n in names]
     if not named:
         return False
     asked = {folded_words(a) for n in profile.strong_names for a in (n, *aliases_of(n))}
@@ -439,6 +467,9 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
     for kind in REQUIRED_KINDS:
         if kind in profile.expects:
             scored = [s for s in scored if gives_kind(s.unit, kind, profile)]
+    if "address" in profile.expects and profile.strong_names:
+        scored = [s for s in scored
+                  if not dated_for_another(s.unit, profile, aliases_of, kind="address")]
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []
@@ -450,9 +481,7 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
         stems = text_stems(passage_context(item.unit.passage))
         # An attribute of *this* organisation: the passage must name it too ("the president
         # of Vie Féminine" is not answered by a passage on the president of the MOC).
-        if all(supported(f, stems) for f in profile.focus) and all(
-            name_known(n, stems) for n in profile.strong_names
-        ):
+        if all(supported(f, stems) for f in profile.focus) and profile.names_all(item.unit.passage):
             kept.append(item)
     return kept
 
@@ -677,6 +706,11 @@ def answer_from_units(
     """Choose, compose and cite; or abstain when the best evidence is too weak.
     ``aliases_of`` gives an organisation's other names (the directory's)."""
     profile = profile_question(question, language)
+    if aliases_of is not None:
+        other = {n: tuple(a for a in aliases_of(n) if a != n) for n in profile.names}
+        profile = replace(profile, known=tuple(
+            n for n in profile.names if not is_strong_name(n) and other[n]),
+            aliases=tuple((n, names) for n, names in other.items() if names))
     if vocabulary is not None and any(
         not name_in_corpus(n, vocabulary) for n in profile.strong_names
     ):

@@ -689,6 +689,66 @@ def test_a_year_dates_the_organisation_under_another_of_its_names() -> None:
     assert "2006" in merged.text and "fusionnent" in merged.text  # the year next to it
 
 
+DIRECTORY_NAMES = {
+    "Aped": ["Appel pour une école démocratique"],
+    "FOPES": ["faculté Ouverte de Politique Économique et Sociale"],
+    "Financité": ["Réseau Financité"],
+    "CREDAL": ["CREDAL"],
+    "Vie Féminine": ["Vie Féminine"],
+}
+
+
+def directory_names(name: str) -> list[str]:
+    return DIRECTORY_NAMES.get(name, [])
+
+
+def test_a_lone_word_the_directory_knows_is_a_name_to_find() -> None:
+    cf2d = Doc("pedagotheque", [
+        "The Pédagothèque website was created by the CF2D, born out of the CF2m association.",
+    ], "AID network", 1, language="en")
+    answer = ask("Who founded the Aped?", "en", [cf2d], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert_abstained(answer, "en")
+
+
+def test_a_who_question_finds_the_organisation_under_its_long_name() -> None:
+    fopes = Doc("fopes", [
+        "Avec la faculté Ouverte de Politique Économique et Sociale, l'UCL forme des adultes.",
+        "François Martou en fut co-fondateur et premier directeur en 1974.",
+    ], "MOC", 1)
+    cirtes = Doc("cirtes", ["The CIRTES unites the TRAV and the FOPES."], "AID", 2, language="en")
+    answer = ask("Qui a cofondé la FOPES et en a été le premier directeur ?", "fr",
+                 [fopes, cirtes], weights=NO_THRESHOLD, aliases_of=directory_names)
+    assert "Martou" in answer.text
+
+
+def test_every_word_of_a_name_in_the_questions_language_but_one_across_languages() -> None:
+    campaign = Doc("campagne", [
+        "Par la création d'outils, nous voulons convaincre les gens.",
+        "Une attention féminine et féministe guide nos campagnes.",
+    ], "WSM", 1)
+    elsewhere = Doc("vie", ["La vie associative est riche."], "MOC", 2)
+    assert ask("Qui a fondé Vie Féminine ?", "fr", [campaign, elsewhere], weights=NO_THRESHOLD,
+               aliases_of=directory_names).abstained
+    platform = Doc("plateforme", [
+        "Nous coordonnons la plateforme Travail Décent.",
+        "Y sont représentés les trois syndicats belges et trois ONG.",
+    ], "WSM", 1)
+    english = Doc("en", ["Our work is about decent jobs."], "AID", 2, language="en")
+    answer = ask("Who is represented in the Decent Work platform?", "en", [platform, english],
+                 weights=NO_THRESHOLD, aliases_of=directory_names)
+    assert "syndicats" in answer.text
+
+
+def test_an_address_of_another_organisation_does_not_answer() -> None:
+    addresses = Doc("adresses", [
+        "CREDAL (finance), Place de l'Université 16, 1348 Louvain-la-Neuve",
+    ], "Réseau Financité", 1)
+    answer = ask("Where is Financité based?", "en", [addresses], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert_abstained(answer, "en")
+
+
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
     """"le nom de la présidente": "nom" is too generic to require, "présidente" is not."""
     profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
