@@ -41,6 +41,11 @@ YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 NUMBER = re.compile(r"\d")
 WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
 ADDRESS = re.compile(r"\b(rue|chaussée|chaussee|avenue|place|boulevard|quai|\d{4})\b", re.I)
+# Where an organisation is: a street address, or "à Liège" / "in Brussels" / "based in".
+PLACE = re.compile(r"(?i:\b(?:rue|chaussée|chaussee|avenue|place|boulevard|quai)\b)"
+                   r"|\b\d{4}\s+[A-ZÀ-Ý]"  # a postcode and its town
+                   r"|\b(?:à|a|in|en|au|at|near|près de|pres de)\s+(?:la |le |l'|the )?"
+                   r"[A-ZÀ-Ý][\w'’-]+")
 WHO = re.compile(r"^(et |and )?(qui|who)\b")
 # Kinds of answer that only a sentence of that kind can give: a phone number, an e-mail
 # address, a sum of money, a frequency. With none in the passages the engine abstains
@@ -436,6 +441,8 @@ def dated_for_another(unit: Unit, profile: QuestionProfile,
     names = names_in(unit.text)
     if kind == "address":  # streets and towns are names too: only organisations count
         names = [n for n in names if aliases_of(n)]
+        # "Adresse principale : ..." with no name is the address of the page's organisation
+        names = names or [unit.passage.organisation]
     named = [f" {folded_words(n)} " for n in names]
     if not named:
         return False
@@ -468,8 +475,9 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
         if kind in profile.expects:
             scored = [s for s in scored if gives_kind(s.unit, kind, profile)]
     if "address" in profile.expects and profile.strong_names:
-        scored = [s for s in scored
-                  if not dated_for_another(s.unit, profile, aliases_of, kind="address")]
+        # A list "based in Liège" filters on the place; its items need not repeat it.
+        scored = [s for s in scored if (profile.is_list or PLACE.search(s.unit.text))
+                  and not dated_for_another(s.unit, profile, aliases_of, kind="address")]
     if not profile.focus and not profile.duration and "number" not in profile.expects:
         return scored
     kept = []

@@ -749,6 +749,27 @@ def test_an_address_of_another_organisation_does_not_answer() -> None:
     assert_abstained(answer, "en")
 
 
+def test_an_address_question_needs_a_place_or_the_pages_organisation_address() -> None:
+    cncd = Doc("cncd-missions", [
+        "Le CNCD-11.11.11 coordonne la voix de 90 ONG belges.",
+        "Il est actif en communauté française depuis 1966.",  # a year is no postcode
+    ], "CNCD-11.11.11", 1)
+    wsm_sheet = Doc("wsm-fiche", [
+        "Adresse principale : Chaussée de Haecht 579 1030 Schaerbeek",
+        "WSM est membre du CNCD-11.11.11.",
+    ], "WSM", 2, separator="\n")
+    answer = ask("Où se trouve le siège du CNCD-11.11.11 ?", "fr", [cncd, wsm_sheet],
+                 weights=NO_THRESHOLD, aliases_of=directory_names)
+    assert_abstained(answer, "fr")  # WSM's address is not the CNCD's
+    based = Doc("ciep", ["Le CIEP est basé à Bruxelles."], "CIEP", 1)
+    answer = ask("Où se trouve le CIEP ?", "fr", [based], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert "Bruxelles" in answer.text
+    wsm = ask("Où se trouve le siège de WSM ?", "fr", [cncd, wsm_sheet], weights=NO_THRESHOLD,
+              aliases_of=directory_names)
+    assert "Chaussée de Haecht" in wsm.text
+
+
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
     """"le nom de la présidente": "nom" is too generic to require, "présidente" is not."""
     profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
