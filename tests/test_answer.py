@@ -770,6 +770,17 @@ def test_an_address_question_needs_a_place_or_the_pages_organisation_address() -
     assert "Chaussée de Haecht" in wsm.text
 
 
+def test_a_count_asked_in_french_is_found_in_english() -> None:
+    """"niveaux" / "level": the bilingual synonym groups carry the focus across languages."""
+    eqf = Doc("eqf", [
+        "EQF – the European Qualifications Framework is a common 8-level reference framework "
+        "for comparing qualifications.",
+    ], "AID network", 1, language="en")
+    answer = ask("Le cadre européen des certifications, il compte combien de niveaux ?", "fr",
+                 [eqf], weights=NO_THRESHOLD)
+    assert "8-level" in answer.text
+
+
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
     """"le nom de la présidente": "nom" is too generic to require, "présidente" is not."""
     profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
