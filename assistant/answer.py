@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.conversation import names_in
+from assistant.conversation import names_in, organisation_nouns
 from assistant.extraction import folded_words
 from assistant.messages import message, prompt_file, synonyms_of
 from assistant.retrieval import Passage
@@ -524,17 +524,39 @@ def states_a_count(text: str, profile: QuestionProfile) -> bool:
     return False
 
 
+def asks_organisation_kinds(question: str, language: str) -> bool:
+    """"Quels types d'organisations ... ?", "What kinds of groups ...?"."""
+    cues = prompt_file(language, "question")["kinds_words"]
+    words = fold(question).replace("'", " ").split()
+    nouns = organisation_nouns()
+    for i, word in enumerate(words[:-1]):
+        if word in cues:
+            following = [w for w in words[i + 1 : i + 3] if w not in ("d", "de", "of", "des")]
+            if following and (following[0] in nouns or following[0].removesuffix("s") in nouns):
+                return True
+    return False
+
+
 def pick_list_units(
     best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int,
-    weights: EngineWeights = EngineWeights(),
+    weights: EngineWeights = EngineWeights(), kinds_of: QuestionProfile | None = None,
 ) -> list[Unit]:
     """The list that answers: its lead-in and all its items, in text order.
 
     The best unit's own list wins; otherwise a list whose lead-in or items score close to
     the best unit (list pages often introduce items with a short line like "Our strategies?").
+    ``kinds_of``: the profile of a question asking for kinds of organisations.
     """
     lists = candidate_lists(scored)
     own = lists.get(best.unit.passage.chunk_id)
+    if kinds_of is not None and lists and not (own and lists_organisation_kinds(own)):
+        # "Quels types d'organisations WSM soutient-elle ?": a list of kinds of organisations
+        # in a passage about the organisation asked answers, before a list that scores
+        # higher on other words ("Echanges Nord-Sud: • Missions dans le Sud ...").
+        kinds = {cid: units for cid, units in lists.items()
+                 if lists_organisation_kinds(units) and kinds_of.names_all(units[0].passage)}
+        if kinds:
+            own = kinds[max(kinds, key=lambda cid: list_score(kinds[cid], scored))]
     if own is None and lists:
         chunk_id, _ = max(
             ((cid, list_score(units, scored)) for cid, units in lists.items()),
@@ -550,6 +572,19 @@ def pick_list_units(
 
 
 LIST_MARGIN = 0.1
+
+
+def lists_organisation_kinds(units: Sequence[Unit]) -> bool:
+    """Most items are kinds of organisation: their first word that is not a stop word is
+    one ("Dans un syndicat", "Une mutuelle de santé"; not "Voyages d'immersion ...")."""
+    items = [u for u in units if is_list_item(u)]
+    nouns = organisation_nouns()
+
+    def opens_on_kind(text: str) -> bool:
+        words = [w for w in re.split(r"[^a-z-]+", fold(text)) if w and w not in STOPWORDS]
+        return bool(words) and (words[0] in nouns or words[0].removesuffix("s") in nouns)
+
+    return bool(items) and sum(opens_on_kind(u.text) for u in items) * 2 > len(items)
 
 
 def candidate_lists(scored: Sequence[ScoredUnit]) -> dict[str, list[Unit]]:
@@ -731,7 +766,8 @@ def answer_from_units(
     if profile.is_summary:
         chosen = pick_summary_units(best, scored, max_units)
     elif profile.is_list or introduces_list(best, scored):
-        chosen = pick_list_units(best, scored, list_max, weights)
+        kinds_of = profile if asks_organisation_kinds(question, language) else None
+        chosen = pick_list_units(best, scored, list_max, weights, kinds_of=kinds_of)
     elif profile.defines and defines_a_name(best.unit.text, profile.names):
         # The sentence that says what it is; only its own continuation may follow.
         chosen = with_context([best.unit], best, scored, profile, max_units)

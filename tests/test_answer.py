@@ -15,6 +15,7 @@ from assistant.answer import (
     EngineWeights,
     Unit,
     answer_from_units,
+    asks_organisation_kinds,
     cognate,
     compound_part,
     dated_for_another,
@@ -779,6 +780,37 @@ def test_a_count_asked_in_french_is_found_in_english() -> None:
     answer = ask("Le cadre européen des certifications, il compte combien de niveaux ?", "fr",
                  [eqf], weights=NO_THRESHOLD)
     assert "8-level" in answer.text
+
+
+def test_kinds_of_organisations_are_answered_by_a_list_of_kinds() -> None:
+    exchanges = bullet_doc("echanges", "Echanges Nord-Sud :", [
+        "Organisations de semaines internationales dans le Sud",
+        "Missions dans le Sud pour l'équipe de WSM",
+        "Voyages d'immersion dans le Sud",
+    ], "WSM", 1)
+    support = bullet_doc("soutien", "Via le soutien d'organisations sur place :", [
+        "Dans un syndicat", "Une organisation de femmes", "Un mouvement de jeunes",
+        "Une mutuelle de santé", "Une coopérative",
+    ], "Solidarité Mondiale", 2)
+    question = "Quels types d'organisations WSM soutient-elle dans le Sud ?"
+    answer = ask(question, "fr", [exchanges, support], weights=NO_THRESHOLD,
+                 aliases_of=lambda name: ["Solidarité Mondiale"] if name == "WSM" else [])
+    assert "Une mutuelle de santé" in answer.text and "Missions" not in answer.text
+    # Without the directory's other name, the list is not about WSM: the closer list stays.
+    plain = ask(question, "fr", [exchanges, support], weights=NO_THRESHOLD)
+    assert "Missions" in plain.text
+
+
+@pytest.mark.parametrize(("question", "language", "asks"), [
+    ("Quels types d'organisations WSM soutient-elle ?", "fr", True),
+    ("What kinds of organisations does WSM support?", "en", True),
+    ("Quelles sortes de mouvements le MOC rassemble-t-il ?", "fr", True),
+    ("Quels types de formations le CIEP propose-t-il ?", "fr", False),
+    ("What kinds of training does WSM offer?", "en", False),
+])
+def test_questions_asking_for_kinds_of_organisations(question: str, language: str,
+                                                     asks: bool) -> None:
+    assert asks_organisation_kinds(question, language) is asks
 
 
 def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
