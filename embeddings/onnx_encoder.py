@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# The export is written and swapped into place as the materialised model is.
+from embeddings.materialise import _remove_stale_tmp, _swap_into_place
 from embeddings.provider import (
     _THREAD_ENV_VARS,
     E5_PASSAGE_PROMPT,
@@ -64,7 +66,6 @@ _OPSET = 17
 BATCH_TOKENS = 256  # padded tokens per batch: 128-512 measured best, 2048 cost 1.7x more
 _AGREEMENT_FLOOR = 0.9999  # export self-check: ONNX against torch on padded probe batches
 _LOCK_SECONDS = 900.0
-_STALE_TMP_SECONDS = 3600.0
 _INT8_FLOOR = 0.995  # the agreement the abstention thresholds (calibrated on fp32) allow
 # Feed-forward output projections ("layer.N/output/dense"), left in float32 by int8: with
 # them quantised too the corpus' worst cosine with torch fell from 0.998 to 0.994.
@@ -280,26 +281,6 @@ def _write_export(model_dir: Path, tmp: Path, int8: bool) -> None:
     tmp.chmod(0o755)  # mkdtemp makes it owner-only; a shared models folder must be readable
     for path in tmp.iterdir():
         path.chmod(0o644)
-
-
-def _remove_stale_tmp(target: Path) -> None:
-    """Drop temp dirs left by exports killed outright (about 0.9 GB each)."""
-    now = time.time()
-    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
-        for stale in target.parent.glob(pattern):
-            with contextlib.suppress(OSError):
-                if now - stale.stat().st_mtime > _STALE_TMP_SECONDS:
-                    shutil.rmtree(stale, ignore_errors=True)
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    trash = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    os.replace(target, trash / "old")
-    os.replace(tmp, target)
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- encoder
