@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
 
-from assistant.conversation import names_in, organisation_nouns
+from assistant.conversation import is_organisation_noun, names_in
 from assistant.extraction import folded_words
 from assistant.messages import message, prompt_file, synonyms_of
 from assistant.retrieval import Passage
@@ -146,8 +146,11 @@ class QuestionProfile:
                 return name_known(name, stems)
             return name_fully_known(name, stems)
 
-        other = dict(self.aliases)
-        return all(any(known(a) for a in (n, *other.get(n, ()))) for n in self.strong_names)
+        return all(any(known(a) for a in self.names_of(n)) for n in self.strong_names)
+
+    def names_of(self, name: str) -> tuple[str, ...]:
+        """The name asked and the directory's other names for it."""
+        return (name, *dict(self.aliases).get(name, ()))
 
     def without_names(self, text: str) -> str:
         """The text with the question's names blanked: "CNCD-11.11.11" holds no count."""
@@ -305,14 +308,9 @@ def name_known(name: str, stems: AbstractSet[str]) -> bool:
 
 
 def name_fully_known(name: str, stems: AbstractSet[str]) -> bool:
+    """Every word of the name is in the text (or the corpus, given its vocabulary)."""
     words = name_words(name)
     return bool(words) and all(supported(word, stems) for word in words)
-
-
-def name_in_corpus(name: str, vocabulary: AbstractSet[str]) -> bool:
-    """An organisation is known to the corpus when every word of its name is."""
-    words = name_words(name)
-    return bool(words) and all(supported(word, vocabulary) for word in words)
 
 
 def coverage(words: Sequence[str], text: str, idf: Callable[[str], float]) -> float:
@@ -433,9 +431,10 @@ def gives_kind(unit: Unit, kind: str, profile: QuestionProfile) -> bool:
 def dated_for_another(unit: Unit, profile: QuestionProfile,
                       aliases_of: Callable[[str], Sequence[str]], kind: str = "year") -> bool:
     """A year (or an address) in a sentence that names organisations, none of them the one
-    asked about (under any of its names): "Copenhagen process - this process was launched
-    in 2002" does not date the AID network, though it sits in the AID network's page;
-    "1974 : l'ACW/MOC crée le service Solidarité Mondiale" does date WSM."""
+    asked about (under any of its names, ``profile.aliases``): "Copenhagen process - this
+    process was launched in 2002" does not date the AID network, though it sits in the AID
+    network's page; "1974 : l'ACW/MOC crée le service Solidarité Mondiale" does date WSM.
+    ``aliases_of`` tells which names of an address line are organisations."""
     if not TYPE_PATTERNS[kind].search(unit.text):
         return False
     names = names_in(unit.text)
@@ -446,7 +445,7 @@ def dated_for_another(unit: Unit, profile: QuestionProfile,
     named = [f" {folded_words(n)} " for n in names]
     if not named:
         return False
-    asked = {folded_words(a) for n in profile.strong_names for a in (n, *aliases_of(n))}
+    asked = {folded_words(a) for n in profile.strong_names for a in profile.names_of(n)}
     return not any(f" {a} " in n for a in asked if a for n in named)
 
 
@@ -528,11 +527,10 @@ def asks_organisation_kinds(question: str, language: str) -> bool:
     """"Quels types d'organisations ... ?", "What kinds of groups ...?"."""
     cues = prompt_file(language, "question")["kinds_words"]
     words = fold(question).replace("'", " ").split()
-    nouns = organisation_nouns()
     for i, word in enumerate(words[:-1]):
         if word in cues:
             following = [w for w in words[i + 1 : i + 3] if w not in ("d", "de", "of", "des")]
-            if following and (following[0] in nouns or following[0].removesuffix("s") in nouns):
+            if following and is_organisation_noun(following[0]):
                 return True
     return False
 
@@ -578,11 +576,10 @@ def lists_organisation_kinds(units: Sequence[Unit]) -> bool:
     """Most items are kinds of organisation: their first word that is not a stop word is
     one ("Dans un syndicat", "Une mutuelle de santé"; not "Voyages d'immersion ...")."""
     items = [u for u in units if is_list_item(u)]
-    nouns = organisation_nouns()
 
     def opens_on_kind(text: str) -> bool:
         words = [w for w in re.split(r"[^a-z-]+", fold(text)) if w and w not in STOPWORDS]
-        return bool(words) and (words[0] in nouns or words[0].removesuffix("s") in nouns)
+        return bool(words) and is_organisation_noun(words[0])
 
     return bool(items) and sum(opens_on_kind(u.text) for u in items) * 2 > len(items)
 
@@ -750,12 +747,14 @@ def answer_from_units(
     ``aliases_of`` gives an organisation's other names (the directory's)."""
     profile = profile_question(question, language)
     if aliases_of is not None:
+        # Once per name and answer: each lookup reads the index state.
+        aliases_of = cache(aliases_of)
         other = {n: tuple(a for a in aliases_of(n) if a != n) for n in profile.names}
         profile = replace(profile, known=tuple(
             n for n in profile.names if not is_strong_name(n) and other[n]),
             aliases=tuple((n, names) for n, names in other.items() if names))
     if vocabulary is not None and any(
-        not name_in_corpus(n, vocabulary) for n in profile.strong_names
+        not name_fully_known(n, vocabulary) for n in profile.strong_names
     ):
         return abstain(language, sources)  # an organisation the documents never mention
     scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile,

@@ -37,9 +37,8 @@ def split_compound(question: str, language: str) -> list[str]:
         if len(left.split()) < MIN_PART_WORDS or len(right.split()) < MIN_PART_WORDS:
             continue
         head = fold(right)
-        opens_question = any(head.startswith(s) for s in starts)
         with_comma = match.group(0).lstrip().startswith(",")
-        if opens_question or (with_comma and _inverted(head, inverted)):
+        if _opens_question(right, starts) or (with_comma and _inverted(head, inverted)):
             return [*_enumerated(left, starts), _as_question(right)]
     return [question]
 
@@ -49,10 +48,16 @@ def _enumerated(left: str, starts: Sequence[str]) -> list[str]:
     university runs it, and ...". Both sides must open as questions ("Le CIEP, qui le
     finance" is one)."""
     pieces = [p.strip() for p in left.split(",")]
-    if len(pieces) > 1 and all(len(p.split()) >= MIN_PART_WORDS
-                               and any(fold(p).startswith(s) for s in starts) for p in pieces):
+    if len(pieces) > 1 and all(len(p.split()) >= MIN_PART_WORDS and _opens_question(p, starts)
+                               for p in pieces):
         return [_as_question(p) for p in pieces]
     return [_as_question(left)]
+
+
+def _opens_question(part: str, starts: Sequence[str]) -> bool:
+    """The part opens with a question word (``starts``, folded)."""
+    head = fold(part)
+    return any(head.startswith(s) for s in starts)
 
 
 def _inverted(folded: str, endings: Sequence[str]) -> bool:

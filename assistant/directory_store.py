@@ -29,7 +29,6 @@ import base64
 import hashlib
 import json
 import logging
-import re
 import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,16 +46,13 @@ from assistant.directory import Directory, Organisation, Relation, Source, build
 from assistant.extraction import (
     CLAUSE_BREAK_RE,
     Mention,
-    _opening_pairs,
-    _spelled_run,
-    acronym_letters,
-    is_acronym,
+    acronym_table,
+    clause_runs,
+    letters_index,
     name_key,
-    split_words,
 )
 from assistant.messages import PROMPTS_DIR
 from assistant.store import READ_PAGE, IndexState, IndexStore, get_all
-from assistant.textproc import fold
 
 logger = logging.getLogger(__name__)
 
@@ -158,41 +154,6 @@ class Spelled(NamedTuple):
     chunk_id: str
 
 
-def acronym_table(mentions: Iterable[Mention]) -> dict[str, str]:
-    """Letters -> acronym, exactly as ``extraction.spelled_aliases`` makes it (the order of
-    the letters is the order it tries them in)."""
-    return {
-        acronym_letters(n): n
-        for m in mentions for n in (m.name, *m.aliases)
-        if is_acronym(n) and 3 <= len(acronym_letters(n)) <= 6
-        and not re.search(r"[A-Za-z]\d", n)
-    }
-
-
-def letters_index(letters: Iterable[str]) -> dict[str, list[str]]:
-    """Letters by their first two, in the given order (``spelled_aliases``' index)."""
-    by_first: dict[str, list[str]] = {}
-    for item in letters:
-        by_first.setdefault(item[:2], []).append(item)
-    return by_first
-
-
-def _clause_runs(clause: str, by_first: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
-    """(letters, long name) for each indexed acronym a run of the clause spells: the loop
-    of ``extraction._spelled_runs``, without its last test (that the long name is not the
-    acronym itself), which needs the acronym and is made when the aliases are assembled."""
-    words = clause.split()
-    initials = {fold(p).upper()[:1] for word in words for p in split_words(word)}
-    runs = []
-    for pair in sorted(_opening_pairs(words)):
-        for letters in by_first.get(pair, ()):
-            if set(letters) <= initials:
-                run = _spelled_run(words, letters)
-                if run:
-                    runs.append((letters, run))
-    return runs
-
-
 def scan_document(chunks: Iterable[tuple[int, str, str]],
                   by_first: Mapping[str, Sequence[str]],
                   runs_of: dict[str, list[tuple[str, str]]] | None = None) -> list[Spelled]:
@@ -206,7 +167,7 @@ def scan_document(chunks: Iterable[tuple[int, str, str]],
         for place, clause in enumerate(CLAUSE_BREAK_RE.split(text)):
             runs = runs_of.get(clause)
             if runs is None:
-                runs = runs_of[clause] = _clause_runs(clause, by_first)
+                runs = runs_of[clause] = clause_runs(clause, by_first)
             for letters, run in runs:
                 if (letters, run) not in seen:
                     seen.add((letters, run))
@@ -525,6 +486,7 @@ __all__ = [
     "directory_pages",
     "fingerprint",
     "is_current",
+    "letters_index",
     "load",
     "scan_document",
     "write",

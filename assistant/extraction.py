@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -1040,26 +1040,19 @@ def spelled_aliases(mentions: Sequence[Mention],
     """Long names anywhere in the corpus whose initials spell a known acronym
     ("Mouvement Ouvrier Chrétien" -> MOC, "Wereldsolidariteit-Solidarité Mondiale" -> WSM).
 
-    ``chunks`` are (chunk_id, unit text) pairs; returns new alias mentions."""
-    acronyms = {
-        acronym_letters(n): n
-        for m in mentions for n in (m.name, *m.aliases)
-        if is_acronym(n) and 3 <= len(acronym_letters(n)) <= 6
-        and not re.search(r"[A-Za-z]\d", n)  # "CF2D": the digit is part of the name
-    }
-    # Indexed by their first two letters and cached per clause: scanning every clause
-    # against every acronym grew with the square of the corpus (264 s at x100, then 15 s
-    # with a first-letter index, which still grew with the number of acronyms).
-    by_first: dict[str, list[tuple[str, str]]] = {}
-    for letters, acronym in acronyms.items():
-        by_first.setdefault(letters[:2], []).append((letters, acronym))
+    ``chunks`` are (chunk_id, unit text) pairs; returns new alias mentions. Ingestion does
+    the same per document (``assistant.directory_store``), with the same pieces."""
+    acronyms = acronym_table(mentions)
+    by_first = letters_index(acronyms)
     runs_of: dict[str, list[tuple[str, str]]] = {}
     found: list[Mention] = []
     seen: set[tuple[str, str]] = set()
     for cid, unit in chunks:
         for clause in CLAUSE_BREAK_RE.split(unit):
             if clause not in runs_of:
-                runs_of[clause] = _spelled_runs(clause, by_first)
+                runs_of[clause] = [
+                    (run, acronyms[letters]) for letters, run in clause_runs(clause, by_first)
+                    if name_key(run) != name_key(acronyms[letters])]
             for run, acronym in runs_of[clause]:
                 if (run, acronym) not in seen:
                     seen.add((run, acronym))
@@ -1068,19 +1061,39 @@ def spelled_aliases(mentions: Sequence[Mention],
     return found
 
 
-def _spelled_runs(clause: str,
-                  by_first: Mapping[str, Sequence[tuple[str, str]]]) -> list[tuple[str, str]]:
-    """(long name, acronym) of each acronym a run of the clause's words spells."""
+def acronym_table(mentions: Iterable[Mention]) -> dict[str, str]:
+    """Letters -> acronym for every acronym of 3 to 6 letters the mentions name (the order
+    of the letters is the order they are tried in)."""
+    return {
+        acronym_letters(n): n
+        for m in mentions for n in (m.name, *m.aliases)
+        if is_acronym(n) and 3 <= len(acronym_letters(n)) <= 6
+        and not re.search(r"[A-Za-z]\d", n)  # "CF2D": the digit is part of the name
+    }
+
+
+def letters_index(letters: Iterable[str]) -> dict[str, list[str]]:
+    """Letters by their first two, in the given order. Scanning every clause against every
+    acronym grew with the square of the corpus (264 s at x100, then 15 s with a
+    first-letter index, which still grew with the number of acronyms)."""
+    by_first: dict[str, list[str]] = {}
+    for item in letters:
+        by_first.setdefault(item[:2], []).append(item)
+    return by_first
+
+
+def clause_runs(clause: str, by_first: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
+    """(letters, long name) of each indexed acronym a run of the clause's words spells; the
+    long name may still be the acronym itself, which the caller, knowing it, drops."""
     words = clause.split()
-    parts = [fold(p).upper() for word in words for p in split_words(word)]
-    initials = {p[:1] for p in parts}
+    initials = {fold(p).upper()[:1] for word in words for p in split_words(word)}
     runs = []
     for pair in sorted(_opening_pairs(words)):  # sorted: the same mentions every run
-        for letters, acronym in by_first.get(pair, ()):
+        for letters in by_first.get(pair, ()):
             if set(letters) <= initials:
                 run = _spelled_run(words, letters)
-                if run and name_key(run) != name_key(acronym):
-                    runs.append((run, acronym))
+                if run:
+                    runs.append((letters, run))
     return runs
 
 

@@ -7,6 +7,7 @@ from ``idf_table`` over the synthetic passages, and the vocabulary from that tab
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -684,7 +685,8 @@ def test_a_year_dates_the_organisation_under_another_of_its_names() -> None:
     profile = profile_question("Quand WSM a-t-elle été fondée ?", "fr")
     founding = history.units()[0]
     assert dated_for_another(founding, profile, lambda name: [])
-    assert not dated_for_another(founding, profile, aliases_of)
+    with_names = replace(profile, aliases=(("WSM", tuple(aliases["WSM"])),))
+    assert not dated_for_another(founding, with_names, aliases_of)
     merged = ask("Quand WSM a-t-elle fusionné avec Wereldsolidariteit ?", "fr", [history],
                  weights=NO_THRESHOLD, aliases_of=aliases_of)
     assert "2006" in merged.text and "fusionnent" in merged.text  # the year next to it
