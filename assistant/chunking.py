@@ -47,6 +47,17 @@ class Chunk:
             return f"{self.title} — {self.section}\n{self.text}"
         return f"{self.title}\n{self.text}"
 
+    def unit_spans(self) -> list[tuple[int, int]]:
+        """Where each unit lies in :meth:`context_text`, as [start, end) offsets: the body
+        ends it, and the units are its substrings in order."""
+        body_at = len(self.context_text()) - len(self.text)
+        spans, searched = [], 0
+        for unit in self.units:
+            start = self.text.index(unit, searched)
+            searched = start + len(unit)
+            spans.append((body_at + start, body_at + searched))
+        return spans
+
 
 @dataclass(frozen=True)
 class _Block:

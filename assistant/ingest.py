@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,13 +33,14 @@ from assistant.store import (
     copy_records,
     ingestion_lock,
 )
-from embeddings.provider import TextEncoder
+from embeddings.provider import TextEncoder, encode_passages_with_spans
 
 logger = logging.getLogger(__name__)
 
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"  # 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
+EMBED_AHEAD = 2  # documents embedded ahead of the one being written
 
 
 @dataclass
@@ -127,28 +130,24 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:
     }
 
 
-def batched(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def embed_passages(
-    encoder: TextEncoder, texts: Sequence[str], progress: tqdm | None
-) -> np.ndarray:
-    """Rows in the order of ``texts``. Batches are made shortest text first: a batch is
-    padded to its longest text, so sorting cuts the tokens the model runs over (a fifth
-    fewer on the corpus; bench/RESULTS.md)."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    parts = []
-    for batch in batched([texts[i] for i in order], EMBED_BATCH):
-        parts.append(encoder.encode_passages(list(batch)))
+def embed_chunks(encoder: TextEncoder, chunks: Sequence[Chunk],
+                 progress: tqdm | None) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks' vectors (what retrieval searches) and their units' (what the answer
+    engine scores), both in order. A unit's vector is pooled from its chunk's pass through
+    the model where the encoder can (``encode_passages_with_spans``): units were half of the
+    tokens embedded. Chunks go ``EMBED_BATCH`` at a time for the progress bar; the encoder
+    cuts them into padded batches itself."""
+    chunk_parts = [np.zeros((0, encoder.dimension), dtype=np.float32)]
+    unit_parts = [np.zeros((0, encoder.dimension), dtype=np.float32)]
+    for start in range(0, len(chunks), EMBED_BATCH):
+        part = chunks[start : start + EMBED_BATCH]
+        vectors, units = encode_passages_with_spans(
+            encoder, [c.context_text() for c in part], [c.unit_spans() for c in part])
+        chunk_parts.append(vectors)
+        unit_parts.append(units)
         if progress is not None:
-            progress.update(len(batch))
-    if not parts:
-        return np.zeros((0, encoder.dimension), dtype=np.float32)
-    vectors = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
-    vectors[order] = np.vstack(parts)
-    return vectors
+            progress.update(len(part) + sum(len(c.units) for c in part))
+    return np.vstack(chunk_parts), np.vstack(unit_parts)
 
 
 class GenerationWriter:
@@ -182,13 +181,37 @@ class GenerationWriter:
         self.orgs.flush()
 
 
+Embedded = tuple[Document, list[Chunk], np.ndarray, np.ndarray]  # + chunk and unit vectors
+
+
+def embedded_ahead(encoder: TextEncoder, chunked: Sequence[tuple[Document, list[Chunk]]],
+                   progress: tqdm | None, ahead: int = EMBED_AHEAD) -> Iterator[Embedded]:
+    """Each document with its vectors, in order, embedded up to ``ahead`` documents ahead
+    on a background thread. The model's workers then keep both cores busy while the caller
+    extracts mentions and writes to Chroma, which left a core idle between documents."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="embed-ahead")
+    pending: deque[tuple[Document, list[Chunk], Future[tuple[np.ndarray, np.ndarray]]]] = deque()
+    queue = iter(chunked)
+    try:
+        while True:
+            while len(pending) < ahead and (item := next(queue, None)) is not None:
+                doc, chunks = item
+                pending.append((doc, chunks, pool.submit(embed_chunks, encoder, chunks, progress)))
+            if not pending:
+                return
+            doc, chunks, future = pending.popleft()
+            yield (doc, chunks, *future.result())
+    finally:  # an error or an interruption: drop what was not started, wait for the rest
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def write_document(
-    doc: Document, chunks: list[Chunk], encoder: TextEncoder, writer: GenerationWriter,
-    progress: tqdm | None,
+    doc: Document, chunks: list[Chunk], chunk_vectors: np.ndarray, unit_vectors: np.ndarray,
+    writer: GenerationWriter,
 ) -> None:
-    """Embed one document's chunks and units and hand them to the new generation's writer."""
+    """Hand one embedded document's chunks, units and mentions to the new generation's
+    writer."""
     ids = [chunk_id(doc, c.index) for c in chunks]
-    chunk_vectors = embed_passages(encoder, [c.context_text() for c in chunks], progress)
     nodes: list[BaseNode] = []
     for cid, chunk, vector in zip(ids, chunks, chunk_vectors, strict=True):
         node = TextNode(id_=cid, text=chunk.text, metadata=chunk_metadata(doc, chunk))
@@ -207,7 +230,6 @@ def write_document(
         for cid, c in zip(ids, chunks, strict=True)
         for i in range(len(c.units))
     ]
-    unit_vectors = embed_passages(encoder, unit_texts, progress)
     writer.units.add(unit_ids, unit_texts, unit_vectors, unit_meta)
     mentions = write_mentions(doc, chunks, ids, writer.orgs)
     writer.directory_inputs[doc.info.doc_id] = directory_store.DocumentInput(
@@ -297,8 +319,8 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
         encoder = encoder_factory()
         writer = GenerationWriter(store, generation)
         with tqdm(total=total, desc="Embedding", unit="txt", disable=not show_progress) as bar:
-            for doc, chunks in chunked:
-                write_document(doc, chunks, encoder, writer, bar)
+            for doc, chunks, chunk_vectors, unit_vectors in embedded_ahead(encoder, chunked, bar):
+                write_document(doc, chunks, chunk_vectors, unit_vectors, writer)
                 new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
         writer.flush()
         inputs = writer.directory_inputs

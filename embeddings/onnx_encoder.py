@@ -4,8 +4,9 @@ Set-up exports the materialised sentence-transformers folder once (``python -m
 embeddings.onnx_encoder MODEL_DIR``, run by ``scripts/setup.sh``) into a sibling folder
 ``MODEL_DIR-onnx``:
 
-* ``model.onnx``: float32, mean pooling and L2 normalisation inside the graph. Its vectors
-  are the torch encoder's (cosine 1.000000 on every chunk and unit of the corpus).
+* ``model.onnx``: float32, mean pooling and L2 normalisation inside the graph, which also
+  outputs the token states (ingestion pools each sentence's vector from its passage's).
+  Its vectors are the torch encoder's (cosine 1.000000 on every chunk and unit of the corpus).
 * ``model-int8.onnx``: the same graph with dynamic int8 weights (per channel) on every
   matrix product but the feed-forward outputs, whose inputs (after GELU) have the widest
   range. Cosine with torch >= 0.998 on the corpus; opt-in (``onnx-int8`` engine).
@@ -35,10 +36,10 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -48,20 +49,26 @@ from embeddings.provider import (
     _THREAD_ENV_VARS,
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
+    Span,
     _available_cpus,
     _one_line,
+    fill_missing,
+    pool_spans,
 )
 
 if TYPE_CHECKING:
     import onnxruntime
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
 STAMP_NAME = "EXPORT.json"  # written last: lists the files of a complete export
 TOKENIZER_FILE = "tokenizer.json"  # the tokenizer sentence-transformers really runs
-_EXPORT_VERSION = 2
+_EXPORT_VERSION = 3  # 3: the graph also outputs the token states
+SENTENCE_OUTPUT = "sentence_embedding"
+TOKENS_OUTPUT = "token_embeddings"
 _OPSET = 17
 BATCH_TOKENS = 256  # padded tokens per batch: 128-512 measured best, 2048 cost 1.7x more
 _AGREEMENT_FLOOR = 0.9999  # export self-check: ONNX against torch on padded probe batches
@@ -149,11 +156,13 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def forward(self, input_ids: torch.Tensor,
+                    attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+            # The token states too: ingestion pools each sentence's vector from them.
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1), hidden
 
     # Eager attention: the exporter's graph is then the one ORT fuses best. The example
     # batch is padded so the traced graph keeps the attention mask.
@@ -168,10 +177,10 @@ def _export_fp32(model_dir: Path, target: Path) -> None:
         warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
         torch.onnx.export(
             Pooled(bert).eval(), (ids, mask), str(target), dynamo=False,
-            input_names=["input_ids", "attention_mask"], output_names=["sentence_embedding"],
-            opset_version=_OPSET,
+            input_names=["input_ids", "attention_mask"],
+            output_names=[SENTENCE_OUTPUT, TOKENS_OUTPUT], opset_version=_OPSET,
             dynamic_axes={"input_ids": axes, "attention_mask": axes,
-                          "sentence_embedding": {0: "batch"}},
+                          SENTENCE_OUTPUT: {0: "batch"}, TOKENS_OUTPUT: axes},
         )
 
 
@@ -407,26 +416,32 @@ class OnnxEncoder:
                 self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="onnx-embed")
             return self._pool
 
-    def _run(self, rows: list[list[int]]) -> np.ndarray:
+    def _run(self, rows: list[list[int]], outputs: list[str]) -> list[np.ndarray]:
         ids, mask = _pad(rows, self._pad_id)
-        return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return list(self._session.run(outputs, {"input_ids": ids, "attention_mask": mask}))
+
+    def _in_batches(self, rows: list[list[int]], workers: int,
+                    work: Callable[[list[int]], T]) -> list[tuple[list[int], T]]:
+        """``work`` on batches of row indices (:func:`length_batches`), side by side on
+        ``workers`` threads; each batch with its result."""
+        batches = length_batches([len(r) for r in rows], self._batch_tokens)
+        batches.reverse()  # longest first: the workers finish together
+        if workers > 1 and len(batches) > 1:
+            results = list(self._executor().map(work, batches))
+        else:
+            results = [work(b) for b in batches]
+        return list(zip(batches, results, strict=True))
 
     def _encode(self, texts: list[str], prefix: str, workers: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         rows = [e.ids for e in self._tokenizer.encode_batch([prefix + t for t in texts])]
-        batches = length_batches([len(r) for r in rows], self._batch_tokens)
-        batches.reverse()  # longest first: the workers finish together
 
         def run(batch: list[int]) -> np.ndarray:
-            return self._run([rows[i] for i in batch])
+            return self._run([rows[i] for i in batch], [SENTENCE_OUTPUT])[0]
 
-        if workers > 1 and len(batches) > 1:
-            results = list(self._executor().map(run, batches))
-        else:
-            results = [run(b) for b in batches]
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for batch, vectors in zip(batches, results, strict=True):
+        for batch, vectors in self._in_batches(rows, workers, run):
             out[batch] = vectors
         return _unit_rows(out)
 
@@ -438,6 +453,34 @@ class OnnxEncoder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages (e5: ``"passage: "`` prefix), batches side by side on the workers."""
         return self._encode(list(texts), self._passage_prompt, self._threads)
+
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passages as :meth:`encode_passages` embeds them, and their spans pooled from the
+        token states of the same pass (:func:`embeddings.provider.pool_spans`)."""
+        texts = list(texts)
+        prefix = self._passage_prompt
+        encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
+        rows = [e.ids for e in encodings]
+
+        def run(batch: list[int]) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+            vectors, hidden = self._run([rows[i] for i in batch],
+                                        [SENTENCE_OUTPUT, TOKENS_OUTPUT])
+            pooled = [pool_spans(hidden[j, : len(rows[i])],
+                                 np.asarray(encodings[i].offsets, dtype=np.int64).reshape(-1, 2),
+                                 spans[i], len(prefix))
+                      for j, i in enumerate(batch)]
+            return vectors, pooled
+
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        per_text: list[list[np.ndarray | None]] = [[] for _ in texts]
+        for batch, (vectors, pooled) in self._in_batches(rows, self._threads, run):
+            out[batch] = vectors
+            for i, own in zip(batch, pooled, strict=True):
+                per_text[i] = own
+        flat = [row for own in per_text for row in own]
+        return _unit_rows(out), fill_missing(self, texts, spans, flat)
 
 
 def load_onnx_encoder(

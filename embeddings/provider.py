@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -39,6 +39,9 @@ ENGINES = ("torch", "onnx", "onnx-int8")
 DEFAULT_ENGINE = "onnx"
 ENGINE_ENV = "ASSISTANT_EMBEDDING_ENGINE"  # Settings.embedding_engine's variable
 logger = logging.getLogger(__name__)
+
+
+Span = tuple[int, int]  # [start, end) character offsets into a passage
 
 
 class EmbeddingModelError(Exception):
@@ -59,6 +62,79 @@ class TextEncoder(Protocol):
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages to be searched (shape ``(len(texts), dimension)``)."""
         ...
+
+
+@runtime_checkable
+class SpanEncoder(Protocol):
+    """An encoder that also pools vectors for pieces of each passage from the passage's own
+    pass through the model ("late chunking"), instead of running every piece again."""
+
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passage rows, and one row per span (all of text 0's spans, then text 1's...)."""
+        ...
+
+
+def encode_passages_with_spans(
+    encoder: TextEncoder, texts: list[str], spans: list[list[Span]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Vectors of ``texts`` and of their ``spans`` (character ranges, in the order given).
+
+    Ingestion stores a vector for every sentence of every passage. Embedding the sentences
+    on their own doubled the model's work (they are half the tokens); an encoder that can
+    pools them from the passage's token states instead, which scored the same on the
+    question sets (bench/RESULTS.md). Other encoders (the fake) embed each piece alone."""
+    if isinstance(encoder, SpanEncoder):
+        return encoder.encode_passages_with_spans(texts, spans)
+    pieces = [text[start:end] for text, own in zip(texts, spans, strict=True)
+              for start, end in own]
+    return encoder.encode_passages(texts), _rows_or_empty(encoder, pieces)
+
+
+def _rows_or_empty(encoder: TextEncoder, texts: list[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, encoder.dimension), dtype=np.float32)
+    return encoder.encode_passages(texts)
+
+
+def pool_spans(hidden: np.ndarray, offsets: np.ndarray, spans: list[Span],
+               shift: int) -> list[np.ndarray | None]:
+    """Unit vectors of ``spans`` from one passage's token states.
+
+    ``hidden``: the passage's (tokens, dimension) states, padding removed; ``offsets``:
+    each token's [start, end) in the model's input, which is the passage after a prefix
+    of ``shift`` characters (the e5 prompt). A span's vector is the mean of the tokens it
+    overlaps plus the sequence's first and last (special) tokens, which a sentence
+    embedded alone is pooled with too; None when truncation left the span no token."""
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    real = ends > starts  # special tokens have empty offsets
+    edges = np.zeros(len(hidden), dtype=bool)
+    edges[[0, -1]] = True
+    pooled: list[np.ndarray | None] = []
+    for start, end in spans:
+        covered = real & (ends > start + shift) & (starts < end + shift)
+        if not covered.any():
+            pooled.append(None)
+            continue
+        vector = hidden[covered | edges].mean(axis=0)
+        pooled.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+    return pooled
+
+
+def fill_missing(encoder: TextEncoder, texts: list[str], spans: list[list[Span]],
+                 pooled: list[np.ndarray | None]) -> np.ndarray:
+    """``pooled`` as rows, the spans that got no token (None) embedded on their own."""
+    pieces = [text[start:end] for text, own in zip(texts, spans, strict=True)
+              for start, end in own]
+    missing = [i for i, row in enumerate(pooled) if row is None]
+    alone = _rows_or_empty(encoder, [pieces[i] for i in missing])
+    out = np.zeros((len(pooled), encoder.dimension), dtype=np.float32)
+    for i, row in enumerate(pooled):
+        if row is not None:
+            out[i] = row
+    out[missing] = alone
+    return out
 
 
 # ------------------------------------------------------------ fake encoder
@@ -287,6 +363,38 @@ class SentenceTransformerEncoder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Embed passages (e5: ``"passage: "`` prefix)."""
         return self._encode(texts, "passage", self._passage_prompt)
+
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Passages as :meth:`encode_passages` embeds them, and their spans pooled from the
+        same pass (:func:`pool_spans`)."""
+        import torch
+
+        if not texts:
+            empty = np.zeros((0, self.dimension), dtype=np.float32)
+            return empty, empty
+        prompt = self._model.prompts.get("passage") or self._passage_prompt or ""
+        with torch.inference_mode():
+            # output_value=None: every module output per text (token states, mask, vector)
+            outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
+                list(texts), prompt=prompt or None, batch_size=self._batch_size,
+                output_value=None, show_progress_bar=False)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray | None] = []
+        for row, (text, own, out) in enumerate(zip(texts, spans, outputs, strict=True)):
+            sentence = out["sentence_embedding"].float().cpu().numpy()
+            vectors[row] = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+            hidden = out["token_embeddings"][out["attention_mask"].bool()].float().cpu().numpy()
+            encoded = self._model.tokenizer(prompt + text, return_offsets_mapping=True,
+                                            truncation=True,
+                                            max_length=self._model.max_seq_length)
+            offsets = np.asarray(encoded["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+            if len(offsets) != len(hidden):  # not the tokens the model saw: embed alone
+                pooled.extend([None] * len(own))
+                continue
+            pooled.extend(pool_spans(hidden, offsets, own, len(prompt)))
+        return vectors, fill_missing(self, texts, spans, pooled)
 
 
 # ------------------------------------------------------------------ loader

@@ -34,6 +34,8 @@ def assert_well_formed(chunks: list[Chunk], max_chars: int = 1200) -> None:
         for unit in chunk.units:
             assert unit.strip() and unit in chunk.text
             assert len(unit) <= MAX_UNIT_CHARS
+        context = chunk.context_text()
+        assert [context[a:b] for a, b in chunk.unit_spans()] == list(chunk.units)
 
 
 # --------------------------------------------------------------------------- units
@@ -138,6 +140,27 @@ def test_chunk_is_frozen_and_gives_its_context() -> None:
     assert dataclasses.replace(chunk, section="doc").context_text() == "Doc\nTexte."
     with pytest.raises(dataclasses.FrozenInstanceError):
         chunk.text = "autre"  # type: ignore[misc]
+
+
+def test_unit_spans_point_into_the_embedded_text_in_order() -> None:
+    # Ingestion pools each unit's vector from these offsets of the chunk's embedded text;
+    # a repeated sentence must map to its own occurrence, not the first one.
+    chunk = Chunk("d", 0, "Agir.", "Historique", "section", "Agir. Agir. Fin.",
+                  ("Agir.", "Agir.", "Fin."))
+    context = chunk.context_text()
+    spans = chunk.unit_spans()
+    assert [context[a:b] for a, b in spans] == ["Agir.", "Agir.", "Fin."]
+    assert spans[0][0] == len("Agir. — Historique\n")
+    assert spans[0] != spans[1]
+
+
+def test_unit_spans_of_the_project_corpus() -> None:
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    for path in sorted(corpus.glob("*.txt")):
+        chunks = chunk_document(clean_text(path.read_text(encoding="utf-8")),
+                                doc_id=path.stem, title=path.stem)
+        assert chunks, path.name
+        assert_well_formed(chunks)
 
 
 def test_empty_document_has_no_chunks() -> None:

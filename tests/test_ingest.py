@@ -206,6 +206,44 @@ def test_a_change_of_vector_space_re_embeds_everything(
     assert AssistantService(fake_settings).store.read_state().embedding_model == "fake+int8"
 
 
+class SpanFakeEncoder(FakeEncoder):
+    """A fake that pools unit vectors from its passage's pass, as the real engines do: each
+    unit gets its chunk's vector (so where a stored vector came from shows). Records the
+    passages it embeds on their own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passages: list[str] = []
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        return super().encode_passages(texts)
+
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        vectors = self.encode_passages(texts)
+        rows = [vectors[i] for i, own in enumerate(spans) for _ in own]
+        return vectors, np.array(rows, dtype=np.float32).reshape(-1, self.dimension)
+
+
+def test_unit_vectors_are_pooled_from_their_chunk_pass(fake_settings: Settings) -> None:
+    encoder = SpanFakeEncoder()
+    service = AssistantService(fake_settings, encoder_factory=lambda settings: encoder)
+    service.ingest()
+    store, gen = service.store, generation(service)
+    chunks = store.existing_collection(store.chunks_name(gen)).get(include=["embeddings"])
+    units = store.existing_collection(store.units_name(gen)).get(
+        include=["embeddings", "metadatas", "documents"])
+    chunk_vectors = dict(zip(chunks["ids"], chunks["embeddings"], strict=True))
+    assert len(units["ids"]) > len(chunk_vectors) > 0
+    for vector, meta in zip(units["embeddings"], units["metadatas"], strict=True):
+        np.testing.assert_allclose(vector, chunk_vectors[meta["chunk_id"]], atol=1e-6)
+    # No unit went through the model on its own: only the chunks' texts were embedded.
+    assert len(encoder.passages) == len(chunk_vectors)
+    assert not set(units["documents"]) & set(encoder.passages)
+
+
 # -- incremental changes --------------------------------------------------------------
 def test_editing_one_file_re_embeds_only_that_document(
     ingested: AssistantService, fake_settings: Settings, corpus_dir: Path
@@ -741,3 +779,27 @@ def test_whole_collections_are_read_page_by_page(
     service.warm()
     assert service.ask("Qui travaille sur le logement ?").text == want
     assert len(service.directory()) == len(reference.directory())
+
+
+def test_documents_embedded_ahead_come_back_in_order_and_failures_surface() -> None:
+    class FailingOnThird(FakeEncoder):
+        def encode_passages(self, texts: list[str]) -> np.ndarray:
+            if "trois" in texts[0]:
+                raise RuntimeError("model crashed")
+            return super().encode_passages(texts)
+
+    def doc(name: str) -> Any:
+        return type("Doc", (), {"name": name})()
+
+    chunked = [(doc(n), chunk_document(f"Texte {n}. Suite {n}.", doc_id=n, title=n))
+               for n in ("un", "deux", "trois", "quatre")]
+    encoder = FailingOnThird()
+    seen = []
+    with pytest.raises(RuntimeError, match="model crashed"):
+        for document, chunks, vectors, units in ingest_module.embedded_ahead(
+                encoder, chunked, None, ahead=2):
+            seen.append(document.name)
+            np.testing.assert_array_equal(
+                vectors, FakeEncoder().encode_passages([c.context_text() for c in chunks]))
+            assert len(units) == sum(len(c.units) for c in chunks)
+    assert seen == ["un", "deux"]

@@ -239,16 +239,20 @@ def test_length_batches() -> None:
 
 
 class _FakeTokenizer:
+    """One token per character, between <s> (0) and </s> (2)."""
+
     def encode_batch(self, texts: list[str]) -> list[Any]:
         class Encoding:
             def __init__(self, text: str) -> None:
                 self.ids = [0] + [ord(c) % 50 + 5 for c in text] + [2]
+                self.offsets = [(0, 0)] + [(i, i + 1) for i in range(len(text))] + [(0, 0)]
 
         return [Encoding(t) for t in texts]
 
 
 class _FakeSession:
-    """Row i of the output: (number of real tokens, sum of ids), then zeros."""
+    """Row i of the sentence output: (number of real tokens, sum of ids), then zeros; the
+    state of a token: (1, its id), then zeros."""
 
     def __init__(self) -> None:
         self.batches: list[tuple[int, int]] = []
@@ -259,13 +263,16 @@ class _FakeSession:
 
         return [Output()]
 
-    def run(self, _names: Any, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+    def run(self, names: Any, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         ids, mask = feeds["input_ids"], feeds["attention_mask"]
         self.batches.append(ids.shape)
         out = np.zeros((len(ids), 8), dtype=np.float32)
         out[:, 0] = mask.sum(1)
         out[:, 1] = (ids * mask).sum(1)
-        return [out]
+        states = np.zeros((*ids.shape, 8), dtype=np.float32)
+        states[..., 0] = 1.0
+        states[..., 1] = ids
+        return [out, states] if names == [ox.SENTENCE_OUTPUT, ox.TOKENS_OUTPUT] else [out]
 
 
 def test_encoder_reassembles_batches_in_order(tmp_path: Path,
@@ -284,3 +291,54 @@ def test_encoder_reassembles_batches_in_order(tmp_path: Path,
     assert len(session.batches) > 2
     assert all(b * n <= 64 or b == 1 for b, n in session.batches)
     assert encoder.encode_queries([]).shape == (0, 8)
+
+
+def test_span_vectors_are_pooled_from_their_own_text(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    session = _FakeSession()
+    monkeypatch.setattr(ox, "_session", lambda path: session)
+    monkeypatch.setattr(ox, "_load_tokenizer", lambda path, max_length: _FakeTokenizer())
+    encoder = ox.OnnxEncoder(tmp_path, tmp_path / "model.onnx", threads=2, batch_tokens=64)
+    texts = ["a" * 40, "xyz", "b" * 20 + "cd", "e" * 90]
+    spans = [[(0, 5)], [(0, 1), (1, 3)], [(20, 22)], []]
+    vectors, units = encoder.encode_passages_with_spans(texts, spans)
+    np.testing.assert_allclose(vectors, encoder.encode_passages(texts), rtol=1e-6)
+    assert len(session.batches) > 2  # batches cut and reassembled
+
+    def expected(text: str, start: int, end: int) -> np.ndarray:
+        # the span's tokens plus <s> and </s>, as (1, id) states
+        covered = [ord(c) % 50 + 5 for c in text[start:end]]
+        state = np.zeros(8, dtype=np.float32)
+        state[0], state[1] = 1.0, (sum(covered) + 0 + 2) / (len(covered) + 2)
+        return state / np.linalg.norm(state)
+
+    want = [expected(t, a, b) for t, own in zip(texts, spans, strict=True) for a, b in own]
+    np.testing.assert_allclose(units, np.array(want), rtol=1e-6)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_span_vectors_agree_with_torch(onnx_case: tuple[ox.OnnxEncoder, float],
+                                       torch_encoder: SentenceTransformerEncoder) -> None:
+    encoder, floor = onnx_case
+    texts = [f"Titre\n{FRENCH[0]} {FRENCH[1]}", f"Title\n{ENGLISH[0]} {ENGLISH[1]}"]
+    spans = [[(6, 6 + len(FRENCH[0])), (7 + len(FRENCH[0]), len(texts[0]))],
+             [(6, 6 + len(ENGLISH[0])), (7 + len(ENGLISH[0]), len(texts[1]))]]
+    vectors, units = encoder.encode_passages_with_spans(texts, spans)
+    want_vectors, want_units = torch_encoder.encode_passages_with_spans(texts, spans)
+    assert _cos_rows(vectors, want_vectors).min() >= floor
+    assert _cos_rows(units, want_units).min() >= floor
+    alone = torch_encoder.encode_passages([FRENCH[0], FRENCH[1], ENGLISH[0], ENGLISH[1]])
+    assert _cos_rows(units, alone).max() < 0.999  # pooled in context, not embedded alone
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_span_cut_by_truncation_is_embedded_alone(exported: Path) -> None:
+    encoder = ox.OnnxEncoder(exported, ox.onnx_file(exported), name=DEFAULT_MODEL, threads=1)
+    long_text = FRENCH[3] * 6 + "Le MOC forme ses militants."  # well over 512 tokens
+    start = long_text.index("Le MOC")
+    _, units = encoder.encode_passages_with_spans([long_text], [[(0, 20), (start, len(long_text))]])
+    alone = encoder.encode_passages([long_text[start:]])
+    assert _cos_rows(units[1:], alone)[0] >= FP32_FLOOR
+    assert _cos_rows(units[:1], encoder.encode_passages([long_text[:20]]))[0] < 0.999
