@@ -124,6 +124,8 @@ class QuestionProfile:
     names: tuple[str, ...] = ()  # organisation names and acronyms the question mentions
     asks_who: bool = False  # "Qui a fondé ...", "Who created ...": an agent is asked for
     defines: bool = False  # "Le CIEP, c'est quoi ?", "What is FOPES?": nothing but a name
+    asks_founder: bool = False  # "Qui a fondé Financité ?": who founded or created it
+    asks_current: bool = False  # "le directeur actuel", "currently": today's holder
 
     known: tuple[str, ...] = ()  # lone capitalised words the directory knows ("Aped")
     # the directory's other names of the names asked ("FOPES": "faculté Ouverte de ...")
@@ -166,10 +168,14 @@ def profile_question(question: str, language: str) -> QuestionProfile:
     is_list = any(lowered.startswith(fold(s)) for s in cues["list_starts"]) or any(
         fold(w) in text for w in cues["list_words"]
     )
+    # "À qui s'adresse la formation ?" asks who it is for, not for an address.
+    kinds_text = text
+    for lookalike in cues["kind_lookalikes"]:
+        kinds_text = kinds_text.replace(fold(lookalike), " ")
     expects = {
         kind
         for kind in ("number", "year", "web", "address", *REQUIRED_KINDS)
-        if any(fold(w) in text for w in cues[f"{kind}_words"])
+        if any(fold(w) in kinds_text for w in cues[f"{kind}_words"])
     }
     expects -= {NARROWER_KINDS[k] for k in expects if k in NARROWER_KINDS}
     if "number" in expects:
@@ -180,10 +186,20 @@ def profile_question(question: str, language: str) -> QuestionProfile:
         focus = ()  # the kind is the focus: "le numéro de téléphone" is "Tél. : 02 ..."
     is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
     names = tuple(names_in(question))
+    asks_who = bool(WHO.match(text.strip()))
     return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
                            is_summary, focus, duration, names,
-                           asks_who=bool(WHO.match(text.strip())),
-                           defines=asks_definition(text, words, names, cues))
+                           asks_who=asks_who,
+                           defines=asks_definition(text, words, names, cues),
+                           asks_founder=asks_who and has_cue(text, cues["founding_words"]),
+                           asks_current=has_cue(text, cues["current_words"]))
+
+
+def has_cue(folded: str, cues: Sequence[str]) -> bool:
+    """Is one of the cues in the folded text as whole words ("actuel" is not in
+    "actuellement"; "now" is not in "know")?"""
+    padded = " " + " ".join(re.split(r"[^a-z0-9'-]+", folded)) + " "
+    return any(f" {fold(c)} " in padded for c in cues)
 
 
 def asks_definition(folded: str, words: Sequence[str], names: Sequence[str],
@@ -461,12 +477,132 @@ def with_a_year_for_the_asked(scored: list[ScoredUnit], profile: QuestionProfile
             (s.unit.passage.chunk_id, s.unit.index + step) in dated for step in (-1, 1)))]
 
 
+# Founding and creating, in folded words ("co-fondateur" -> "co fondateur"): verbs, their
+# participles and the nouns of the founder. "fondation"/"foundation" is left out: it is
+# also a kind of organisation ("Work-University Foundation").
+FOUNDING = re.compile(
+    r"\b(?:co ?)?(?:fond(?:e|ee|es|ees|er|a|ait|erent)|cre(?:e|ee|es|ees|er|a|ait|erent|ation)"
+    r"|found(?:ed|s)?|creat(?:e|ed|es|ion)|establish(?:ed|es)?|set up|sets up"
+    r"|mise? sur pied|lanc(?:e|ee|es|ees|er|a)|launch(?:ed|es)?|started"
+    r"|born (?:of|out of|from)|(?:est|sont|etait|fut|furent) nee?s? (?:de|du|des|d))\b"
+    r"|(?P<agent>\b(?:co ?)?(?:fondat(?:eur|rice)s?|founders?|createurs?|creatrices?"
+    r"|creators?)\b)"
+)
+# Before a founding verb: it is passive ("a été fondée", "was created"), its subject the
+# organisation founded. After it: "par"/"by" names the founder.
+PASSIVE_BEFORE = re.compile(r"\b(?:a ete|ont ete|avait ete|est|sont|fut|furent|etait|etaient"
+                            r"|was|were|been|is|are)$")
+AGENT_AFTER = re.compile(r"^(?:\w+ ){0,6}?(?:par|by)\b")
+# "qui l'a fondée", "who founded it": the founded organisation is a pronoun object.
+OBJECT_BEFORE = re.compile(r"\b(?:l|les|en) (?:a|ont|avait|avaient|fut|eut)$")
+OBJECT_AFTER = re.compile(r"^(?:it|them)\b")
+
+
+def founds_the_asked(unit: Unit, profile: QuestionProfile) -> bool:
+    """Does the sentence say who founded or created the organisation asked about?
+
+    "Qui a fondé Financité ?" is not answered by a sentence that merely lists Financité
+    among WSM's platforms, nor "Who created the MOC?" by "l'ACW/MOC crée le service
+    Solidarité Mondiale" (the MOC is the founder there). The sentence must hold a founding
+    word with the organisation asked (any of its directory names) as what is founded: after
+    an active verb or a founder noun ("crée le service Solidarité Mondiale", "cofondateur
+    de la FOPES"), before a passive one ("The Pédagothèque website was created by").
+    Or it does not name it and its paragraph is about it ("Avec la faculté Ouverte de
+    Politique Économique et Sociale, ... François Martou, qui en fut co-fondateur"), when
+    the founding word is a founder noun, a passive verb or a verb with a pronoun object
+    ("qui l'a fondée") and no other organisation is its subject."""
+    text = folded_words(unit.text)
+    verbs = list(FOUNDING.finditer(text))
+    if not verbs:
+        return False
+    asked = [folded_words(a) for n in (profile.strong_names or profile.names)
+             for a in profile.names_of(n)]
+    asked = [a for a in asked if a]
+    if not asked:
+        return True  # "Who founded it?" left unresolved: nothing to link
+    padded = f" {text} "
+    spots = [padded.find(f" {a} ") for a in asked if f" {a} " in padded]
+    for verb in verbs:
+        before, after = text[: verb.start()].rstrip(), text[verb.end():].lstrip()
+        passive = bool(PASSIVE_BEFORE.search(before) or AGENT_AFTER.match(after))
+        if spots:
+            # The organisation asked is what is founded, not who founds.
+            if any(spot >= verb.end() for spot in spots) and (verb.group("agent") or not passive):
+                return True
+            if any(spot < verb.start() for spot in spots) and passive and not verb.group("agent"):
+                return True
+            continue
+        others = [n for n in names_in(unit.text)
+                  if folded_words(n) and f" {folded_words(n)} " in f" {before} "]
+        by_pronoun = bool(OBJECT_BEFORE.search(before) or OBJECT_AFTER.match(after))
+        if verb.group("agent") or ((passive or by_pronoun) and not others):
+            return paragraph_about(unit, asked)
+        if unnamed_own_organisation(unit, profile) and not passive and any(
+                f" {folded_words(n)} " in f" {after} " for n in names_in(unit.text)):
+            return True
+    return False
+
+
+def unnamed_own_organisation(unit: Unit, profile: QuestionProfile) -> bool:
+    """Without the directory's other names, the page's own organisation may be written
+    otherwise in its pages ("Qui a créé WSM ?", "1974 : l'ACW/MOC crée le service
+    Solidarité Mondiale" on WSM's page): a founding verb with a named object on the page
+    of the organisation asked is taken as its founding."""
+    own = folded_words(unit.passage.organisation)
+    return bool(own) and any(
+        folded_words(n) == own and not dict(profile.aliases).get(n)
+        for n in (profile.strong_names or profile.names))
+
+
+def paragraph_about(unit: Unit, asked: Sequence[str]) -> bool:
+    """Is the organisation (one of its folded names) named in the passage's heading, or in
+    the unit's paragraph before it: the paragraph's subject the sentence goes on about?"""
+    text = unit.passage.text
+    position = text.find(unit.text)
+    start = text.rfind("\n", 0, max(position, 0)) + 1
+    context = f" {folded_words(unit.passage.section)} {folded_words(text[start:max(position, 0)])} "
+    return any(f" {a} " in context for a in asked)
+
+
+# A first, former or founding holder ("premier directeur", "co-fondateur", "former
+# president"), in folded words; and the past tenses of a dated statement ("fut", "était",
+# "comptait", "was").
+PAST_HOLDER = re.compile(r"\b(?:premiers?|premieres?|first|former|ancien|ancienne|anciens"
+                         r"|anciennes|(?:co )?fondat(?:eur|rice)s?|(?:co )?founders?|founding)\b")
+PAST_TENSE = re.compile(r"\b(?:fut|furent|etait|etaient|avait|avaient|\w{3,}(?:ait|aient)"
+                        r"|was|were|had)\b")
+
+
+def tells_the_past(unit: Unit) -> bool:
+    """Does the sentence tell of a past holder or state ("François Martou ... en fut
+    co-fondateur et premier directeur en 1974")? It does not answer a question about
+    today ("Qui est le directeur actuel de la FOPES ?"): the current holder may be
+    someone else, and an abstention is better than a confident wrong answer."""
+    text = folded_words(unit.text)
+    return bool(PAST_HOLDER.search(text) or (YEAR.search(text) and PAST_TENSE.search(text)))
+
+
 def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
                     aliases_of: Callable[[str], Sequence[str]] = lambda name: ()
                     ) -> list[ScoredUnit]:
     """Keep the units whose passage holds what the question asks for (its focus)."""
     if profile.asks_who:
         scored = [s for s in scored if names_what_was_asked(s.unit.passage, profile)]
+    if profile.asks_founder:
+        # "Qui a fondé Financité ?": only a sentence that says who founded it answers, with
+        # the list it introduces ("it was born of the union of three entities:" + items).
+        founding = {(s.unit.passage.chunk_id, s.unit.index) for s in scored
+                    if founds_the_asked(s.unit, profile)}
+        leads = {key for key in founding if any(
+            s.unit.text.rstrip().endswith(":") for s in scored
+            if (s.unit.passage.chunk_id, s.unit.index) == key)}
+        scored = [s for s in scored if (s.unit.passage.chunk_id, s.unit.index) in founding
+                  or (is_list_item(s.unit) and any(
+                      chunk == s.unit.passage.chunk_id and index < s.unit.index
+                      for chunk, index in leads))]
+    if profile.asks_current and not profile.asks_founder:
+        # "le directeur actuel", "currently": a sentence about the past holder is no answer.
+        scored = [s for s in scored if not tells_the_past(s.unit)]
     if "year" in profile.expects and profile.strong_names:
         scored = [s for s in scored if dates_what_was_asked(s.unit.passage, profile)]
         scored = with_a_year_for_the_asked(scored, profile, aliases_of)
@@ -488,8 +624,16 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
         stems = text_stems(passage_context(item.unit.passage))
         # An attribute of *this* organisation: the passage must name it too ("the president
         # of Vie Féminine" is not answered by a passage on the president of the MOC).
-        if all(supported(f, stems) for f in profile.focus) and profile.names_all(item.unit.passage):
-            kept.append(item)
+        if not (all(supported(f, stems) for f in profile.focus)
+                and profile.names_all(item.unit.passage)):
+            continue
+        # "Qui préside le MOC ?": the person asked for is in the sentence that holds the
+        # role, not in another sentence of a passage that names it ("l'UCL propose une
+        # formation" beside "François Martou, président du MOC").
+        if profile.asks_who and profile.focus and not all(
+                supported(f, text_stems(item.unit.text)) for f in profile.focus):
+            continue
+        kept.append(item)
     return kept
 
 
@@ -753,8 +897,11 @@ def answer_from_units(
         profile = replace(profile, known=tuple(
             n for n in profile.names if not is_strong_name(n) and other[n]),
             aliases=tuple((n, names) for n, names in other.items() if names))
+    # A name the corpus never writes may be the directory's key for one it does ("CIRÉ",
+    # the initials of "Coordination et initiatives pour réfugiés et étrangers").
     if vocabulary is not None and any(
-        not name_fully_known(n, vocabulary) for n in profile.strong_names
+        not any(name_fully_known(a, vocabulary) for a in profile.names_of(n))
+        for n in profile.strong_names
     ):
         return abstain(language, sources)  # an organisation the documents never mention
     scored = answering_units(score_units(units, profile, query_vector, idf, weights), profile,

@@ -17,7 +17,9 @@ from assistant.textproc import STOPWORDS, fold
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(
-    r"\b(?:(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms (not "L’A")
+    # an acronym joined to a word ("AEF-Europe"): whole, not cut to "AEF-E"
+    r"\b(?:[A-ZÀ-Ý]{2,}[A-ZÀ-Ý0-9]*-[A-ZÀ-Ý][a-zà-ÿ]+\b"
+    r"|(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms (not "L’A")
     r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý](?:[\w\-’'.]*\w)?)+"  # Runs
     # a capitalised word inside a sentence, also after an elision ("que l'Aped")
     r"|(?:(?<=[a-zà-ÿ,;:] )|(?<=[a-zà-ÿ]['’])|(?<=\())[A-ZÀ-Ý][a-zà-ÿ]{2,})"

@@ -11,6 +11,7 @@ Two pieces are ours, each for a measured reason:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,14 +150,17 @@ class HybridRetriever:
             use_async=False,
         )
 
-    def retrieve(self, query: str) -> list[Passage]:
+    def retrieve(self, query: str, other_names: Sequence[str] = ()) -> list[Passage]:
         """Fused passages. BM25 also gets the question words' bilingual synonyms that look
         different (peace -> paix, training -> formation; prompts/synonyms.toml): inflections
-        are the stemmer's job, and adding them over-weights the word. The dense retriever
-        embeds the question as asked."""
+        are the stemmer's job, and adding them over-weights the word. ``other_names``: the
+        other names of an organisation the question names by its acronym ("faculté Ouverte
+        de Politique Économique et Sociale" for "FOPES"), for BM25 too: a passage that
+        names it only by its long name shares no word with the question. The dense
+        retriever embeds the question as asked."""
         if not self.nodes:
             return []
-        lexical = " ".join([query, *translations(query)])
+        lexical = " ".join([query, *other_names, *translations(query)])
         fused = self.fusion.retrieve(QueryBundle(lexical, custom_embedding_strs=[query]))
         return [passage_from(n, rank) for rank, n in enumerate(fused, start=1)]
 

@@ -820,3 +820,129 @@ def test_a_generic_word_does_not_hide_the_focus_after_it() -> None:
     profile = profile_question("Quel est le nom de la présidente de Vie Féminine ?", "fr")
     assert profile.focus == ("presidente",)
     assert profile_question("Quel est le rôle du CIEP ?", "fr").focus == ()
+
+
+# ------------------------------------------------- who founded it, today's holder, look-alikes
+
+PLATFORMS = Doc("wsm-missions", [
+    "Notre travail prend un aspect concret dans la création d'outils pédagogiques.",
+    "Nous sommes membre actif de plates-formes telles que le CNCD-11.11.11, Acodev et "
+    "Financité.",
+], "Solidarité Mondiale", 1, section="MISSIONS")
+FINANCITE = Doc("financite", [
+    "Le Réseau Financité est un réseau qui promeut l'éthique et la solidarité dans les "
+    "rapports à l'argent.",
+], "MOC", 2)
+WSM_HISTORY = Doc("wsm-historique", [
+    "1974 : l'ACW/MOC crée le service Solidarité Mondiale.",
+    "Solidarité Mondiale est reconnue comme ONG en 1976.",
+], "WSM", 1, section="Historique")
+FOPES = Doc("fopes", [
+    "Avec la faculté Ouverte de Politique Économique et Sociale, l'UCL propose une formation "
+    "destinée aux adultes.",
+    "François Martou, président du MOC, en fut co-fondateur et premier directeur en 1974.",
+], "MOC", 1)
+
+
+def test_a_founder_question_is_not_answered_by_a_sentence_that_only_lists_the_name() -> None:
+    """"Qui a fondé Financité ?": Financité in a list of platforms, a "création d'outils"
+    beside it, and its own passage with no founder: none says who founded it."""
+    answer = ask("Qui a fondé Financité ?", "fr", [PLATFORMS, FINANCITE], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert_abstained(answer, "fr")
+
+
+def test_a_founder_question_wants_the_organisation_as_what_is_founded() -> None:
+    """"l'ACW/MOC crée le service Solidarité Mondiale" says who created Solidarité Mondiale,
+    not who created the MOC (the founder there)."""
+    created = ask("Qui a créé Solidarité Mondiale ?", "fr", [WSM_HISTORY], weights=NO_THRESHOLD)
+    assert created.citations[0].unit_text.startswith("1974 : l'ACW/MOC crée")
+    assert_abstained(ask("Qui a créé le MOC ?", "fr", [WSM_HISTORY], weights=NO_THRESHOLD), "fr")
+
+
+def test_a_founder_is_found_in_a_paragraph_about_the_organisation() -> None:
+    """"... en fut co-fondateur": the sentence does not name the FOPES, its paragraph does
+    (under its long name); a passive "was created by" names it before the verb."""
+    answer = ask("Qui a fondé la FOPES ?", "fr", [FOPES], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert "Martou" in answer.text
+    site = Doc("pedagotheque", [
+        "The Pédagothèque website was created by the CF2D, a training centre.",
+        "The CF2D created many tools for trainers.",
+    ], "AID network", 1, language="en")
+    created = ask("Who created the Pédagothèque website?", "en", [site], weights=NO_THRESHOLD)
+    assert created.citations[0].unit_text.startswith("The Pédagothèque website was created")
+    assert len(created.citations) == 1  # "The CF2D created ..." is about what the CF2D made
+
+
+def test_a_question_about_today_is_not_answered_by_a_first_holder() -> None:
+    """"le directeur actuel": the first director, in 1974, is no answer; without "actuel"
+    he is."""
+    assert_abstained(ask("Qui est le directeur actuel de la FOPES ?", "fr", [FOPES],
+                         weights=NO_THRESHOLD, aliases_of=directory_names), "fr")
+    assert_abstained(ask("Who is the current director of FOPES?", "en", [FOPES],
+                         weights=NO_THRESHOLD, aliases_of=directory_names), "en")
+    answer = ask("Qui est le directeur de la FOPES ?", "fr", [FOPES], weights=NO_THRESHOLD,
+                 aliases_of=directory_names)
+    assert "Martou" in answer.text
+
+
+def test_a_who_question_on_a_role_is_answered_by_the_sentence_that_holds_the_role() -> None:
+    """"Qui préside le MOC ?": the passage names a "président du MOC"; its other sentence
+    (about a training course) does not say who presides."""
+    moc = Doc("moc-formation", [
+        "Le MOC propose aujourd'hui une formation pour les militants qui le souhaitent.",
+        "François Martou en fut le président de 1974 à 1980.",
+    ], "MOC", 1)
+    assert_abstained(ask("Qui préside aujourd'hui le MOC ?", "fr", [moc],
+                         weights=NO_THRESHOLD), "fr")
+    answer = ask("Qui préside le MOC ?", "fr", [moc], weights=NO_THRESHOLD)
+    assert [c.unit_text for c in answer.citations] == [moc.unit_texts[1]]
+
+
+@pytest.mark.parametrize(("question", "language", "founder", "current"), [
+    ("Qui a fondé Financité ?", "fr", True, False),
+    ("Qui a cofondé la FOPES ?", "fr", True, False),
+    ("Who set up the Max Bastin chair?", "en", True, False),
+    ("Qui est le directeur actuel de la FOPES ?", "fr", False, True),
+    ("Qui dirige WSM aujourd'hui ?", "fr", False, True),
+    ("Who currently heads the CSC?", "en", False, True),
+    ("Who knows the FOPES?", "en", False, False),  # "now" is no word of "knows"
+    ("Quand WSM a-t-elle été fondée ?", "fr", False, False),  # when, not who
+])
+def test_profile_detects_founder_and_current_questions(question: str, language: str,
+                                                       founder: bool, current: bool) -> None:
+    profile = profile_question(question, language)
+    assert (profile.asks_founder, profile.asks_current) == (founder, current)
+
+
+def test_a_verb_that_holds_a_cue_word_asks_for_no_address() -> None:
+    """"À qui s'adresse la formation ?" asks who it is for: no street address required."""
+    assert profile_question("À qui s'adresse la formation de la FOPES ?", "fr").expects == set()
+    assert profile_question("How does WSM plan to address poverty?", "en").expects == set()
+    assert profile_question("Quelle est l'adresse de WSM ?", "fr").expects == {"address"}
+    assert profile_question("What's WSM's address?", "en").expects == {"address"}
+
+
+def test_a_name_the_corpus_never_writes_is_known_under_the_directorys_other_name() -> None:
+    """"CIRÉ" is the directory's initials for "Coordination et initiatives pour réfugiés et
+    étrangers", which the corpus writes out: the question is answered, not refused."""
+    cire = Doc("cire", [
+        "Coordination et initiatives pour réfugiés et étrangers travaille sur l'asile.",
+    ], "MOC", 1)
+    names = {"CIRÉ": ["Coordination et initiatives pour réfugiés et étrangers"]}
+    answer = ask("Sur quoi travaille le CIRÉ ?", "fr", [cire], weights=NO_THRESHOLD,
+                 aliases_of=lambda name: names.get(name, []))
+    assert "asile" in answer.text
+    assert_abstained(ask("Sur quoi travaille le CIRÉ ?", "fr", [cire], weights=NO_THRESHOLD),
+                     "fr")
+
+
+def test_a_founding_lead_in_keeps_the_list_it_introduces() -> None:
+    """"Qui a créé le CIRTES ?": "it was born of the union of three entities:" answers with
+    its items, which hold no founding word themselves."""
+    cirtes = bullet_doc("cirtes", "The CIRTES was born of the union of three entities:",
+                        ["the CERISIS (research centre);", "the TRAV (school of work);",
+                         "and the FOPES (open faculty)."], "AID network", 1)
+    answer = ask("Qui a créé le CIRTES ?", "fr", [cirtes], weights=NO_THRESHOLD)
+    assert [c.unit_text for c in answer.citations] == cirtes.unit_texts

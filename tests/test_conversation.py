@@ -128,6 +128,12 @@ def test_names_in_finds_names(text: str, expected: str) -> None:
     assert expected in names_in(text)
 
 
+def test_names_in_keeps_an_acronym_joined_to_a_word_whole() -> None:
+    """"AEF-Europe" was cut to "AEF-E", a name no passage writes."""
+    assert names_in("Who created AEF-Europe?") == ["AEF-Europe"]
+    assert names_in("Le CNCD-11.11.11 et l'ACV-CSC") == ["CNCD-11.11.11", "ACV-CSC"]
+
+
 def test_names_in_finds_several_names() -> None:
     names = names_in("WSM travaille avec la Coalition Climat, le CIRÉ et l'ACV-CSC.")
     assert {"CIRÉ", "ACV-CSC", "Coalition Climat", "WSM"} <= set(names)
