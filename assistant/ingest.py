@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 # Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
 PIPELINE_VERSION = "7"  # 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
-EMBED_AHEAD = 2  # documents embedded ahead of the one being written
+EMBED_AHEAD = 4  # documents embedded ahead of the one being written
+EMBED_THREADS = 2  # of them at once: the model's workers always have a batch waiting
 
 
 @dataclass
@@ -189,7 +190,10 @@ def embedded_ahead(encoder: TextEncoder, chunked: Sequence[tuple[Document, list[
     """Each document with its vectors, in order, embedded up to ``ahead`` documents ahead
     on a background thread. The model's workers then keep both cores busy while the caller
     extracts mentions and writes to Chroma, which left a core idle between documents."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="embed-ahead")
+    # Two documents at once only for an encoder that says it may be called from two
+    # threads (the ONNX one); the fake's word table, for one, is not.
+    threads = EMBED_THREADS if getattr(encoder, "thread_safe", False) else 1
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="embed-ahead")
     pending: deque[tuple[Document, list[Chunk], Future[tuple[np.ndarray, np.ndarray]]]] = deque()
     queue = iter(chunked)
     try:

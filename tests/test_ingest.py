@@ -803,3 +803,47 @@ def test_documents_embedded_ahead_come_back_in_order_and_failures_surface() -> N
                 vectors, FakeEncoder().encode_passages([c.context_text() for c in chunks]))
             assert len(units) == sum(len(c.units) for c in chunks)
     assert seen == ["un", "deux"]
+
+
+def test_only_the_chunks_get_a_full_search_graph(ingested: AssistantService) -> None:
+    # Units are read by chunk id, never searched by vector: a minimal graph costs less to build.
+    store, gen = ingested.store, generation(ingested)
+    chunks = store.existing_collection(store.chunks_name(gen)).configuration_json["hnsw"]
+    units = store.existing_collection(store.units_name(gen)).configuration_json["hnsw"]
+    assert chunks["space"] == units["space"] == "cosine"
+    assert units["max_neighbors"] < chunks["max_neighbors"]
+    assert units["ef_construction"] < chunks["ef_construction"]
+
+
+def test_documents_embedded_two_at_a_time_still_come_back_in_order() -> None:
+    import threading
+    import time
+
+    class SlowFirst(FakeEncoder):
+        """Thread-safe (a lock round the word table); the first document is the slowest."""
+
+        thread_safe = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.lock = threading.Lock()
+            self.threads: set[str] = set()
+
+        def encode_passages(self, texts: list[str]) -> np.ndarray:
+            self.threads.add(threading.current_thread().name)
+            if "d0" in texts[0]:
+                time.sleep(0.3)
+            with self.lock:
+                return super().encode_passages(texts)
+
+    chunked = [(type("Doc", (), {"name": f"d{i}"})(),
+                chunk_document(f"Texte d{i}. Suite.", doc_id=f"d{i}", title=f"d{i}"))
+               for i in range(6)]
+    encoder = SlowFirst()
+    got = [(doc.name, vectors) for doc, _, vectors, _ in ingest_module.embedded_ahead(
+        encoder, chunked, None, ahead=4)]
+    assert [name for name, _ in got] == [f"d{i}" for i in range(6)]
+    for (_, vectors), (_, chunks) in zip(got, chunked, strict=True):
+        np.testing.assert_array_equal(
+            vectors, FakeEncoder().encode_passages([c.context_text() for c in chunks]))
+    assert len(encoder.threads) == ingest_module.EMBED_THREADS

@@ -149,10 +149,12 @@ def test_cross_lingual_ranking(onnx_case: tuple[ox.OnnxEncoder, float], role: st
 @pytest.mark.integration
 @pytest.mark.slow
 def test_load_encoder_picks_onnx(exported: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The default engine is ONNX; a question runs on the calling thread (query_threads=1)."""
+    """The default engine is ONNX int8; a question runs on the calling thread
+    (query_threads=1)."""
     monkeypatch.delenv(provider.ENGINE_ENV, raising=False)
     encoder = load_encoder(DEFAULT_MODEL, exported.parent, query_threads=1)
     assert isinstance(encoder, ox.OnnxEncoder) and isinstance(encoder, TextEncoder)
+    assert encoder.path.name == ox.INT8_FILE
     assert encoder.name == DEFAULT_MODEL and encoder.dimension == 384
 
     def no_pool() -> Any:
@@ -161,9 +163,9 @@ def test_load_encoder_picks_onnx(exported: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(encoder, "_executor", no_pool)
     assert encoder.encode_queries(["Quand WSM a-t-elle été fondée ?", "Who is AID?"]).shape == (
         2, 384)
-    int8 = load_encoder(DEFAULT_MODEL, exported.parent, engine="onnx-int8")
-    assert isinstance(int8, ox.OnnxEncoder) and int8.path.name == ox.INT8_FILE
-    assert int8.encode_passages([]).shape == (0, 384)
+    fp32 = load_encoder(DEFAULT_MODEL, exported.parent, engine="onnx")
+    assert isinstance(fp32, ox.OnnxEncoder) and fp32.path.name == ox.FP32_FILE
+    assert fp32.encode_passages([]).shape == (0, 384)
 
 
 # ------------------------------------------------------------ no model
@@ -204,6 +206,12 @@ def test_missing_export_falls_back_to_torch(tmp_path: Path, monkeypatch: pytest.
     with caplog.at_level(logging.WARNING):  # present but unloadable: torch, with a warning
         assert isinstance(load_encoder(DEFAULT_MODEL, tmp_path, engine="onnx"), StubTorch)
     assert "cannot load ONNX embedding model" in caplog.text
+    # int8 asked for and missing: the float32 export is tried next, then torch.
+    tried: list[bool] = []
+    monkeypatch.setattr(ox, "load_onnx_encoder",
+                        lambda folder, *, int8, **kwargs: tried.append(int8))
+    assert isinstance(load_encoder(DEFAULT_MODEL, tmp_path, engine="onnx-int8"), StubTorch)
+    assert tried == [True, False]
     # torch asked for by name: no ONNX attempt, no warning.
     caplog.clear()
     monkeypatch.setenv(provider.ENGINE_ENV, "torch")
@@ -215,9 +223,9 @@ def test_engine_names(monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.settings import Settings
 
     monkeypatch.delenv(provider.ENGINE_ENV, raising=False)
-    assert provider.resolve_engine(None) == "onnx" == Settings().embedding_engine
-    monkeypatch.setenv(provider.ENGINE_ENV, "onnx-int8")
     assert provider.resolve_engine(None) == "onnx-int8" == Settings().embedding_engine
+    monkeypatch.setenv(provider.ENGINE_ENV, "onnx")
+    assert provider.resolve_engine(None) == "onnx" == Settings().embedding_engine
     assert provider.resolve_engine("torch") == "torch"  # an explicit choice wins
     with pytest.raises(EmbeddingModelError, match="unknown embedding engine"):
         provider.resolve_engine("tensorrt")
