@@ -283,12 +283,19 @@ class _FakeSession:
         return [out, states] if names == [ox.SENTENCE_OUTPUT, ox.TOKENS_OUTPUT] else [out]
 
 
-def test_encoder_reassembles_batches_in_order(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def _encoder_on_fakes(tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> tuple[ox.OnnxEncoder, _FakeSession]:
+    """An encoder on the fake session and tokenizer, two workers, batches of 64 tokens."""
     session = _FakeSession()
     monkeypatch.setattr(ox, "_session", lambda path: session)
     monkeypatch.setattr(ox, "_load_tokenizer", lambda path, max_length: _FakeTokenizer())
     encoder = ox.OnnxEncoder(tmp_path, tmp_path / "model.onnx", threads=2, batch_tokens=64)
+    return encoder, session
+
+
+def test_encoder_reassembles_batches_in_order(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder, session = _encoder_on_fakes(tmp_path, monkeypatch)
     texts = ["a" * n for n in (40, 3, 17, 3, 90, 25, 0, 8)]
     vectors = encoder.encode_passages(texts)
     prefixed = [E5_PASSAGE_PROMPT + t for t in texts]
@@ -303,10 +310,7 @@ def test_encoder_reassembles_batches_in_order(tmp_path: Path,
 
 def test_span_vectors_are_pooled_from_their_own_text(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    session = _FakeSession()
-    monkeypatch.setattr(ox, "_session", lambda path: session)
-    monkeypatch.setattr(ox, "_load_tokenizer", lambda path, max_length: _FakeTokenizer())
-    encoder = ox.OnnxEncoder(tmp_path, tmp_path / "model.onnx", threads=2, batch_tokens=64)
+    encoder, session = _encoder_on_fakes(tmp_path, monkeypatch)
     texts = ["a" * 40, "xyz", "b" * 20 + "cd", "e" * 90]
     spans = [[(0, 5)], [(0, 1), (1, 3)], [(20, 22)], []]
     vectors, units = encoder.encode_passages_with_spans(texts, spans)
