@@ -21,7 +21,7 @@ from assistant.conversation import is_organisation_noun, names_in
 from assistant.extraction import folded_words
 from assistant.messages import message, prompt_file, synonyms_of
 from assistant.retrieval import Passage
-from assistant.textproc import STOPWORDS, analyze, fold, tokenize_words
+from assistant.textproc import STOPWORDS, analyze, fold, has_cue, tokenize_words
 
 NUMBER_WORDS = frozenset(
     {
@@ -193,13 +193,6 @@ def profile_question(question: str, language: str) -> QuestionProfile:
                            defines=asks_definition(text, words, names, cues),
                            asks_founder=asks_who and has_cue(text, cues["founding_words"]),
                            asks_current=has_cue(text, cues["current_words"]))
-
-
-def has_cue(folded: str, cues: Sequence[str]) -> bool:
-    """Is one of the cues in the folded text as whole words ("actuel" is not in
-    "actuellement"; "now" is not in "know")?"""
-    padded = " " + " ".join(re.split(r"[^a-z0-9'-]+", folded)) + " "
-    return any(f" {fold(c)} " in padded for c in cues)
 
 
 def asks_definition(folded: str, words: Sequence[str], names: Sequence[str],
@@ -522,6 +515,7 @@ def founds_the_asked(unit: Unit, profile: QuestionProfile) -> bool:
         return True  # "Who founded it?" left unresolved: nothing to link
     padded = f" {text} "
     spots = [padded.find(f" {a} ") for a in asked if f" {a} " in padded]
+    named = [folded_words(n) for n in names_in(unit.text)]
     for verb in verbs:
         before, after = text[: verb.start()].rstrip(), text[verb.end():].lstrip()
         passive = bool(PASSIVE_BEFORE.search(before) or AGENT_AFTER.match(after))
@@ -532,13 +526,12 @@ def founds_the_asked(unit: Unit, profile: QuestionProfile) -> bool:
             if any(spot < verb.start() for spot in spots) and passive and not verb.group("agent"):
                 return True
             continue
-        others = [n for n in names_in(unit.text)
-                  if folded_words(n) and f" {folded_words(n)} " in f" {before} "]
+        others = [n for n in named if n and f" {n} " in f" {before} "]
         by_pronoun = bool(OBJECT_BEFORE.search(before) or OBJECT_AFTER.match(after))
         if verb.group("agent") or ((passive or by_pronoun) and not others):
             return paragraph_about(unit, asked)
         if unnamed_own_organisation(unit, profile) and not passive and any(
-                f" {folded_words(n)} " in f" {after} " for n in names_in(unit.text)):
+                f" {n} " in f" {after} " for n in named):
             return True
     return False
 
@@ -591,11 +584,9 @@ def answering_units(scored: list[ScoredUnit], profile: QuestionProfile,
     if profile.asks_founder:
         # "Qui a fondé Financité ?": only a sentence that says who founded it answers, with
         # the list it introduces ("it was born of the union of three entities:" + items).
-        founding = {(s.unit.passage.chunk_id, s.unit.index) for s in scored
-                    if founds_the_asked(s.unit, profile)}
-        leads = {key for key in founding if any(
-            s.unit.text.rstrip().endswith(":") for s in scored
-            if (s.unit.passage.chunk_id, s.unit.index) == key)}
+        founders = [s.unit for s in scored if founds_the_asked(s.unit, profile)]
+        founding = {(u.passage.chunk_id, u.index) for u in founders}
+        leads = {(u.passage.chunk_id, u.index) for u in founders if u.text.rstrip().endswith(":")}
         scored = [s for s in scored if (s.unit.passage.chunk_id, s.unit.index) in founding
                   or (is_list_item(s.unit) and any(
                       chunk == s.unit.passage.chunk_id and index < s.unit.index

@@ -34,7 +34,7 @@ from assistant.extraction import Mention, folded_words, spelled_aliases, vocabul
 from assistant.messages import message
 from assistant.retrieval import Passage, passage_from
 from assistant.store import get_all
-from assistant.textproc import STOPWORDS, fold, tokenize_words
+from assistant.textproc import STOPWORDS, fold, has_cue, tokenize_words
 
 MEMBERSHIP = {"member_of", "part_of"}
 PARTNERSHIP = {"partner_of", "coordinates"}
@@ -90,23 +90,18 @@ def relation_source(org: Organisation, query: DirectoryQuery,
     return None
 
 
-def _has_cue(folded: str, cues: Sequence[str]) -> bool:
-    padded = f" {folded} "
-    return any(f" {c.strip()} " in padded or (c.endswith(" ") and f" {c}" in padded) for c in cues)
-
-
 def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
     folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
-    asks = (_has_cue(folded, _cues(language, "asks_organisations"))
+    asks = (has_cue(folded, _cues(language, "asks_organisations"))
             or _opens_on_who_noun(folded)) and not _asks_for_other(folded)
     named = directory.named_in(question)
     named += [o for o in _acronyms_in(question, directory) if o not in named]
     relation: set[str] = set()
     # One organisation named: its relations; two ("les partenaires du MOC dans le réseau
     # AID") is a question the passages answer better.
-    if len(named) == 1 and _has_cue(folded, _cues(language, "member_of")):
+    if len(named) == 1 and has_cue(folded, _cues(language, "member_of")):
         relation |= MEMBERSHIP
-    if len(named) == 1 and _has_cue(folded, _cues(language, "partner_of")):
+    if len(named) == 1 and has_cue(folded, _cues(language, "partner_of")):
         relation |= PARTNERSHIP
     town = _town_in(folded, directory)
     # "Solidarité Mondiale" names an organisation, not the theme "mondialisation".

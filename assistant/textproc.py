@@ -77,6 +77,14 @@ def fold(text: str) -> str:
     return text.lower()
 
 
+def has_cue(text: str, cues: Iterable[str]) -> bool:
+    """Is one of the cues in the text as whole words ("actuel" is not in "actuellement";
+    "now" is not in "know")? A cue ending in a space may start a word ("combien ")."""
+    padded = " " + " ".join(re.split(r"[^a-z0-9'-]+", fold(text))) + " "
+    return any(f" {fold(c).strip()} " in padded or (c.endswith(" ") and f" {fold(c)}" in padded)
+               for c in cues)
+
+
 # ------------------------------------------------------------------------ tokenizing
 
 # "46 000", "46 000" (nbsp, folded to a space) and "46,000" are written "46.000" so

@@ -54,6 +54,7 @@ from embeddings.provider import (
     _one_line,
     fill_missing,
     pool_spans,
+    unit_rows,
 )
 
 if TYPE_CHECKING:
@@ -230,14 +231,14 @@ def _torch_reference(model_dir: Path,
         hidden = bert(input_ids=torch.from_numpy(ids),
                       attention_mask=torch.from_numpy(mask)).last_hidden_state.numpy()
     weights = mask[..., None].astype(np.float32)
-    return ids, mask, _unit_rows((hidden * weights).sum(1) / weights.sum(1))
+    return ids, mask, unit_rows((hidden * weights).sum(1) / weights.sum(1))
 
 
 def _self_check(path: Path, reference: tuple[np.ndarray, np.ndarray, np.ndarray],
                 floor: float) -> float:
     """Worst cosine of the ONNX file's vectors with torch's; raises below ``floor``."""
     ids, mask, expected = reference
-    got = _unit_rows(_session(path).run(None, {"input_ids": ids, "attention_mask": mask})[0])
+    got = unit_rows(_session(path).run(None, {"input_ids": ids, "attention_mask": mask})[0])
     worst = float((expected * got).sum(1).min())
     if worst < floor:
         raise OnnxExportError(f"{path.name} disagrees with torch: cosine {worst:.5f} < {floor}")
@@ -331,12 +332,6 @@ def _pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.nda
     return ids, mask
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
 def length_batches(lengths: Sequence[int], budget: int = BATCH_TOKENS) -> list[list[int]]:
     """Indices grouped shortest first into batches whose padded size (texts x longest)
     stays within ``budget`` tokens; a longer text is a batch of its own."""
@@ -383,6 +378,8 @@ class OnnxEncoder:
     ``query_threads``: questions are encoded on the calling thread when 1 (the default; a
     question is one short text), else spread over that many workers (None: one per CPU)."""
 
+    thread_safe = True  # InferenceSession.run and the tokenizer may be called from threads
+
     def __init__(
         self,
         model_dir: Path,
@@ -408,7 +405,6 @@ class OnnxEncoder:
         self._pool_lock = threading.Lock()
         self.name = name or str(model_dir)
         self.path = Path(onnx_path)
-        self.thread_safe = True  # InferenceSession.run and the tokenizer are
         self.dimension = int(self._session.get_outputs()[0].shape[-1])
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -444,7 +440,7 @@ class OnnxEncoder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for batch, vectors in self._in_batches(rows, workers, run):
             out[batch] = vectors
-        return _unit_rows(out)
+        return unit_rows(out)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries (e5: ``"query: "`` prefix)."""
@@ -481,7 +477,7 @@ class OnnxEncoder:
             for i, own in zip(batch, pooled, strict=True):
                 per_text[i] = own
         flat = [row for own in per_text for row in own]
-        return _unit_rows(out), fill_missing(self, texts, spans, flat)
+        return unit_rows(out), fill_missing(self, texts, spans, flat)
 
 
 def load_onnx_encoder(

@@ -89,9 +89,20 @@ def encode_passages_with_spans(
     question sets (bench/RESULTS.md). Other encoders (the fake) embed each piece alone."""
     if isinstance(encoder, SpanEncoder):
         return encoder.encode_passages_with_spans(texts, spans)
-    pieces = [text[start:end] for text, own in zip(texts, spans, strict=True)
-              for start, end in own]
-    return encoder.encode_passages(texts), _rows_or_empty(encoder, pieces)
+    return encoder.encode_passages(texts), _rows_or_empty(encoder, span_texts(texts, spans))
+
+
+def span_texts(texts: list[str], spans: list[list[Span]]) -> list[str]:
+    """The spans' own texts, in order (all of text 0's, then text 1's...)."""
+    return [text[start:end] for text, own in zip(texts, spans, strict=True)
+            for start, end in own]
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """float32 rows scaled to unit length (a zero row stays zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
 
 
 def _rows_or_empty(encoder: TextEncoder, texts: list[str]) -> np.ndarray:
@@ -127,8 +138,7 @@ def pool_spans(hidden: np.ndarray, offsets: np.ndarray, spans: list[Span],
 def fill_missing(encoder: TextEncoder, texts: list[str], spans: list[list[Span]],
                  pooled: list[np.ndarray | None]) -> np.ndarray:
     """``pooled`` as rows, the spans that got no token (None) embedded on their own."""
-    pieces = [text[start:end] for text, own in zip(texts, spans, strict=True)
-              for start, end in own]
+    pieces = span_texts(texts, spans)
     missing = [i for i, row in enumerate(pooled) if row is None]
     alone = _rows_or_empty(encoder, [pieces[i] for i in missing])
     out = np.zeros((len(pooled), encoder.dimension), dtype=np.float32)
@@ -382,11 +392,10 @@ class SentenceTransformerEncoder:
             outputs: list[dict[str, Any]] = self._model.encode(  # type: ignore[assignment]
                 list(texts), prompt=prompt or None, batch_size=self._batch_size,
                 output_value=None, show_progress_bar=False)
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        vectors = unit_rows(np.stack([out["sentence_embedding"].float().cpu().numpy()
+                                      for out in outputs]))
         pooled: list[np.ndarray | None] = []
-        for row, (text, own, out) in enumerate(zip(texts, spans, outputs, strict=True)):
-            sentence = out["sentence_embedding"].float().cpu().numpy()
-            vectors[row] = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+        for text, own, out in zip(texts, spans, outputs, strict=True):
             hidden = out["token_embeddings"][out["attention_mask"].bool()].float().cpu().numpy()
             encoded = self._model.tokenizer(prompt + text, return_offsets_mapping=True,
                                             truncation=True,

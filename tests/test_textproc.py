@@ -13,6 +13,7 @@ from assistant.textproc import (
     content_terms,
     detect_language,
     fold,
+    has_cue,
     is_other_language,
     normalise_question,
     question_language,
@@ -443,3 +444,14 @@ def test_normalise_question(text: str, expected: str) -> None:
 def test_normalise_question_keeps_case_and_punctuation() -> None:
     text = "L’ONG « WSM » a-t-elle 46.000 membres ?"
     assert normalise_question(text) == text
+
+
+def test_cues_are_whole_words() -> None:
+    # One matcher for the answer engine's cues and the directory's routing cues.
+    assert has_cue("Qui est le directeur actuel de la FOPES ?", ["actuel"])
+    assert not has_cue("Qui dirige actuellement la FOPES ?", ["actuel"])
+    assert not has_cue("who knows the FOPES", ["now"])
+    assert has_cue("Qui a mis sur pied le CIEP ?", ["mis sur pied"])
+    assert has_cue("combien d'organisations", ["combien "])  # a word start
+    assert has_cue("combiend", ["combien "]) is False
+    assert not has_cue("", ["actuel"])
