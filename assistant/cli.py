@@ -17,10 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from assistant.answer import Answer
-from assistant.directory import themes
-from assistant.errors import AssistantError, BadQuestion
-from assistant.evaluation import (
+from assistant.answering.engine import Answer
+from assistant.core.errors import AssistantError, BadQuestion
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.directory.organisations import themes
+from assistant.generation.generate import Delta
+from assistant.ingestion.pipeline import IngestReport
+from assistant.service.assistant_service import AssistantService
+from assistant.service.evaluation import (
     directory_rows,
     directory_summary,
     failures,
@@ -28,13 +33,8 @@ from assistant.evaluation import (
     score,
     summary,
 )
-from assistant.feedback import FeedbackStore
-from assistant.generation import Delta
-from assistant.ingest import IngestReport
-from assistant.messages import message
-from assistant.service import AssistantService
-from assistant.settings import Settings
-from assistant.store import set_aside_corrupted_store
+from assistant.service.feedback import FeedbackStore
+from assistant.store.chroma import set_aside_corrupted_store
 from ui.auth import UserTable, check_exposure
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time

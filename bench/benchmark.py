@@ -54,8 +54,8 @@ TARGET_PEAK_MB = 2048.0
 LATENCY_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from assistant.errors import AssistantError
-from assistant.service import AssistantService
+from assistant.core.errors import AssistantError
+from assistant.service.assistant_service import AssistantService
 t_import = time.perf_counter() - t0
 questions_path, rounds, out_path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 questions = json.load(open(questions_path, encoding="utf-8"))

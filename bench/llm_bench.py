@@ -26,10 +26,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import json  # noqa: E402
 
-from assistant.llm import build_llm  # noqa: E402
-from assistant.prompting import answer_messages  # noqa: E402
-from assistant.retrieval import Passage  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.core.settings import Settings  # noqa: E402
+from assistant.generation.llm import build_llm  # noqa: E402
+from assistant.generation.prompting import answer_messages  # noqa: E402
+from assistant.retrieval.hybrid import Passage  # noqa: E402
 
 QUESTION = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"
 

@@ -53,8 +53,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from gradio_client import Client  # noqa: E402
 
-from assistant.messages import message  # noqa: E402
-from assistant.textproc import fold  # noqa: E402
+from assistant.core.messages import message  # noqa: E402
+from assistant.core.text import fold  # noqa: E402
 from ui.render import chat_markdown  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ from pathlib import Path
 from llama_index.core.llms import MockLLM
 from llama_index.core.retrievers import QueryFusionRetriever
 
-from assistant.evaluation import norm
-from assistant.service import AssistantService
+from assistant.service.assistant_service import AssistantService
+from assistant.service.evaluation import norm
 
 
 def ranks(texts: list[str], evidence: list[str]) -> int | None:
@@ -41,8 +41,8 @@ def main(paths: list[str]) -> None:
     for name, run in runs.items():
         hits, rr, misses = 0, 0.0, []
         for q in questions:
-            from assistant.conversation import resolve_follow_up
-            from assistant.textproc import question_language
+            from assistant.answering.conversation import resolve_follow_up
+            from assistant.core.text import question_language
             text = resolve_follow_up(q["q"], [tuple(t) for t in q.get("history", [])],
                                      question_language(q["q"]))
             rank = ranks([n.node.get_content() for n in run(text)], q["evidence"])

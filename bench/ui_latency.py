@@ -23,10 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from gradio_client import Client  # noqa: E402
 
-from assistant.feedback import FeedbackStore  # noqa: E402
-from assistant.messages import message  # noqa: E402
-from assistant.service import AssistantService  # noqa: E402
-from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.core.messages import message  # noqa: E402
+from assistant.core.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.service.assistant_service import AssistantService  # noqa: E402
+from assistant.service.feedback import FeedbackStore  # noqa: E402
 from ui.app import ChatUI, build_app, launch_app  # noqa: E402
 from ui.auth import UserTable  # noqa: E402
 

@@ -13,8 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.service import AssistantService  # noqa: E402
-from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.core.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.service.assistant_service import AssistantService  # noqa: E402
 
 CORPUS = PROJECT_ROOT / "corpus"
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"

@@ -30,7 +30,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import CustomLLM
 
-from assistant.llm import register_provider
+from assistant.generation.llm import register_provider
 
 PASSAGE_HEAD = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 

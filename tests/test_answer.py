@@ -1,4 +1,4 @@
-"""Unit tests for assistant.answer: the extractive engine, on synthetic passages.
+"""Unit tests for assistant.answering.engine: the extractive engine, on synthetic passages.
 
 No model and no Chroma: unit vectors come from the deterministic FakeEncoder, the IDF
 from ``idf_table`` over the synthetic passages, and the vocabulary from that table.
@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answer import (
+from assistant.answering.engine import (
     Answer,
     EngineWeights,
     Unit,
@@ -29,9 +29,9 @@ from assistant.answer import (
     type_bonus,
     word_stems,
 )
-from assistant.messages import message
-from assistant.retrieval import Passage
-from assistant.textproc import analyze
+from assistant.core.messages import message
+from assistant.core.text import analyze
+from assistant.retrieval.hybrid import Passage
 from embeddings.provider import FakeEncoder
 
 ENCODER = FakeEncoder()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_answer import NO_THRESHOLD, Doc, ask, assert_abstained, assert_grounded
 
-from assistant.answer import profile_question, search_text, states_a_count
+from assistant.answering.engine import profile_question, search_text, states_a_count
 
 PLATFORM = Doc("platform", [
     "Nous coordonnons également la plateforme Travail Décent, où l'on développe des stratégies.",

@@ -18,13 +18,13 @@ from conftest import CORPUS, cli_env, make_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.cleaning import FORMATS, clean_text
-from assistant.errors import BadQuestion
-from assistant.feedback import FeedbackStore
-from assistant.messages import message
-from assistant.ratelimit import SessionRateLimiter
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.core.errors import BadQuestion
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.ingestion.cleaning import FORMATS, clean_text
+from assistant.service.assistant_service import AssistantService
+from assistant.service.feedback import FeedbackStore
+from assistant.service.ratelimit import SessionRateLimiter
 from ui.app import ChatUI
 from ui.render import chat_markdown, sources_html
 

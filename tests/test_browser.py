@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 from conftest import CliRunner, cli_env, free_tcp_port
 
-from assistant.answer import Answer
-from assistant.conversation import History
-from assistant.feedback import FeedbackStore
-from assistant.messages import message, prompt_file
-from assistant.service import AssistantService
-from assistant.settings import PROJECT_ROOT
+from assistant.answering.conversation import History
+from assistant.answering.engine import Answer
+from assistant.core.messages import message, prompt_file
+from assistant.core.settings import PROJECT_ROOT
+from assistant.service.assistant_service import AssistantService
+from assistant.service.feedback import FeedbackStore
 from ui.app import ChatUI, build_app, launch_app
 from ui.auth import UserTable
 
@@ -333,7 +333,7 @@ def test_phone_header_is_readable(served: Served, browser: Any) -> None:
 def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
     """The Directory tab opens on every organisation; picking a theme narrows the cards to
     that theme's, each showing the theme, its sources quoted."""
-    from assistant.directory import theme_by_id
+    from assistant.directory.organisations import theme_by_id
 
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)

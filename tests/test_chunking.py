@@ -1,4 +1,4 @@
-"""Unit tests of assistant.chunking: units, synthetic structures, then the real scrapes."""
+"""Unit tests of the chunker: units, synthetic structures, then the real scrapes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import (
+from assistant.ingestion.chunking import (
     MAX_UNIT_CHARS,
     OVERRUN_TOLERANCE,
     Chunk,
@@ -15,7 +15,7 @@ from assistant.chunking import (
     preview,
     split_units,
 )
-from assistant.cleaning import clean_text
+from assistant.ingestion.cleaning import clean_text
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(SHARED_CORPUS.glob("*.txt")) if SHARED_CORPUS.is_dir() else []

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.chunking import split_units
-from assistant.citations import (
+from assistant.generation.citations import (
     DEFAULT_THRESHOLDS,
     Evidence,
     check_answer,
@@ -20,7 +19,8 @@ from assistant.citations import (
     split_claims,
     support,
 )
-from assistant.retrieval import Passage
+from assistant.ingestion.chunking import split_units
+from assistant.retrieval.hybrid import Passage
 from embeddings.provider import FakeEncoder, TextEncoder
 
 PAIRS = Path(__file__).parent / "citation_pairs.jsonl"
@@ -112,7 +112,7 @@ def test_checker_precision_and_recall_on_labelled_pairs(real_encoder: TextEncode
 
 @pytest.fixture(scope="module")
 def real_encoder() -> TextEncoder:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
     from embeddings.provider import load_encoder
 
     settings = Settings()

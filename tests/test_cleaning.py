@@ -1,4 +1,4 @@
-"""Unit tests of assistant.cleaning: synthetic debris first, then the five real scrapes."""
+"""Unit tests of the cleaning stage: synthetic debris first, then the five real scrapes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text, html_to_text, strip_markdown
+from assistant.ingestion.cleaning import clean_text, html_to_text, strip_markdown
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(SHARED_CORPUS.glob("*.txt")) if SHARED_CORPUS.is_dir() else []

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import CORPUS, QUESTIONS, CliRunner, cli_env
 
-from assistant.messages import message
+from assistant.core.messages import message
 
 CORPUS_FILES = sorted(p.name for p in CORPUS.glob("*.txt"))
 SOURCE_KEYS = {"title", "source", "text", "score"}

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from assistant.answer import Answer, Citation
-from assistant.compound import join_answers, split_compound, standalone_parts
-from assistant.messages import message
-from assistant.retrieval import Passage
-from assistant.service import AssistantService
+from assistant.answering.compound import join_answers, split_compound, standalone_parts
+from assistant.answering.engine import Answer, Citation
+from assistant.core.messages import message
+from assistant.retrieval.hybrid import Passage
+from assistant.service.assistant_service import AssistantService
 
 
 @pytest.mark.parametrize(("question", "language", "parts"), [

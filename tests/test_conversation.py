@@ -1,10 +1,10 @@
-"""Unit tests for assistant.conversation: names, follow-up detection and resolution."""
+"""Unit tests for assistant.answering.conversation: names, follow-up detection and resolution."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import is_follow_up, names_in, resolve_follow_up
+from assistant.answering.conversation import is_follow_up, names_in, resolve_follow_up
 
 # ----------------------------------------------------------------------------- resolve
 

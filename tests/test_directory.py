@@ -1,4 +1,4 @@
-"""Unit tests of assistant.directory and assistant.directory_search (no model, no store).
+"""Unit tests of the directory and of directory answers (no model, no store).
 
 Mentions are written by hand (or extracted from small invented documents); every
 organisation, town pairing and description here is made up.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.chunking import chunk_document
-from assistant.corpus import DocumentInfo
-from assistant.directory import (
+from assistant.answering.directory_answers import parse_query, search, short_description
+from assistant.directory.extraction import Mention, extract_mentions
+from assistant.directory.organisations import (
     Directory,
     Organisation,
     build_directory,
@@ -24,8 +24,8 @@ from assistant.directory import (
     themes,
     town_names,
 )
-from assistant.directory_search import parse_query, search, short_description
-from assistant.extraction import Mention, extract_mentions
+from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.corpus import DocumentInfo
 
 # --------------------------------------------------------------------------- themes
 

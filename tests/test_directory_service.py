@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import CliRunner, cli_env, load_jsonl
 
-from assistant.errors import BadQuestion
-from assistant.evaluation import directory_rows, list_scores
-from assistant.service import AssistantService
+from assistant.core.errors import BadQuestion
+from assistant.service.assistant_service import AssistantService
+from assistant.service.evaluation import directory_rows, list_scores
 
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
 # Regression floors just below the measured values (recall 0.912, precision 0.956; the

@@ -21,14 +21,14 @@ import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
 from conftest import CORPUS, cli_env, load_jsonl, make_settings
 
-from assistant import directory_store
-from assistant import service as service_module
-from assistant.directory import Directory
-from assistant.directory_search import load_directory, parse_query, search
-from assistant.extraction import Mention, spelled_aliases
-from assistant.service import AssistantService
-from assistant.settings import Settings
-from assistant.store import IndexStore, get_all
+from assistant.answering.directory_answers import load_directory, parse_query, search
+from assistant.core.settings import Settings
+from assistant.directory import storage as directory_store
+from assistant.directory.extraction import Mention, spelled_aliases
+from assistant.directory.organisations import Directory
+from assistant.service import assistant_service as service_module
+from assistant.service.assistant_service import AssistantService
+from assistant.store.chroma import IndexStore, get_all
 from embeddings.provider import TextEncoder
 
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
@@ -172,7 +172,7 @@ def test_ingestion_stores_it_and_a_new_service_loads_it_without_the_corpus_scan(
     monkeypatch.setattr(service_module, "load_directory", fail)
     monkeypatch.setattr(directory_store, "build", fail)
     monkeypatch.setattr(directory_store, "scan_document", fail)
-    monkeypatch.setattr("assistant.directory_search.spelled_aliases", fail)
+    monkeypatch.setattr("assistant.answering.directory_answers.spelled_aliases", fail)
     monkeypatch.setattr(service_module, "get_all", fail)  # no chunk texts read
     fresh = AssistantService(ingested_settings)
     loaded = fresh.directory()
@@ -302,7 +302,7 @@ def test_incremental_ingestion_gives_the_directory_of_a_fresh_one(
 STALLING_DIRECTORY = """
 import os, sys, time
 from pathlib import Path
-import assistant.directory_store as directory_store
+import assistant.directory.storage as directory_store
 real = directory_store.write
 def write(store, generation, built):
     real(store, generation, built)

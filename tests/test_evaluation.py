@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.evaluation import score, summary
+from assistant.service.evaluation import score, summary
 
 SHARED_EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 SUMMARY_KEYS = (

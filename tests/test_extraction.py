@@ -1,4 +1,4 @@
-"""Unit tests of assistant.extraction on small hand-written texts (no model, no store).
+"""Unit tests of assistant.directory.extraction on small hand-written texts (no model, no store).
 
 The organisations, people and addresses below are invented; the texts only copy the
 *shapes* the corpus uses (list items, lead-ins, parenthesised acronyms, address fields).
@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import extraction
-from assistant.chunking import Chunk, chunk_document
-from assistant.corpus import DocumentInfo
-from assistant.extraction import (
+from assistant.directory import extraction
+from assistant.directory.extraction import (
     Mention,
     extract_mentions,
     initials_match,
@@ -24,6 +22,8 @@ from assistant.extraction import (
     spelled_aliases,
     split_address,
 )
+from assistant.ingestion.chunking import Chunk, chunk_document
+from assistant.ingestion.corpus import DocumentInfo
 
 # --------------------------------------------------------------------------- helpers
 
@@ -647,11 +647,11 @@ def test_a_number_alone_is_no_name_in_an_enumeration() -> None:
 
 EXTRACT_ALL = """
 import json
-from assistant.chunking import chunk_document
-from assistant.corpus import scan_corpus
-from assistant.extraction import extract_mentions
-from assistant.ingest import chunk_id, context_title
-from assistant.settings import Settings
+from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.corpus import scan_corpus
+from assistant.directory.extraction import extract_mentions
+from assistant.ingestion.pipeline import chunk_id, context_title
+from assistant.core.settings import Settings
 settings = Settings()
 for doc in scan_corpus(settings.corpus_dir, "x").documents:
     chunks = chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),

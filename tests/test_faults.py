@@ -33,12 +33,12 @@ from conftest import (
 )
 
 from assistant import cli
-from assistant.errors import FeedbackUnavailable, IndexUnavailable
-from assistant.feedback import FeedbackStore
-from assistant.messages import message
-from assistant.service import AssistantService
-from assistant.settings import Settings
-from assistant.store import IndexStore, ingestion_lock, set_aside_corrupted_store
+from assistant.core.errors import FeedbackUnavailable, IndexUnavailable
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.service.assistant_service import AssistantService
+from assistant.service.feedback import FeedbackStore
+from assistant.store.chroma import IndexStore, ingestion_lock, set_aside_corrupted_store
 from ui.app import ChatUI
 
 WSM_FICHE = "wsm-fiche-organisation.txt"
@@ -76,7 +76,7 @@ def collection_names(settings: Settings) -> list[str]:
 STALLING_INGEST = """
 import os, sys, time
 from pathlib import Path
-import assistant.ingest as ingest
+import assistant.ingestion.pipeline as ingest
 real = ingest.write_document
 def write_document(doc, *args, **kwargs):
     real(doc, *args, **kwargs)

@@ -11,9 +11,9 @@ import pytest
 from conftest import SHARED_EVAL
 
 from assistant import cli
-from assistant.evaluation import norm, score_one
-from assistant.feedback import FILE_NAME, FeedbackStore
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.service.evaluation import norm, score_one
+from assistant.service.feedback import FILE_NAME, FeedbackStore
 
 # The keys of a question of shared/eval/dev.jsonl, plus what the export adds.
 DEV_KEYS = {"id", "q", "lang", "persona", "kind", "facts", "evidence"}

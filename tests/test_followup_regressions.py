@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from assistant.answering.conversation import resolve_follow_up
 from assistant.cli import batch_history
-from assistant.conversation import resolve_follow_up
 
 
 def test_answer_acronyms_are_not_borrowed_when_the_question_named_its_subject() -> None:

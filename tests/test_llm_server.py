@@ -16,10 +16,10 @@ from conftest import CORPUS, CliRunner, cli_env, free_tcp_port, ingested_copy, m
 from llm_fakes import FakeOpenAIServer, Reply, passages_in, user_text
 from test_llm import QUESTION_FR, copy_script, half_wrong_script, words_share
 
-from assistant.citations import split_claims
-from assistant.generation import Delta
-from assistant.messages import message
-from assistant.service import AssistantService
+from assistant.core.messages import message
+from assistant.generation.citations import split_claims
+from assistant.generation.generate import Delta
+from assistant.service.assistant_service import AssistantService
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ def _cos_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A materialised e5 folder with its ONNX export (fp32 and int8) beside it."""
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
     from embeddings import materialise as mat
 
     project = Settings().models_dir / DEFAULT_MODEL
@@ -220,7 +220,7 @@ def test_missing_export_falls_back_to_torch(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_engine_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
     monkeypatch.delenv(provider.ENGINE_ENV, raising=False)
     assert provider.resolve_engine(None) == "onnx-int8" == Settings().embedding_engine

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.messages import LANGUAGES, message, prompt_file
-from assistant.prompting import (
+from assistant.core.messages import LANGUAGES, message, prompt_file
+from assistant.generation.prompting import (
     PROMPT_FILE,
     TEMPLATE_VARIABLES,
     PromptError,
@@ -15,7 +15,7 @@ from assistant.prompting import (
     rewrite_messages,
     template_fields,
 )
-from assistant.retrieval import Passage
+from assistant.retrieval.hybrid import Passage
 
 
 def sample(names: frozenset[str]) -> dict[str, str]:

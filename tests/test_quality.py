@@ -17,9 +17,9 @@ import pytest
 from conftest import QUESTIONS, SHARED_EVAL, load_jsonl
 
 from assistant.cli import answer_record
-from assistant.errors import BadQuestion
-from assistant.evaluation import score, summary
-from assistant.service import AssistantService
+from assistant.core.errors import BadQuestion
+from assistant.service.assistant_service import AssistantService
+from assistant.service.evaluation import score, summary
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

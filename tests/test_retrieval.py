@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from conftest import ingested_copy
 
-from assistant.retrieval import Passage
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.retrieval.hybrid import Passage
+from assistant.service.assistant_service import AssistantService
 
 
 @pytest.fixture(scope="module")

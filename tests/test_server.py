@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from conftest import CliRunner, cli_env, free_tcp_port
 
-from assistant.errors import IndexUnavailable
-from assistant.messages import message
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.core.errors import IndexUnavailable
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.service.assistant_service import AssistantService
 
 pytestmark = [pytest.mark.server, pytest.mark.integration]
 

@@ -1,4 +1,4 @@
-"""Tests for assistant.textproc: folding, tokens, stop words, stems and language."""
+"""Tests for assistant.core.text: folding, tokens, stop words, stems and language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from assistant.textproc import (
+from assistant.core.text import (
     OTHER,
     STOPWORDS,
     analyze,

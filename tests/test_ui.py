@@ -15,15 +15,15 @@ import gradio as gr
 import pytest
 from conftest import CliRunner, cli_env, free_tcp_port, ingested_copy
 
-from assistant.answer import Answer, Citation
-from assistant.conversation import History
-from assistant.errors import AssistantError
-from assistant.feedback import FeedbackStore
-from assistant.ingest import IngestReport
-from assistant.messages import message
-from assistant.retrieval import Passage
-from assistant.service import AssistantService
-from assistant.settings import Settings
+from assistant.answering.conversation import History
+from assistant.answering.engine import Answer, Citation
+from assistant.core.errors import AssistantError
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.ingestion.pipeline import IngestReport
+from assistant.retrieval.hybrid import Passage
+from assistant.service.assistant_service import AssistantService
+from assistant.service.feedback import FeedbackStore
 from ui.app import ChatUI, ChatView, Exchange, build_app, history_of, launch_app
 from ui.auth import UserTable, check_exposure, hash_password, is_loopback
 from ui.render import chat_markdown, highlight, sources_html
@@ -358,7 +358,7 @@ def test_language_switch_relabels_everything(ui: ChatUI, indexed: Settings) -> N
 
 
 def test_every_ui_message_exists_in_both_languages() -> None:
-    from assistant.messages import prompt_file
+    from assistant.core.messages import prompt_file
 
     french, english = prompt_file("fr", "messages"), prompt_file("en", "messages")
     ui_keys = {k for k in french if k.startswith("ui_")}
@@ -522,7 +522,7 @@ def test_directory_opens_on_every_organisation_and_the_index_towns(ui: ChatUI) -
 
 
 def test_directory_theme_filter_narrows_the_cards(ui: ChatUI) -> None:
-    from assistant.directory import theme_by_id
+    from assistant.directory.organisations import theme_by_id
     from ui.app import ALL
 
     everyone = cards_of(ui.directory_cards(ALL, ALL, "fr"))
@@ -553,7 +553,7 @@ def test_directory_cards_show_relations_themes_and_sources(ui: ChatUI) -> None:
 
 
 def test_directory_theme_choices_follow_the_language(ui: ChatUI) -> None:
-    from assistant.directory import themes
+    from assistant.directory.organisations import themes
     from ui.app import ALL
 
     french, english = ui.theme_choices("fr"), ui.theme_choices("en")
@@ -592,7 +592,7 @@ def test_directory_bug_is_one_line_not_a_traceback(ui: ChatUI,
 def test_directory_cards_escape_corpus_text() -> None:
     import re
 
-    from assistant.directory import Organisation, Relation, Source
+    from assistant.directory.organisations import Organisation, Relation, Source
     from ui.render import directory_html
 
     evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'

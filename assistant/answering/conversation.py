@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from assistant.messages import prompt_file, shared_file
-from assistant.textproc import STOPWORDS, fold
+from assistant.core.messages import prompt_file, shared_file
+from assistant.core.text import STOPWORDS, fold
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from embeddings.provider import DEFAULT_MODEL
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 FusionMode = Literal["reciprocal_rerank", "relative_score", "dist_based_score"]
 
@@ -151,7 +151,9 @@ class Settings(BaseSettings):
     @field_validator("llm_provider")
     @classmethod
     def _known_provider(cls, value: str) -> str:
-        from assistant.llm import provider_names  # late: llm.py imports this module
+        from assistant.generation.llm import (
+            provider_names,  # late: llm.py imports this module
+        )
 
         if value not in provider_names():
             raise ValueError(f"unknown LLM provider {value!r}; known: {provider_names()}")

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import FeedbackUnavailable
-from assistant.settings import Settings
+from assistant.core.errors import FeedbackUnavailable
+from assistant.core.settings import Settings
 
 FILE_NAME = "feedback.sqlite3"
 BUSY_TIMEOUT = 10.0  # seconds a write waits for another writer before the vote is refused

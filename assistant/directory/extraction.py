@@ -24,10 +24,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.chunking import Chunk
-from assistant.corpus import DocumentInfo
-from assistant.messages import PROMPTS_DIR, shared_file
-from assistant.textproc import fold
+from assistant.core.messages import PROMPTS_DIR, shared_file
+from assistant.core.text import fold
+from assistant.ingestion.chunking import Chunk
+from assistant.ingestion.corpus import DocumentInfo
 
 DESCRIPTION_MAX = 220
 

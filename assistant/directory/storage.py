@@ -39,11 +39,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from assistant import directory as directory_module
-from assistant import extraction, messages, textproc
-from assistant import store as store_module
-from assistant.directory import Directory, Organisation, Relation, Source, build_directory
-from assistant.extraction import (
+from assistant.core import messages
+from assistant.core import text as textproc
+from assistant.core.messages import PROMPTS_DIR
+from assistant.directory import extraction
+from assistant.directory import organisations as directory_module
+from assistant.directory.extraction import (
     CLAUSE_BREAK_RE,
     Mention,
     acronym_table,
@@ -51,8 +52,15 @@ from assistant.extraction import (
     letters_index,
     name_key,
 )
-from assistant.messages import PROMPTS_DIR
-from assistant.store import READ_PAGE, IndexState, IndexStore, get_all
+from assistant.directory.organisations import (
+    Directory,
+    Organisation,
+    Relation,
+    Source,
+    build_directory,
+)
+from assistant.store import chroma as store_module
+from assistant.store.chroma import READ_PAGE, IndexState, IndexStore, get_all
 
 logger = logging.getLogger(__name__)
 

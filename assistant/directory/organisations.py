@@ -17,7 +17,9 @@ from functools import cache
 
 import numpy as np
 
-from assistant.extraction import (
+from assistant.core.messages import shared_file
+from assistant.core.text import fold, term_sequence
+from assistant.directory.extraction import (
     Mention,
     folded_words,
     has_word,
@@ -26,8 +28,6 @@ from assistant.extraction import (
     name_key,
     vocabulary,
 )
-from assistant.messages import shared_file
-from assistant.textproc import fold, term_sequence
 
 # --------------------------------------------------------------------------- themes
 

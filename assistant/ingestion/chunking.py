@@ -709,7 +709,7 @@ def _prose_group(segments: list[_Segment], start: int) -> list[_Segment]:
 def preview(path: Path | str) -> str:
     """Print (and return) the chunks of one raw file for a reviewer to eyeball: kind,
     section, number of units and text of each chunk."""
-    from assistant.cleaning import clean_text  # only the preview reads raw files
+    from assistant.ingestion.cleaning import clean_text  # only the preview reads raw files
 
     source = Path(path)
     fmt = {".md": "md", ".html": "html", ".htm": "html"}.get(source.suffix.lower(), "txt")
@@ -727,6 +727,6 @@ def preview(path: Path | str) -> str:
 
 
 if __name__ == "__main__":
-    # python -m assistant.chunking FILE... prints the chunks of each file.
+    # python -m assistant.ingestion.chunking FILE... prints the chunks of each file.
     for argument in sys.argv[1:]:
         preview(argument)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.messages import message
+from assistant.core.messages import message
 
 
 class AssistantError(Exception):

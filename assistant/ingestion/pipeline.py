@@ -19,12 +19,12 @@ from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo,
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
-from assistant import directory_store
-from assistant.chunking import Chunk, chunk_document
-from assistant.corpus import Document, SkippedFile, scan_corpus
-from assistant.extraction import Mention, extract_mentions, extraction_fingerprint
-from assistant.settings import Settings
-from assistant.store import (
+from assistant.core.settings import Settings
+from assistant.directory import storage as directory_store
+from assistant.directory.extraction import Mention, extract_mentions, extraction_fingerprint
+from assistant.ingestion.chunking import Chunk, chunk_document
+from assistant.ingestion.corpus import Document, SkippedFile, scan_corpus
+from assistant.store.chroma import (
     ADD_BATCH,
     DocRecord,
     IndexState,

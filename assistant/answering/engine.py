@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.conversation import is_organisation_noun, names_in
-from assistant.extraction import folded_words
-from assistant.messages import message, prompt_file, synonyms_of
-from assistant.retrieval import Passage
-from assistant.textproc import STOPWORDS, analyze, fold, has_cue, tokenize_words
+from assistant.answering.conversation import is_organisation_noun, names_in
+from assistant.core.messages import message, prompt_file, synonyms_of
+from assistant.core.text import STOPWORDS, analyze, fold, has_cue, tokenize_words
+from assistant.directory.extraction import folded_words
+from assistant.retrieval.hybrid import Passage
 
 NUMBER_WORDS = frozenset(
     {

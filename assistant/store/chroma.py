@@ -27,8 +27,8 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 
-from assistant.errors import IndexUnavailable
-from assistant.settings import Settings
+from assistant.core.errors import IndexUnavailable
+from assistant.core.settings import Settings
 
 STATE_ID = "state"
 CHROMA_TABLES = {"collections", "segments"}  # tables every Chroma store has

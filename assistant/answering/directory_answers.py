@@ -18,8 +18,11 @@ from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
-from assistant.answer import Answer, Citation, supported, text_stems
-from assistant.directory import (
+from assistant.answering.engine import Answer, Citation, supported, text_stems
+from assistant.core.messages import message
+from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
+from assistant.directory.extraction import Mention, folded_words, spelled_aliases, vocabulary
+from assistant.directory.organisations import (
     Directory,
     Organisation,
     Source,
@@ -30,11 +33,8 @@ from assistant.directory import (
     town_key,
     town_names,
 )
-from assistant.extraction import Mention, folded_words, spelled_aliases, vocabulary
-from assistant.messages import message
-from assistant.retrieval import Passage, passage_from
-from assistant.store import get_all
-from assistant.textproc import STOPWORDS, fold, has_cue, tokenize_words
+from assistant.retrieval.hybrid import Passage, passage_from
+from assistant.store.chroma import get_all
 
 MEMBERSHIP = {"member_of", "part_of"}
 PARTNERSHIP = {"partner_of", "coordinates"}

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from assistant.messages import message, prompt_file
-from assistant.retrieval import Passage
+from assistant.core.messages import message, prompt_file
+from assistant.retrieval.hybrid import Passage
 
 PROMPT_FILE = "answer"
 # Every template of answer.toml and the variables it takes.

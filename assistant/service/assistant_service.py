@@ -17,8 +17,21 @@ import numpy as np
 from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
-from assistant import directory_store
-from assistant.answer import (
+from assistant.answering.compound import join_answers, split_compound, standalone_parts
+from assistant.answering.conversation import (
+    History,
+    is_acronym,
+    is_follow_up,
+    names_in,
+    resolve_follow_up,
+)
+from assistant.answering.directory_answers import (
+    compose_directory_answer,
+    load_directory,
+    parse_query,
+    search,
+)
+from assistant.answering.engine import (
     Answer,
     Unit,
     answer_from_units,
@@ -26,36 +39,23 @@ from assistant.answer import (
     profile_question,
     search_text,
 )
-from assistant.compound import join_answers, split_compound, standalone_parts
-from assistant.conversation import (
-    History,
-    is_acronym,
-    is_follow_up,
-    names_in,
-    resolve_follow_up,
-)
-from assistant.directory import Directory, Organisation, find_themes, themes
-from assistant.directory_search import (
-    compose_directory_answer,
-    load_directory,
-    parse_query,
-    search,
-)
-from assistant.errors import BadQuestion, IndexUnavailable
-from assistant.generation import Event, generated_answer, rewrite_follow_up
-from assistant.ingest import IngestReport, ingest
-from assistant.llm import build_llm
-from assistant.messages import message
-from assistant.retrieval import HybridRetriever, Passage, passage_from
-from assistant.settings import Settings
-from assistant.store import DocRecord, IndexState, IndexStore, describe_failure, get_all
-from assistant.textproc import (
+from assistant.core.errors import BadQuestion, IndexUnavailable
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.core.text import (
     analyze,
     fold,
     is_other_language,
     normalise_question,
     question_language,
 )
+from assistant.directory import storage as directory_store
+from assistant.directory.organisations import Directory, Organisation, find_themes, themes
+from assistant.generation.generate import Event, generated_answer, rewrite_follow_up
+from assistant.generation.llm import build_llm
+from assistant.ingestion.pipeline import IngestReport, ingest
+from assistant.retrieval.hybrid import HybridRetriever, Passage, passage_from
+from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
 from embeddings.provider import EmbeddingModelError, TextEncoder, load_encoder
 
 EncoderFactory = Callable[[Settings], TextEncoder]

@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 
 WINDOW_SECONDS = 60.0
 PRUNE_ABOVE = 1000  # sessions remembered before idle ones are forgotten

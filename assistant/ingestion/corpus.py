@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from assistant.cleaning import clean_text
-from assistant.errors import CorpusUnavailable
-from assistant.textproc import detect_language
+from assistant.core.errors import CorpusUnavailable
+from assistant.core.text import detect_language
+from assistant.ingestion.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = {
     ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"

@@ -26,10 +26,10 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import PrivateAttr
 
-from assistant.messages import synonyms_of
-from assistant.settings import Settings
-from assistant.store import IndexStore, get_all
-from assistant.textproc import analyze, tokenize_words
+from assistant.core.messages import synonyms_of
+from assistant.core.settings import Settings
+from assistant.core.text import analyze, tokenize_words
+from assistant.store.chroma import IndexStore, get_all
 from embeddings.provider import TextEncoder
 
 

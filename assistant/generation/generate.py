@@ -20,8 +20,11 @@ import numpy as np
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
-from assistant.answer import Answer, Citation, Unit, supported, text_stems
-from assistant.citations import (
+from assistant.answering.conversation import History
+from assistant.answering.engine import Answer, Citation, Unit, supported, text_stems
+from assistant.core.messages import LANGUAGES, message
+from assistant.core.text import STOPWORDS, fold, question_language, tokenize_words
+from assistant.generation.citations import (
     DEFAULT_THRESHOLDS,
     CheckedText,
     Encode,
@@ -30,11 +33,12 @@ from assistant.citations import (
     check_answer,
     content_words,
 )
-from assistant.conversation import History
-from assistant.messages import LANGUAGES, message
-from assistant.prompting import answer_messages, prompt_version, rewrite_messages
-from assistant.retrieval import Passage
-from assistant.textproc import STOPWORDS, fold, question_language, tokenize_words
+from assistant.generation.prompting import (
+    answer_messages,
+    prompt_version,
+    rewrite_messages,
+)
+from assistant.retrieval.hybrid import Passage
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from assistant.answer import passage_context, supported, text_stems
-from assistant.retrieval import Passage
-from assistant.textproc import STOPWORDS, fold, tokenize_words
+from assistant.answering.engine import passage_context, supported, text_stems
+from assistant.core.text import STOPWORDS, fold, tokenize_words
+from assistant.retrieval.hybrid import Passage
 
 MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 LEADING_MARKERS = re.compile(r"^((?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+)\s*")
