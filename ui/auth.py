@@ -12,7 +12,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 
 ITERATIONS = 200_000  # ~0.1 s a check: cheap for a sign-in, costly for guessing
 SALT_BYTES = 16
