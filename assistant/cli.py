@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from assistant.answering.engine import Answer
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.messages import message
 from assistant.core.settings import Settings
+from assistant.core.types import Answer
 from assistant.directory.organisations import themes
 from assistant.generation.generate import Delta
 from assistant.ingestion.pipeline import IngestReport
@@ -34,6 +34,12 @@ from assistant.service.evaluation import (
     summary,
 )
 from assistant.service.feedback import FeedbackStore
+from assistant.service.presenters import (
+    answer_record,
+    format_answer,
+    report_summary,
+    report_warnings,
+)
 from assistant.store.chroma import set_aside_corrupted_store
 from ui.auth import UserTable, check_exposure
 
@@ -145,24 +151,8 @@ def print_report(report: IngestReport, lang: str, out: TextIO | None = None) -> 
     print(report_summary(report, lang), file=out)
 
 
-def report_warnings(report: IngestReport, lang: str) -> list[str]:
-    """Files an ingestion skipped or kept in their previous version, one line each."""
-    lines = [
-        message("file_skipped", lang, name=s.name, reason=message(s.reason, lang, **s.values))
-        for s in report.skipped
-    ]
-    lines += [message("ingest_kept_previous", lang, name=n) for n in report.kept_previous]
-    return lines
 
 
-def report_summary(report: IngestReport, lang: str) -> str:
-    """One line on what an ingestion did (the command line and the web UI show it)."""
-    if report.changed_anything:
-        return message("ingest_done", lang, added=len(report.added), changed=len(report.changed),
-                       removed=len(report.removed), unchanged=len(report.unchanged),
-                       chunks=report.chunks, seconds=report.seconds)
-    return message("ingest_up_to_date", lang, unchanged=len(report.unchanged),
-                   seconds=report.seconds)
 
 
 def ensure_index(service: AssistantService) -> None:
@@ -175,40 +165,8 @@ def ensure_index(service: AssistantService) -> None:
         print_report(report, lang, out=sys.stderr)
 
 
-# -- ask ----------------------------------------------------------------------
-def answer_record(answer: Answer, top_k: int) -> dict[str, Any]:
-    return {
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "language": answer.language,
-        "standalone_question": answer.standalone_question,
-        "route": answer.route,
-        "engine": answer.engine,
-        "notice": answer.notice,
-        "checked": answer.checked,
-        "sources": [
-            {"title": p.title, "source": p.source, "section": p.section, "text": p.text,
-             "score": round(p.score, 6), "rank": p.rank}
-            for p in answer.sources[:top_k]
-        ],
-        "citations": [
-            {"number": c.number, "source": c.passage.source, "text": c.unit_text}
-            for c in answer.citations
-        ],
-    }
 
 
-def format_answer(answer: Answer) -> str:
-    lines = [answer.text]
-    cited = {c.number for c in answer.citations}
-    if cited:
-        lines.append("")
-        lines.append(message("sources_header", answer.language))
-        for passage in answer.sources:
-            if passage.rank in cited:
-                section = f" — {passage.section}" if passage.section else ""
-                lines.append(f"[{passage.rank}] {passage.title}{section} ({passage.source})")
-    return "\n".join(lines)
 
 
 def wants_stream(flag: bool | None, *, as_json: bool = False) -> bool:

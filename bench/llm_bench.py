@@ -27,9 +27,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import json  # noqa: E402
 
 from assistant.core.settings import Settings  # noqa: E402
+from assistant.core.types import Passage  # noqa: E402
 from assistant.generation.llm import build_llm  # noqa: E402
 from assistant.generation.prompting import answer_messages  # noqa: E402
-from assistant.retrieval.hybrid import Passage  # noqa: E402
 
 QUESTION = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"
 

@@ -190,10 +190,10 @@ def child_ours(corpus: Path, data: Path, host: str | None, port: int,
     if host:
         os.environ["ASSISTANT_CHROMA_HOST"], os.environ["ASSISTANT_CHROMA_PORT"] = host, str(port)
     os.environ["ASSISTANT_CORPUS_DIR"], os.environ["ASSISTANT_DATA_DIR"] = str(corpus), str(data)
-    from assistant.cli import answer_record
     from assistant.core.errors import AssistantError
     from assistant.core.settings import Settings
     from assistant.service.assistant_service import AssistantService
+    from assistant.service.presenters import answer_record
 
     settings = Settings()
     service = AssistantService(settings)

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from embeddings.provider import (
-    DEFAULT_MODEL,
-    EmbeddingModelError,
-    FakeEncoder,
-    SentenceTransformerEncoder,
-    TextEncoder,
-    load_encoder,
-)
+from embeddings.base import DEFAULT_MODEL, EmbeddingModelError, TextEncoder
+from embeddings.fake import FakeEncoder
+from embeddings.provider import load_encoder
+from embeddings.torch_encoder import SentenceTransformerEncoder
 
 if TYPE_CHECKING:
     from embeddings.materialise import materialise_e5_small

@@ -43,19 +43,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-# The export is written and swapped into place as the materialised model is.
-from embeddings.materialise import _remove_stale_tmp, _swap_into_place
-from embeddings.provider import (
-    _THREAD_ENV_VARS,
+from embeddings.base import (
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
+    THREAD_ENV_VARS,
     Span,
-    _available_cpus,
-    _one_line,
+    available_cpus,
     fill_missing,
+    one_line,
     pool_spans,
     unit_rows,
 )
+
+# The export is written and swapped into place as the materialised model is.
+from embeddings.materialise import _remove_stale_tmp, _swap_into_place
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -364,12 +365,12 @@ def _session(path: Path) -> onnxruntime.InferenceSession:
 def passage_threads() -> int:
     """Worker threads for passages: OMP/MKL/TORCH_NUM_THREADS when set (the count the torch
     encoder would use), else the CPUs this process may run on."""
-    for var in _THREAD_ENV_VARS:
+    for var in THREAD_ENV_VARS:
         with contextlib.suppress(TypeError, ValueError):
             count = int(os.environ.get(var, ""))
             if count > 0:
                 return count
-    return _available_cpus()
+    return available_cpus()
 
 
 class OnnxEncoder:
@@ -455,7 +456,7 @@ class OnnxEncoder:
         self, texts: list[str], spans: list[list[Span]]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Passages as :meth:`encode_passages` embeds them, and their spans pooled from the
-        token states of the same pass (:func:`embeddings.provider.pool_spans`)."""
+        token states of the same pass (:func:`embeddings.base.pool_spans`)."""
         texts = list(texts)
         prefix = self._passage_prompt
         encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
@@ -499,7 +500,7 @@ def load_onnx_encoder(
         return OnnxEncoder(model_dir, path, name=name, query_threads=query_threads)
     except Exception as exc:  # a corrupt file or a runtime mismatch: torch still works
         logger.warning("cannot load ONNX embedding model %s (%s); using torch instead",
-                       path, _one_line(exc))
+                       path, one_line(exc))
         return None
 
 
@@ -518,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = export_onnx(args.model_dir, int8=args.int8, force=args.force)
     except (OnnxExportError, ImportError, OSError, RuntimeError, ValueError) as exc:
-        print(f"ONNX export failed, the torch engine will be used: {_one_line(exc)}")
+        print(f"ONNX export failed, the torch engine will be used: {one_line(exc)}")
         return 1
     print(f"{'reused' if reused else 'wrote'} {path} in {time.perf_counter() - start:.1f} s")
     return 0

@@ -12,9 +12,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.answering.engine import (
-    Answer,
     EngineWeights,
-    Unit,
     answer_from_units,
     asks_organisation_kinds,
     cognate,
@@ -31,8 +29,8 @@ from assistant.answering.engine import (
 )
 from assistant.core.messages import message
 from assistant.core.text import analyze
-from assistant.retrieval.hybrid import Passage
-from embeddings.provider import FakeEncoder
+from assistant.core.types import Answer, Passage, Unit
+from embeddings.fake import FakeEncoder
 
 ENCODER = FakeEncoder()
 # Only the name / focus checks can make the engine abstain with this threshold.

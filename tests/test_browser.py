@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 from conftest import CliRunner, cli_env, free_tcp_port
 
-from assistant.answering.conversation import History
-from assistant.answering.engine import Answer
 from assistant.core.messages import message, prompt_file
 from assistant.core.settings import PROJECT_ROOT
+from assistant.core.types import Answer, History
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from ui.app import ChatUI, build_app, launch_app

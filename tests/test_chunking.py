@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.types import Chunk
 from assistant.ingestion.chunking import (
     MAX_UNIT_CHARS,
     OVERRUN_TOLERANCE,
-    Chunk,
     chunk_document,
     preview,
     split_units,

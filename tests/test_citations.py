@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.core.types import Passage
 from assistant.generation.citations import (
     DEFAULT_THRESHOLDS,
     Evidence,
@@ -20,8 +21,8 @@ from assistant.generation.citations import (
     support,
 )
 from assistant.ingestion.chunking import split_units
-from assistant.retrieval.hybrid import Passage
-from embeddings.provider import FakeEncoder, TextEncoder
+from embeddings.base import TextEncoder
+from embeddings.fake import FakeEncoder
 
 PAIRS = Path(__file__).parent / "citation_pairs.jsonl"
 MIN_PRECISION = 0.9  # an unsupported sentence shown as supported is the failure that matters

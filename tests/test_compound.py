@@ -7,9 +7,8 @@ import re
 import pytest
 
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
-from assistant.answering.engine import Answer, Citation
 from assistant.core.messages import message
-from assistant.retrieval.hybrid import Passage
+from assistant.core.types import Answer, Citation, Passage
 from assistant.service.assistant_service import AssistantService
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.answering.directory_answers import parse_query, search, short_description
+from assistant.core.types import DocumentInfo
 from assistant.directory.extraction import Mention, extract_mentions
 from assistant.directory.organisations import (
     Directory,
@@ -25,7 +26,6 @@ from assistant.directory.organisations import (
     town_names,
 )
 from assistant.ingestion.chunking import chunk_document
-from assistant.ingestion.corpus import DocumentInfo
 
 # --------------------------------------------------------------------------- themes
 

@@ -29,7 +29,7 @@ from assistant.directory.organisations import Directory
 from assistant.service import assistant_service as service_module
 from assistant.service.assistant_service import AssistantService
 from assistant.store.chroma import IndexStore, get_all
-from embeddings.provider import TextEncoder
+from embeddings.base import TextEncoder
 
 CHECKS = Path(__file__).parent / "directory_checks.jsonl"
 WSM_FICHE = "wsm-fiche-organisation.txt"

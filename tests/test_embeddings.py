@@ -15,16 +15,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import
 
+from embeddings import base  # noqa: E402
 from embeddings import materialise as mat  # noqa: E402
-from embeddings import provider  # noqa: E402
-from embeddings.provider import (  # noqa: E402
-    DEFAULT_MODEL,
-    EmbeddingModelError,
-    FakeEncoder,
-    SentenceTransformerEncoder,
-    TextEncoder,
-    load_encoder,
-)
+from embeddings.base import DEFAULT_MODEL, EmbeddingModelError, TextEncoder
+from embeddings.fake import FakeEncoder
+from embeddings.provider import load_encoder
+from embeddings.torch_encoder import SentenceTransformerEncoder
 
 FRENCH = [
     "Le syndicat défend les droits des travailleurs.",
@@ -387,25 +383,25 @@ def test_pool_spans_means_the_tokens_a_span_covers_and_the_edges() -> None:
     hidden = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [1, 1, 0, 0]],
                       dtype=np.float32)
     offsets = np.array([[0, 0], [0, 3], [3, 5], [6, 8], [0, 0]])
-    pooled = provider.pool_spans(hidden, offsets, [(0, 2), (3, 5), (0, 5)], shift=3)
+    pooled = base.pool_spans(hidden, offsets, [(0, 2), (3, 5), (0, 5)], shift=3)
     expected = [hidden[[0, 2, 4]].mean(0), hidden[[0, 3, 4]].mean(0), hidden[[0, 2, 3, 4]].mean(0)]
     for got, want in zip(pooled, expected, strict=True):
         assert got is not None
         np.testing.assert_allclose(got, want / np.linalg.norm(want), rtol=1e-6)
     # A span past the last token (cut by truncation) gets none: the caller embeds it alone.
-    assert provider.pool_spans(hidden, offsets, [(9, 12)], shift=3) == [None]
+    assert base.pool_spans(hidden, offsets, [(9, 12)], shift=3) == [None]
 
 
 def test_spans_of_a_plain_encoder_are_embedded_alone() -> None:
     encoder = FakeEncoder()
-    assert not isinstance(encoder, provider.SpanEncoder)
+    assert not isinstance(encoder, base.SpanEncoder)
     texts = ["Titre\nLe MOC agit. Il forme.", "Autre\nWSM soutient."]
     spans = [[(6, 18), (19, 28)], [(6, 19)]]
-    vectors, units = provider.encode_passages_with_spans(encoder, texts, spans)
+    vectors, units = base.encode_passages_with_spans(encoder, texts, spans)
     np.testing.assert_array_equal(vectors, encoder.encode_passages(texts))
     np.testing.assert_array_equal(
         units, encoder.encode_passages(["Le MOC agit.", "Il forme.", "WSM soutient."]))
-    none, no_units = provider.encode_passages_with_spans(encoder, ["Titre"], [[]])
+    none, no_units = base.encode_passages_with_spans(encoder, ["Titre"], [[]])
     assert none.shape == (1, 64) and no_units.shape == (0, 64)
 
 
@@ -415,7 +411,7 @@ def test_fill_missing_embeds_only_the_spans_without_tokens() -> None:
     spans = [[(0, 2), (3, 7), (8, 13)]]
     pooled: list[np.ndarray | None] = [np.eye(64, dtype=np.float32)[5], None,
                                        np.eye(64, dtype=np.float32)[7]]
-    rows = provider.fill_missing(encoder, texts, spans, pooled)
+    rows = base.fill_missing(encoder, texts, spans, pooled)
     np.testing.assert_array_equal(rows[0], pooled[0])
     np.testing.assert_array_equal(rows[1], encoder.encode_passages(["deux"])[0])
     np.testing.assert_array_equal(rows[2], pooled[2])
@@ -424,7 +420,7 @@ def test_fill_missing_embeds_only_the_spans_without_tokens() -> None:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_torch_spans_come_from_the_passage_pass(e5_encoder: TextEncoder) -> None:
-    assert isinstance(e5_encoder, provider.SpanEncoder)
+    assert isinstance(e5_encoder, base.SpanEncoder)
     text = FRENCH[1] + " " + FRENCH[2]
     spans = [[(0, len(FRENCH[1])), (len(FRENCH[1]) + 1, len(text))]]
     vectors, units = e5_encoder.encode_passages_with_spans([text], spans)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.core.types import Chunk, DocumentInfo
 from assistant.directory import extraction
 from assistant.directory.extraction import (
     Mention,
@@ -22,8 +23,7 @@ from assistant.directory.extraction import (
     spelled_aliases,
     split_address,
 )
-from assistant.ingestion.chunking import Chunk, chunk_document
-from assistant.ingestion.corpus import DocumentInfo
+from assistant.ingestion.chunking import chunk_document
 
 # --------------------------------------------------------------------------- helpers
 

@@ -28,7 +28,7 @@ from assistant.service.assistant_service import (
     default_encoder_factory,
 )
 from assistant.store.chroma import RecordBuffer, set_aside_corrupted_store
-from embeddings.provider import FakeEncoder, fold_text
+from embeddings.fake import FakeEncoder, fold_text
 
 MANIFEST = json.loads((Path(__file__).resolve().parents[1] / "corpus" / "manifest.json")
                       .read_text(encoding="utf-8"))

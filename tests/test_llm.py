@@ -15,14 +15,13 @@ from conftest import make_settings
 from llm_fakes import ScriptedLLM, passages_in, use_scripted, user_text
 from pydantic import ValidationError
 
-from assistant.answering.engine import Answer
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.core.text import tokenize_words
+from assistant.core.types import Answer, Passage
 from assistant.generation.citations import content_words, split_claims
 from assistant.generation.generate import Delta
 from assistant.ingestion.chunking import split_units
-from assistant.retrieval.hybrid import Passage
 from assistant.service.assistant_service import AssistantService
 
 QUESTION_FR = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"

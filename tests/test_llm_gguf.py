@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, make_settings
 
-from assistant.answering.engine import Answer
 from assistant.core.messages import message
 from assistant.core.settings import Settings
+from assistant.core.types import Answer
 from assistant.generation.generate import Delta
 from assistant.generation.llm import TransformersGGUF, build_llm, gguf_path
 from assistant.service.assistant_service import AssistantService

@@ -18,15 +18,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before any Hugging Face import
 
 from embeddings import onnx_encoder as ox  # noqa: E402
 from embeddings import provider  # noqa: E402
-from embeddings.provider import (  # noqa: E402
+from embeddings.base import (
     DEFAULT_MODEL,
     E5_PASSAGE_PROMPT,
     E5_QUERY_PROMPT,
     EmbeddingModelError,
-    SentenceTransformerEncoder,
     TextEncoder,
-    load_encoder,
 )
+from embeddings.provider import load_encoder
+from embeddings.torch_encoder import SentenceTransformerEncoder
 
 FRENCH = [
     "Le syndicat défend les droits des travailleurs.",

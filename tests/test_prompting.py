@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.messages import LANGUAGES, message, prompt_file
+from assistant.core.types import Passage
 from assistant.generation.prompting import (
     PROMPT_FILE,
     TEMPLATE_VARIABLES,
@@ -15,7 +16,6 @@ from assistant.generation.prompting import (
     rewrite_messages,
     template_fields,
 )
-from assistant.retrieval.hybrid import Passage
 
 
 def sample(names: frozenset[str]) -> dict[str, str]:

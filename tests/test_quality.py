@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from conftest import QUESTIONS, SHARED_EVAL, load_jsonl
 
-from assistant.cli import answer_record
 from assistant.core.errors import BadQuestion
 from assistant.service.assistant_service import AssistantService
 from assistant.service.evaluation import score, summary
+from assistant.service.presenters import answer_record
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

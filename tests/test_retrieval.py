@@ -9,7 +9,7 @@ import pytest
 from conftest import ingested_copy
 
 from assistant.core.settings import Settings
-from assistant.retrieval.hybrid import Passage
+from assistant.core.types import Passage
 from assistant.service.assistant_service import AssistantService
 
 

@@ -15,13 +15,11 @@ import gradio as gr
 import pytest
 from conftest import CliRunner, cli_env, free_tcp_port, ingested_copy
 
-from assistant.answering.conversation import History
-from assistant.answering.engine import Answer, Citation
 from assistant.core.errors import AssistantError
 from assistant.core.messages import message
 from assistant.core.settings import Settings
+from assistant.core.types import Answer, Citation, History, Passage
 from assistant.ingestion.pipeline import IngestReport
-from assistant.retrieval.hybrid import Passage
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from ui.app import ChatUI, ChatView, Exchange, build_app, history_of, launch_app

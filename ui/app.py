@@ -24,16 +24,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import gradio as gr  # noqa: E402
 
-from assistant.answering.engine import Answer  # noqa: E402
-from assistant.cli import answer_record, report_summary, report_warnings  # noqa: E402
 from assistant.core.errors import AssistantError  # noqa: E402
 from assistant.core.messages import message, prompt_file  # noqa: E402
 from assistant.core.settings import Settings  # noqa: E402
 from assistant.core.text import fold  # noqa: E402
+from assistant.core.types import Answer  # noqa: E402
 from assistant.directory.organisations import themes  # noqa: E402
 from assistant.generation.generate import Delta, Event  # noqa: E402
 from assistant.service.assistant_service import AssistantService  # noqa: E402
 from assistant.service.feedback import FeedbackStore  # noqa: E402
+from assistant.service.presenters import answer_record, report_summary, report_warnings  # noqa: E402
 from assistant.service.ratelimit import SessionRateLimiter  # noqa: E402
 from ui.auth import UserTable, check_exposure  # noqa: E402
 from ui.render import (  # noqa: E402

@@ -11,10 +11,9 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from assistant.answering.engine import Answer, Citation
 from assistant.core.messages import message
+from assistant.core.types import Answer, Citation, Passage
 from assistant.directory.organisations import Organisation, Relation, theme_by_id
-from assistant.retrieval.hybrid import Passage
 
 # Markdown that would fetch or link something even from escaped text: images, inline links,
 # reference definitions. The chatbot renders Markdown, so these get a backslash.

@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.conversation import is_follow_up, names_in
-from assistant.answering.engine import Answer, Citation
 from assistant.core.messages import message, prompt_file
 from assistant.core.text import fold
-from assistant.retrieval.hybrid import Passage
+from assistant.core.types import Answer, Citation, Passage
 
 # ", et" / ", and" always may join two questions; a bare "et" only before a question word
 # ("Que fait le CIEP et qui le finance ?"), not in "Lire et Ecrire" or "réfugiés et étrangers".

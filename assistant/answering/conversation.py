@@ -14,6 +14,7 @@ from functools import cache
 
 from assistant.core.messages import prompt_file, shared_file
 from assistant.core.text import STOPWORDS, fold
+from assistant.core.types import History
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(
@@ -24,7 +25,6 @@ NAME = re.compile(
     # a capitalised word inside a sentence, also after an elision ("que l'Aped")
     r"|(?:(?<=[a-zà-ÿ,;:] )|(?<=[a-zà-ÿ]['’])|(?<=\())[A-ZÀ-Ý][a-zà-ÿ]{2,})"
 )
-History = Sequence[tuple[str, str]]
 
 
 def names_in(text: str) -> list[str]:

@@ -18,9 +18,10 @@ from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
-from assistant.answering.engine import Answer, Citation, supported, text_stems
+from assistant.answering.engine import supported, text_stems
 from assistant.core.messages import message
 from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
+from assistant.core.types import Answer, Citation, Passage
 from assistant.directory.extraction import Mention, folded_words, spelled_aliases, vocabulary
 from assistant.directory.organisations import (
     Directory,
@@ -33,7 +34,7 @@ from assistant.directory.organisations import (
     town_key,
     town_names,
 )
-from assistant.retrieval.hybrid import Passage, passage_from
+from assistant.retrieval.hybrid import passage_from
 from assistant.store.chroma import get_all
 
 MEMBERSHIP = {"member_of", "part_of"}

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
@@ -20,8 +20,8 @@ import numpy as np
 from assistant.answering.conversation import is_organisation_noun, names_in
 from assistant.core.messages import message, prompt_file, synonyms_of
 from assistant.core.text import STOPWORDS, analyze, fold, has_cue, tokenize_words
+from assistant.core.types import Answer, Citation, Passage, ScoredUnit, Unit
 from assistant.directory.extraction import folded_words
-from assistant.retrieval.hybrid import Passage
 
 NUMBER_WORDS = frozenset(
     {
@@ -71,43 +71,12 @@ NARROWER_KINDS = {"email": "address", "amount": "number", "frequency": "number",
                   "phone": "number"}
 
 
-@dataclass(frozen=True)
-class Unit:
-    """A sentence or list item of a retrieved passage, with its embedding."""
-
-    passage: Passage
-    index: int
-    text: str
-    vector: np.ndarray
 
 
-@dataclass
-class ScoredUnit:
-    unit: Unit
-    dense: float
-    coverage: float
-    score: float
 
 
-@dataclass(frozen=True)
-class Citation:
-    number: int  # [n] in the answer: the passage's rank among the sources
-    passage: Passage
-    unit_text: str
 
 
-@dataclass
-class Answer:
-    text: str
-    abstained: bool
-    language: str
-    sources: list[Passage] = field(default_factory=list)
-    citations: list[Citation] = field(default_factory=list)
-    standalone_question: str = ""
-    route: str = "passages"  # "directory" when the organisation directory answered
-    engine: str = "extractive"  # "llm" when a generated, checked text is the answer
-    notice: str = ""  # one line on why a generated answer was replaced by this one
-    checked: list[dict[str, object]] = field(default_factory=list)  # per generated sentence
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,7 @@ from typing import Any
 
 from assistant.core.messages import PROMPTS_DIR, shared_file
 from assistant.core.text import fold
-from assistant.ingestion.chunking import Chunk
-from assistant.ingestion.corpus import DocumentInfo
+from assistant.core.types import Chunk, DocumentInfo
 
 DESCRIPTION_MAX = 220
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.answering.engine import passage_context, supported, text_stems
 from assistant.core.text import STOPWORDS, fold, tokenize_words
-from assistant.retrieval.hybrid import Passage
+from assistant.core.types import Passage
 
 MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 LEADING_MARKERS = re.compile(r"^((?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+)\s*")

@@ -20,10 +20,10 @@ import numpy as np
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
-from assistant.answering.conversation import History
-from assistant.answering.engine import Answer, Citation, Unit, supported, text_stems
+from assistant.answering.engine import supported, text_stems
 from assistant.core.messages import LANGUAGES, message
 from assistant.core.text import STOPWORDS, fold, question_language, tokenize_words
+from assistant.core.types import Answer, Citation, History, Passage, Unit
 from assistant.generation.citations import (
     DEFAULT_THRESHOLDS,
     CheckedText,
@@ -38,7 +38,6 @@ from assistant.generation.prompting import (
     prompt_version,
     rewrite_messages,
 )
-from assistant.retrieval.hybrid import Passage
 
 logger = logging.getLogger(__name__)
 

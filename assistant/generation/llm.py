@@ -31,6 +31,8 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.llms import LLM, CustomLLM
 
+from assistant.core.settings import LLM_PROVIDERS
+
 if TYPE_CHECKING:
     from assistant.core.settings import Settings
 
@@ -43,6 +45,7 @@ _PROVIDERS: dict[str, ProviderFactory | None] = {}
 def register_provider(name: str, factory: ProviderFactory | None) -> None:
     """Make ``ASSISTANT_LLM_PROVIDER=name`` build its model with ``factory``."""
     _PROVIDERS[name] = factory
+    LLM_PROVIDERS.add(name)
 
 
 def provider_names() -> list[str]:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from assistant.core.messages import message, prompt_file
-from assistant.retrieval.hybrid import Passage
+from assistant.core.types import Passage
 
 PROMPT_FILE = "answer"
 # Every template of answer.toml and the variables it takes.

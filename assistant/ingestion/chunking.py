@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.core.types import Chunk
+
 __all__ = ["Chunk", "MAX_UNIT_CHARS", "chunk_document", "preview", "split_units"]
 
 MAX_UNIT_CHARS = 400
@@ -31,32 +33,6 @@ OVERRUN_TOLERANCE = 1.1  # a paragraph up to 10% over max_chars is not split
 # --------------------------------------------------------------------------- data model
 
 
-@dataclass(frozen=True)
-class Chunk:
-    doc_id: str  # given by the caller
-    index: int  # 0-based order in the document
-    title: str  # document title, given by the caller
-    section: str  # nearest heading or section label ("" if none)
-    kind: str  # "entry", "list", "section" or "window"
-    text: str  # the chunk body, cleaned, as shown to users
-    units: tuple[str, ...]  # sentences / list items of `text`, in order; substrings of it
-
-    def context_text(self) -> str:
-        """What gets embedded and indexed: the title and section situate the body."""
-        if self.section and self.section.casefold() != self.title.casefold():
-            return f"{self.title} — {self.section}\n{self.text}"
-        return f"{self.title}\n{self.text}"
-
-    def unit_spans(self) -> list[tuple[int, int]]:
-        """Where each unit lies in :meth:`context_text`, as [start, end) offsets: the body
-        ends it, and the units are its substrings in order."""
-        body_at = len(self.context_text()) - len(self.text)
-        spans, searched = [], 0
-        for unit in self.units:
-            start = self.text.index(unit, searched)
-            searched = start + len(unit)
-            spans.append((body_at + start, body_at + searched))
-        return spans
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.core.errors import CorpusUnavailable
 from assistant.core.text import detect_language
+from assistant.core.types import Document, DocumentInfo
 from assistant.ingestion.cleaning import clean_text
 
 SUPPORTED_SUFFIXES = {
@@ -23,23 +24,8 @@ SUPPORTED_SUFFIXES = {
 MANIFEST_NAME = "manifest.json"
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    """What the manifest says of a file (or what could be guessed without one)."""
-
-    doc_id: str
-    file: str
-    title: str
-    organisation: str
-    language: str
-    original_file: str = ""
 
 
-@dataclass(frozen=True)
-class Document:
-    info: DocumentInfo
-    text: str  # cleaned
-    content_hash: str
 
 
 @dataclass

@@ -20,10 +20,11 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
 from assistant.core.settings import Settings
+from assistant.core.types import Chunk, Document
 from assistant.directory import storage as directory_store
 from assistant.directory.extraction import Mention, extract_mentions, extraction_fingerprint
-from assistant.ingestion.chunking import Chunk, chunk_document
-from assistant.ingestion.corpus import Document, SkippedFile, scan_corpus
+from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.corpus import SkippedFile, scan_corpus
 from assistant.store.chroma import (
     ADD_BATCH,
     DocRecord,
@@ -33,7 +34,7 @@ from assistant.store.chroma import (
     copy_records,
     ingestion_lock,
 )
-from embeddings.provider import TextEncoder, encode_passages_with_spans
+from embeddings.base import TextEncoder, encode_passages_with_spans
 
 logger = logging.getLogger(__name__)
 

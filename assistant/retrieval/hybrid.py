@@ -12,7 +12,6 @@ Two pieces are ours, each for a measured reason:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import bm25s
@@ -29,8 +28,9 @@ from pydantic import PrivateAttr
 from assistant.core.messages import synonyms_of
 from assistant.core.settings import Settings
 from assistant.core.text import analyze, tokenize_words
+from assistant.core.types import Passage
 from assistant.store.chroma import IndexStore, get_all
-from embeddings.provider import TextEncoder
+from embeddings.base import TextEncoder
 
 
 class EncoderEmbedding(BaseEmbedding):
@@ -85,19 +85,6 @@ class AnalyzedBM25Retriever(BaseRetriever):
         ]
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk, as the answer engine and the interfaces see it."""
-
-    chunk_id: str
-    text: str
-    title: str
-    section: str
-    source: str
-    organisation: str
-    language: str
-    score: float
-    rank: int
 
 
 def translations(query: str) -> list[str]:

@@ -18,27 +18,14 @@ from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
-from assistant.answering.conversation import (
-    History,
-    is_acronym,
-    is_follow_up,
-    names_in,
-    resolve_follow_up,
-)
+from assistant.answering.conversation import is_acronym, is_follow_up, names_in, resolve_follow_up
 from assistant.answering.directory_answers import (
     compose_directory_answer,
     load_directory,
     parse_query,
     search,
 )
-from assistant.answering.engine import (
-    Answer,
-    Unit,
-    answer_from_units,
-    idf_table,
-    profile_question,
-    search_text,
-)
+from assistant.answering.engine import answer_from_units, idf_table, profile_question, search_text
 from assistant.core.errors import BadQuestion, IndexUnavailable
 from assistant.core.messages import message
 from assistant.core.settings import Settings
@@ -49,14 +36,16 @@ from assistant.core.text import (
     normalise_question,
     question_language,
 )
+from assistant.core.types import Answer, History, Passage, Unit
 from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
 from assistant.generation.generate import Event, generated_answer, rewrite_follow_up
 from assistant.generation.llm import build_llm
 from assistant.ingestion.pipeline import IngestReport, ingest
-from assistant.retrieval.hybrid import HybridRetriever, Passage, passage_from
+from assistant.retrieval.hybrid import HybridRetriever, passage_from
 from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
-from embeddings.provider import EmbeddingModelError, TextEncoder, load_encoder
+from embeddings.base import EmbeddingModelError, TextEncoder
+from embeddings.provider import load_encoder
 
 EncoderFactory = Callable[[Settings], TextEncoder]
 logger = logging.getLogger(__name__)
