@@ -11,25 +11,23 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.answering.engine import (
-    EngineWeights,
-    answer_from_units,
-    asks_organisation_kinds,
+from assistant.answering.checks import dated_for_another
+from assistant.answering.engine import answer_from_units
+from assistant.answering.matching import (
     cognate,
     compound_part,
-    dated_for_another,
-    idf_table,
-    is_list_item,
     is_strong_name,
     name_known,
-    profile_question,
     supported,
-    type_bonus,
     word_stems,
 )
+from assistant.answering.profile import asks_organisation_kinds, profile_question
+from assistant.answering.scoring import EngineWeights, type_bonus
+from assistant.answering.units import is_list_item
 from assistant.core.messages import message
 from assistant.core.text import analyze
 from assistant.core.types import Answer, Passage, Unit
+from assistant.retrieval.statistics import idf_table
 from embeddings.fake import FakeEncoder
 
 ENCODER = FakeEncoder()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from test_answer import NO_THRESHOLD, Doc, ask, assert_abstained, assert_grounded
 
-from assistant.answering.engine import profile_question, search_text, states_a_count
+from assistant.answering.checks import states_a_count
+from assistant.answering.profile import profile_question, search_text
 
 PLATFORM = Doc("platform", [
     "Nous coordonnons également la plateforme Travail Décent, où l'on développe des stratégies.",

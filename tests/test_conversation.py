@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.conversation import is_follow_up, names_in, resolve_follow_up
+from assistant.answering.conversation import is_follow_up, resolve_follow_up
+from assistant.core.names import names_in
 
 # ----------------------------------------------------------------------------- resolve
 

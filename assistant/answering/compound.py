@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.answering.conversation import is_follow_up, names_in
+from assistant.answering.conversation import is_follow_up
 from assistant.core.messages import message, prompt_file
+from assistant.core.names import names_in
 from assistant.core.text import fold
 from assistant.core.types import Answer, Citation, Passage
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
-from assistant.answering.engine import supported, text_stems
+from assistant.answering.matching import supported, text_stems
 from assistant.core.messages import message
 from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
 from assistant.core.types import Answer, Citation, Passage

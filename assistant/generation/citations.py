@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from assistant.answering.engine import passage_context, supported, text_stems
+from assistant.answering.matching import passage_context, supported, text_stems
 from assistant.core.text import STOPWORDS, fold, tokenize_words
 from assistant.core.types import Passage
 

@@ -20,7 +20,7 @@ import numpy as np
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
-from assistant.answering.engine import supported, text_stems
+from assistant.answering.matching import supported, text_stems
 from assistant.core.messages import LANGUAGES, message
 from assistant.core.text import STOPWORDS, fold, question_language, tokenize_words
 from assistant.core.types import Answer, Citation, History, Passage, Unit

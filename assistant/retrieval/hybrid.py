@@ -28,7 +28,9 @@ from pydantic import PrivateAttr
 from assistant.core.messages import synonyms_of
 from assistant.core.settings import Settings
 from assistant.core.text import analyze, tokenize_words
-from assistant.core.types import Passage
+from assistant.core.types import Passage, Unit
+from assistant.retrieval.statistics import CorpusStatistics
+from assistant.retrieval.units import load_units
 from assistant.store.chroma import IndexStore, get_all
 from embeddings.base import TextEncoder
 
@@ -114,16 +116,18 @@ class HybridRetriever:
     def __init__(self, settings: Settings, store: IndexStore, generation: int,
                  encoder: TextEncoder) -> None:
         self.embedding = EncoderEmbedding(encoder)
+        self.store, self.generation = store, generation
         chunks = store.existing_collection(store.chunks_name(generation))
         self.nodes = load_nodes(chunks)
         self.by_id = {n.node_id: n for n in self.nodes}
+        texts = [str(n.metadata.get("context") or n.get_content()) for n in self.nodes]
+        self.statistics = CorpusStatistics(texts)
         vector_store = ChromaVectorStore(chroma_collection=chunks)
         index = VectorStoreIndex.from_vector_store(vector_store, embed_model=self.embedding)
         candidates = max(settings.candidates, settings.top_k)
         dense = index.as_retriever(similarity_top_k=candidates)
         retrievers: list[BaseRetriever] = [dense]
         if self.nodes:
-            texts = [str(n.metadata.get("context") or n.get_content()) for n in self.nodes]
             retrievers.append(AnalyzedBM25Retriever(self.nodes, texts, candidates))
         self.fusion = QueryFusionRetriever(
             retrievers,
@@ -153,6 +157,15 @@ class HybridRetriever:
 
     def query_vector(self, query: str) -> np.ndarray:
         return self.embedding.query_vector(query)
+
+    def units_for(self, passages: Sequence[Passage]) -> list[Unit]:
+        """The sentences and list items of the passages, with their stored vectors."""
+        return load_units(self.store, self.generation, passages)
+
+    def passage_of(self, chunk_id: str) -> Passage | None:
+        """The chunk as a passage of rank 0 (not retrieved: looked up), or None."""
+        node = self.by_id.get(chunk_id)
+        return passage_from(NodeWithScore(node=node, score=0.0), 0) if node is not None else None
 
 
 def load_nodes(collection: Any) -> list[BaseNode]:

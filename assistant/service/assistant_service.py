@@ -7,50 +7,45 @@ corpus -> chunks -> embeddings -> store (ingest) and retrieval -> answer (ask).
 from __future__ import annotations
 
 import logging
-import math
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from llama_index.core.llms import LLM
-from llama_index.core.schema import NodeWithScore
 
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
-from assistant.answering.conversation import is_acronym, is_follow_up, names_in, resolve_follow_up
+from assistant.answering.conversation import is_follow_up, resolve_follow_up
 from assistant.answering.directory_answers import (
     compose_directory_answer,
     load_directory,
     parse_query,
     search,
 )
-from assistant.answering.engine import answer_from_units, idf_table, profile_question, search_text
+from assistant.answering.engine import answer_from_units
+from assistant.answering.evidence import gather_evidence
+from assistant.answering.profile import profile_question
 from assistant.core.errors import BadQuestion, IndexUnavailable
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.core.text import (
-    analyze,
-    fold,
     is_other_language,
     normalise_question,
     question_language,
 )
-from assistant.core.types import Answer, History, Passage, Unit
+from assistant.core.types import Answer, History, Unit
 from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
 from assistant.generation.generate import Event, generated_answer, rewrite_follow_up
 from assistant.generation.llm import build_llm
 from assistant.ingestion.pipeline import IngestReport, ingest
-from assistant.retrieval.hybrid import HybridRetriever, passage_from
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
 from embeddings.base import EmbeddingModelError, TextEncoder
 from embeddings.provider import load_encoder
 
 EncoderFactory = Callable[[Settings], TextEncoder]
 logger = logging.getLogger(__name__)
-# An acronym in at most this many chunks gets its other names in the BM25 query.
-RARE_CHUNKS = 3
 
 
 def default_encoder_factory(settings: Settings) -> TextEncoder:
@@ -74,9 +69,6 @@ class AssistantService:
         self._store: IndexStore | None = None
         self._retriever: HybridRetriever | None = None
         self._generation: int | None = None
-        self._idf: Mapping[str, float] = {}
-        self._idf_max = 1.0  # the rarest stem's weight, given to stems the index lacks
-        self._vocabulary: set[str] = set()
         self._directory: tuple[int, Directory] | None = None
         self._llm: LLM | None = None
         self._llm_failure: str | None = None
@@ -188,47 +180,16 @@ class AssistantService:
     def _extractive(self, standalone: str, language: str) -> tuple[Answer, list[Unit]]:
         with self._lock:
             retriever = self._ready_retriever()
-            query = search_text(standalone, language)
-            passages = retriever.retrieve(query, self._acronym_expansions(standalone))
-            query_vector = retriever.query_vector(query)
-            top_k = self.settings.top_k
-            extra = self._describing_passages(standalone, language, passages[:top_k], retriever)
-            # The describing passage takes the last places: the sources stay top_k long.
-            sources = passages[: top_k - len(extra)] + [
-                replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
-            units = self._units_for(sources)
+            evidence = gather_evidence(standalone, language, retriever, self.directory,
+                                       self.settings.top_k, self._aliases_of)
         answer = answer_from_units(
-            standalone, language, sources, units, query_vector, self._idf_of,
-            max_units=self.settings.answer_max_units, list_max=self.settings.list_max_units,
-            vocabulary=self._vocabulary, aliases_of=self._aliases_of,
+            standalone, language, evidence.sources, evidence.units, evidence.query_vector,
+            retriever.statistics.idf_of, max_units=self.settings.answer_max_units,
+            list_max=self.settings.list_max_units, vocabulary=retriever.statistics.vocabulary,
+            aliases_of=self._aliases_of,
         )
         answer.standalone_question = standalone
-        return answer, units
-
-    def _acronym_expansions(self, question: str) -> list[str]:
-        """The directory's other names of the acronyms the question names ("FOPES" ->
-        "faculté Ouverte de Politique Économique et Sociale", "Open faculty of ..."): the
-        words BM25 needs to find a passage that spells the organisation out. Only for
-        acronyms: a full name already holds its words, and its other names (translations,
-        former names) would add words the question did not ask about."""
-        found: list[str] = []
-        for name in names_in(question):
-            if not is_acronym(name) or not self._rare(name):
-                continue
-            found += [a for a in self._aliases_of(name)
-                      if fold(a) != fold(name) and a not in found]
-        return found
-
-    def _rare(self, name: str) -> bool:
-        """Is the name in at most RARE_CHUNKS chunks? A frequent acronym ("WSM", "MOC")
-        already finds its passages; its long names would only pull the ranking towards
-        passages that spell it out (measured: MRR down on every question set)."""
-        stems = analyze(name)
-        if not stems or self._retriever is None:
-            return False
-        n = max(1, len(self._retriever.nodes))
-        threshold = math.log(1 + (n - RARE_CHUNKS + 0.5) / (RARE_CHUNKS + 0.5))
-        return all(self._idf_of(s) >= threshold for s in stems)
+        return answer, evidence.units
 
     def _aliases_of(self, name: str) -> list[str]:
         """The organisation's other names in the directory ("WSM" -> "Solidarité Mondiale")."""
@@ -331,9 +292,6 @@ class AssistantService:
         return compose_directory_answer(query, found, language, retriever.by_id,
                                         self.settings.list_max_units, directory)
 
-    def _idf_of(self, stem: str) -> float:
-        return self._idf.get(stem, self._idf_max)
-
     def _ready_retriever(self) -> HybridRetriever:
         """The retriever for the active generation (reloaded after a re-ingestion)."""
         state = self._active_state()
@@ -342,61 +300,10 @@ class AssistantService:
                 self.settings, self.store, state.generation, self.encoder()
             )
             self._generation = state.generation
-            self._idf = idf_table(
-                [str(n.metadata.get("context") or n.get_content()) for n in self._retriever.nodes]
-            )
-            # Once per index: the max over 100,000 stems took 1 ms a call at x1000.
-            self._idf_max = max(self._idf.values(), default=1.0)
-            self._vocabulary = set(self._idf)
         return self._retriever
-
-    def _describing_passages(self, question: str, language: str, sources: Sequence[Passage],
-                             retriever: HybridRetriever) -> list[Passage]:
-        """For "Le CIEP, c'est quoi ?": the passage the directory took the organisation's
-        description from, when retrieval missed it (a one-line list item like "CIEP,
-        Christian Workers' Movement's Centre for Popular Information and Education" ranks
-        low in BM25 and dense search over longer passages)."""
-        profile = profile_question(question, language)
-        if not profile.defines:
-            return []
-        directory = self.directory()
-        have = {p.chunk_id for p in sources}
-        extra: list[Passage] = []
-        for name in profile.names:
-            org = directory.find(name)
-            node = retriever.by_id.get(org.sources[0].chunk_id) if org and org.sources else None
-            if node is not None and node.node_id not in have:
-                have.add(node.node_id)
-                extra.append(passage_from(NodeWithScore(node=node, score=0.0), 0))
-        return extra[: max(0, self.settings.top_k - 1)]
 
     def _active_state(self) -> IndexState:
         state = self.store.read_state()
         if state is None:
             raise IndexUnavailable("index_missing")
         return state
-
-    def _units_for(self, passages: Sequence[Passage]) -> list[Unit]:
-        if not passages or self._generation is None:
-            return []
-        by_id = {p.chunk_id: p for p in passages}
-        try:
-            collection = self.store.existing_collection(self.store.units_name(self._generation))
-            where: Any = {"chunk_id": {"$in": list(by_id)}}
-            got: Any = collection.get(
-                where=where,
-                include=["documents", "metadatas", "embeddings"],
-            )
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            raise describe_failure(exc) from exc
-        units = [
-            Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
-                 np.asarray(vector, dtype=np.float32))
-            for text, meta, vector in zip(
-                got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
-        ]
-        return sorted(units, key=lambda u: (u.passage.rank, u.index))
-

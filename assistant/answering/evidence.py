@@ -1,0 +1,61 @@
+"""The evidence a question is answered from: the retrieved passages (plus, for "What is
+X?", the passage the directory took X's description from), their units, and the
+question's vector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.answering.profile import profile_question, search_text
+from assistant.core.types import Passage, Unit
+from assistant.directory.organisations import Directory
+from assistant.retrieval.expansion import acronym_expansions
+from assistant.retrieval.hybrid import HybridRetriever
+
+
+@dataclass
+class Evidence:
+    sources: list[Passage]  # top_k passages, in rank order
+    units: list[Unit]  # their sentences and list items, with vectors
+    query_vector: np.ndarray
+
+
+def gather_evidence(question: str, language: str, retriever: HybridRetriever,
+                    directory: Callable[[], Directory], top_k: int,
+                    aliases_of: Callable[[str], Sequence[str]]) -> Evidence:
+    """Retrieve for the question (without its instruction words) and read the units."""
+    query = search_text(question, language)
+    passages = retriever.retrieve(
+        query, acronym_expansions(question, retriever.statistics, aliases_of))
+    query_vector = retriever.query_vector(query)
+    extra = describing_passages(question, language, passages[:top_k], retriever, directory,
+                                top_k)
+    # The describing passage takes the last places: the sources stay top_k long.
+    sources = passages[: top_k - len(extra)] + [
+        replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
+    return Evidence(sources, retriever.units_for(sources), query_vector)
+
+
+def describing_passages(question: str, language: str, sources: Sequence[Passage],
+                        retriever: HybridRetriever, directory: Callable[[], Directory],
+                        top_k: int) -> list[Passage]:
+    """For "Le CIEP, c'est quoi ?": the passage the directory took the organisation's
+    description from, when retrieval missed it (a one-line list item like "CIEP,
+    Christian Workers' Movement's Centre for Popular Information and Education" ranks
+    low in BM25 and dense search over longer passages)."""
+    profile = profile_question(question, language)
+    if not profile.defines:
+        return []
+    found = directory()
+    have = {p.chunk_id for p in sources}
+    extra: list[Passage] = []
+    for name in profile.names:
+        org = found.find(name)
+        passage = retriever.passage_of(org.sources[0].chunk_id) if org and org.sources else None
+        if passage is not None and passage.chunk_id not in have:
+            have.add(passage.chunk_id)
+            extra.append(passage)
+    return extra[: max(0, top_k - 1)]

@@ -1,0 +1,52 @@
+"""Organisation names in running text: acronyms (CNCD-11.11.11, WSM, CIRÉ) and capitalised
+word runs (Coalition Climat), without the common nouns written in capitals ("ONG")."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from assistant.core.messages import shared_file
+from assistant.core.text import STOPWORDS, fold
+
+# Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
+NAME = re.compile(
+    # an acronym joined to a word ("AEF-Europe"): whole, not cut to "AEF-E"
+    r"\b(?:[A-ZÀ-Ý]{2,}[A-ZÀ-Ý0-9]*-[A-ZÀ-Ý][a-zà-ÿ]+\b"
+    r"|(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms (not "L’A")
+    r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý](?:[\w\-’'.]*\w)?)+"  # Runs
+    # a capitalised word inside a sentence, also after an elision ("que l'Aped")
+    r"|(?:(?<=[a-zà-ÿ,;:] )|(?<=[a-zà-ÿ]['’])|(?<=\())[A-ZÀ-Ý][a-zà-ÿ]{2,})"
+)
+
+
+def names_in(text: str) -> list[str]:
+    """Organisation-like names, without a leading question word ("Quand WSM" -> "WSM")."""
+    names = []
+    for match in NAME.finditer(text):
+        words = match.group(0).strip(" .").split()
+        while words and fold(words[0]) in STOPWORDS:
+            words.pop(0)
+        if words:  # "Combien d'ONG" -> "ONG"
+            words[0] = re.sub(r"^[dlDL]['’]", "", words[0])
+        # "combien d'ONG": a common noun written in capitals names nobody.
+        if words and not is_organisation_noun(" ".join(words)):
+            names.append(" ".join(words))
+    return names
+
+
+@cache
+def organisation_nouns() -> frozenset[str]:
+    return frozenset(shared_file("directory")["organisation_words"])
+
+
+def is_organisation_noun(name: str) -> bool:
+    """"ONG", "NGOs", "ASBL": a kind of organisation, not one."""
+    folded = fold(name)
+    return folded in organisation_nouns() or folded.removesuffix("s") in organisation_nouns()
+
+
+def is_acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+

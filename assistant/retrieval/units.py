@@ -1,0 +1,36 @@
+"""The sentences and list items of retrieved passages, read back from the units
+collection with the vectors ingestion stored for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from assistant.core.errors import IndexUnavailable
+from assistant.core.types import Passage, Unit
+from assistant.store.chroma import IndexStore, describe_failure
+
+
+def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) -> list[Unit]:
+    """Units of the passages in the order of their ranks, then of the text."""
+    if not passages:
+        return []
+    by_id = {p.chunk_id: p for p in passages}
+    try:
+        collection = store.existing_collection(store.units_name(generation))
+        where: Any = {"chunk_id": {"$in": list(by_id)}}
+        got: Any = collection.get(where=where, include=["documents", "metadatas", "embeddings"])
+    except IndexUnavailable:
+        raise
+    except Exception as exc:
+        raise describe_failure(exc) from exc
+    units = [
+        Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
+             np.asarray(vector, dtype=np.float32))
+        for text, meta, vector in zip(
+            got["documents"], got["metadatas"], got["embeddings"], strict=True
+        )
+    ]
+    return sorted(units, key=lambda u: (u.passage.rank, u.index))
