@@ -1,12 +1,12 @@
 """Two questions in one: "Le CIEP, c'est quoi, et WSM travaille-t-elle avec lui ?" (or three:
 "What is FOPES, which university runs it, and which research centre is it part of?").
 
-The extractive engine answers from one best passage, so a question joining two asks
-("What is FOPES, and which research centre is it part of?") got half an answer. It is
-split where an "et"/"and" opens a second question (cue lists in prompts/<lang>/
-question.toml); the second part borrows the first part's names for its pronouns, as a
-follow-up does, and each part is answered on its own. The answers are then joined with
-their citations renumbered over one list of sources.
+The extractive engine answers from one best passage, so a question joining two asks ("What is
+FOPES, and which research centre is it part of?") got half an answer. It is split where an
+"et"/"and" opens a second question (cue lists in assistant/answering/data/<lang>/question.toml);
+the second part borrows the first part's names for its pronouns, as a follow-up does, and each
+part is answered on its own. The answers are then joined with their citations renumbered over one
+list of sources.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.conversation import is_follow_up
-from assistant.core.messages import message, prompt_file
+from assistant.core.messages import message
 from assistant.core.names import names_in
 from assistant.core.text import fold
 from assistant.core.types import Answer, Citation, Passage
+from assistant.core.wordlists import word_lists
 
 # ", et" / ", and" always may join two questions; a bare "et" only before a question word
 # ("Que fait le CIEP et qui le finance ?"), not in "Lire et Ecrire" or "réfugiés et étrangers".
@@ -29,7 +30,7 @@ MIN_PART_WORDS = 2
 
 def split_compound(question: str, language: str) -> list[str]:
     """The question's parts (one part when it asks one thing)."""
-    cues = prompt_file(language, "question")
+    cues = word_lists("answering", "question", language)
     starts = [fold(s) for s in cues["question_starts"]]
     inverted = [fold(s) for s in cues.get("inverted_subjects", [])]
     for match in JOINT.finditer(question):
@@ -89,7 +90,7 @@ def _without_inverted_subject(part: str, language: str) -> str:
     d'ONG le CNCD coordonne-t-il"); only another pronoun ("avec lui") refers back."""
     if not names_in(part):
         return part
-    for ending in sorted(prompt_file(language, "question").get("inverted_subjects", []),
+    for ending in sorted(word_lists("answering", "question", language).get("inverted_subjects", []),
                          key=len, reverse=True):
         part = re.sub(rf"{re.escape(ending)}\b", "", part, flags=re.IGNORECASE)
     return part

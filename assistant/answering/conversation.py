@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.core.messages import prompt_file
 from assistant.core.names import is_acronym, names_in
 from assistant.core.text import fold
 from assistant.core.types import History
+from assistant.core.wordlists import word_lists
 
 
 def is_follow_up(question: str, language: str) -> bool:
-    cues = prompt_file(language, "question")
+    cues = word_lists("answering", "question", language)
     # "Que fait-elle ?": inverted pronouns count, so hyphens become spaces.
     folded = " " + fold(question).replace("?", " ").replace("-", " ").strip() + " "
     bare = folded.strip()

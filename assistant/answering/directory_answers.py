@@ -3,7 +3,7 @@ to a network or are partners of another; answered with the complete list, each e
 with its one-line description and the passage it comes from.
 
 A question goes to the directory when it asks for organisations (word lists in
-``prompts/directory.toml``) *and* names a theme, a town or a relation the directory
+``assistant/directory/data/directory.toml``) *and* names a theme, a town or a relation the directory
 can filter on; every other question keeps the passage pipeline. The routing is
 measured on the dev set (README).
 """

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
-from assistant.core.messages import synonyms_of
 from assistant.core.text import STOPWORDS, analyze, fold, tokenize_words
 from assistant.core.types import Passage
+from assistant.core.wordlists import synonyms_of
 
 
 @lru_cache(maxsize=1024)
@@ -24,7 +24,7 @@ def passage_context(passage: Passage) -> str:
 
 @lru_cache(maxsize=4096)
 def word_stems(word: str) -> frozenset[str]:
-    """Stems of the word and of its bilingual synonyms (prompts/synonyms.toml)."""
+    """Stems of the word and of its bilingual synonyms (assistant/core/data/synonyms.toml)."""
     stems = set(analyze(word)) or {fold(word)}
     for synonym in synonyms_of(fold(word)):
         stems |= set(analyze(synonym))

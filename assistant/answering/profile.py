@@ -16,17 +16,17 @@ from assistant.answering.matching import (
     passage_context,
     text_stems,
 )
-from assistant.core.messages import prompt_file
 from assistant.core.names import is_organisation_noun, names_in
 from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
 from assistant.core.types import Passage
+from assistant.core.wordlists import word_lists
 
 WHO = re.compile(r"^(et |and )?(qui|who)\b")
 
 
 @dataclass(frozen=True)
 class QuestionProfile:
-    """What shape of answer a question expects (from the word lists in prompts/)."""
+    """What shape of answer a question expects (cue lists in data/<lang>/question.toml)."""
 
     language: str
     is_list: bool
@@ -76,7 +76,7 @@ class QuestionProfile:
 
 
 def profile_question(question: str, language: str) -> QuestionProfile:
-    cues = prompt_file(language, "question")
+    cues = word_lists("answering", "question", language)
     text = " " + fold(question).strip() + " "
     lowered = text.strip() + " "
     is_list = any(lowered.startswith(fold(s)) for s in cues["list_starts"]) or any(
@@ -132,7 +132,7 @@ def defines_a_name(text: str, names: Sequence[str]) -> bool:
 def search_text(question: str, language: str) -> str:
     """The question without instruction words ("Résumez ...", "Give me an overview of ..."),
     which say how to answer, not what about: they only add noise to retrieval."""
-    cues = prompt_file(language, "question")
+    cues = word_lists("answering", "question", language)
     instructions = [fold(w) for w in cues["summary_words"] if fold(w) not in HISTORY_WORDS]
     words = question.split()
     kept = [w for w in words if fold(w).strip(".,;:!?") not in instructions]
@@ -161,7 +161,7 @@ def focus_of(folded_question: str, cues: Mapping[str, Any]) -> tuple[tuple[str, 
 
 def asks_organisation_kinds(question: str, language: str) -> bool:
     """"Quels types d'organisations ... ?", "What kinds of groups ...?"."""
-    cues = prompt_file(language, "question")["kinds_words"]
+    cues = word_lists("answering", "question", language)["kinds_words"]
     words = fold(question).replace("'", " ").split()
     for i, word in enumerate(words[:-1]):
         if word in cues:

@@ -1,4 +1,5 @@
-"""User-facing messages, read from ``prompts/<lang>/messages.toml`` (French and English)."""
+"""What a person or a model reads: user-facing messages (``prompts/<lang>/messages.toml``) and
+the language model's templates (``prompts/<lang>/answer.toml``), in French and English."""
 
 from __future__ import annotations
 
@@ -24,30 +25,7 @@ def message(key: str, lang: str = "fr", **values: Any) -> str:
 
 
 @cache
-def shared_file(name: str) -> dict[str, Any]:
-    """A language-independent TOML resource of ``prompts/`` (synonyms, themes, directory)."""
-    with open(PROMPTS_DIR / f"{name}.toml", "rb") as handle:
-        return tomllib.load(handle)
-
-
-@cache
-def synonym_groups() -> tuple[frozenset[str], ...]:
-    """Bilingual groups of words that ask for the same thing (prompts/synonyms.toml)."""
-    return tuple(frozenset(group) for group in shared_file("synonyms")["groups"])
-
-
-def synonyms_of(word: str) -> frozenset[str]:
-    """Other words of the folded ``word``'s synonym groups (empty when it has none)."""
-    found: set[str] = set()
-    for group in synonym_groups():
-        if word in group:
-            found |= group
-    found.discard(word)
-    return frozenset(found)
-
-
-@cache
 def prompt_file(lang: str, name: str) -> dict[str, Any]:
-    """Any other TOML resource of ``prompts/<lang>/`` (word lists used by the answer engine)."""
+    """A TOML file of ``prompts/<lang>/`` (messages, the model's templates)."""
     with open(PROMPTS_DIR / lang / f"{name}.toml", "rb") as handle:
         return tomllib.load(handle)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from assistant.core.messages import shared_file
 from assistant.core.text import STOPWORDS, fold
+from assistant.core.wordlists import word_lists
 
 # Names: acronyms (CNCD-11.11.11, WSM, CIRÉ) and Capitalised word runs (Coalition Climat).
 NAME = re.compile(
@@ -37,7 +37,7 @@ def names_in(text: str) -> list[str]:
 
 @cache
 def organisation_nouns() -> frozenset[str]:
-    return frozenset(shared_file("directory")["organisation_words"])
+    return frozenset(word_lists("core", "names")["organisation_words"])
 
 
 def is_organisation_noun(name: str) -> bool:

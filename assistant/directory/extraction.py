@@ -9,7 +9,7 @@ with the unit it came from:
 - enumerations after "membre de ... telles que", partner lead-ins ("Here are the
   organisations that work with AID"), "created by", "fait partie du";
 - addresses ("Rue ..., 4000 Liège") and the document's own organisation (manifest).
-The word lists live in ``prompts/directory.toml``; no organisation is named in code.
+The word lists live in ``data/directory.toml``; no organisation is named in code.
 Mentions of the same organisation, in this document or another, are merged later by
 ``assistant.directory`` through their names, acronyms and initials.
 """
@@ -24,22 +24,26 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.core.messages import PROMPTS_DIR, shared_file
 from assistant.core.text import fold
 from assistant.core.types import Chunk, DocumentInfo
+from assistant.core.wordlists import data_path, word_lists
 
 DESCRIPTION_MAX = 220
 
 
 def extraction_fingerprint() -> str:
     """Changes when the directory's word lists or rules change, so that ingestion re-extracts."""
-    digest = hashlib.sha256((PROMPTS_DIR / "directory.toml").read_bytes())
+    digest = hashlib.sha256(data_path("directory", "directory").read_bytes())
+    digest.update(data_path("core", "names").read_bytes())
     digest.update(Path(__file__).read_bytes())  # the rules themselves
     return digest.hexdigest()[:12]
 
 
+@cache
 def vocabulary() -> dict[str, Any]:
-    return shared_file("directory")
+    """The directory's word lists, with the kinds of organisation that names share."""
+    return {**word_lists("directory", "directory"),
+            "organisation_words": word_lists("core", "names")["organisation_words"]}
 
 
 @cache
@@ -311,7 +315,7 @@ def parse_head(text: str) -> Head | None:
 def topic_head(text: str) -> tuple[str, str] | None:
     """(organisation, rest) of a sentence that opens on an organisation it is about: "Avec
     la faculté Ouverte de Politique Économique et Sociale, l'UCL propose ..." (the openers
-    are ``topic_openers`` in prompts/directory.toml)."""
+    are ``topic_openers`` in assistant/directory/data/directory.toml)."""
     folded = fold(text)
     opener = next((o for o in _words("topic_openers") if folded.startswith(o + " ")), "")
     if not opener:

@@ -1,10 +1,10 @@
 """The organisation directory: mentions merged into organisations, with themes.
 
-Mentions (``assistant.extraction``) of one organisation are merged when they share a
-name, an alias, an acronym, or when a long name's initials spell a known acronym
-(FOPES = "faculté Ouverte de Politique Économique et Sociale"). Themes come from the
-bilingual vocabulary in ``prompts/themes.toml``: a theme's keyword in what the corpus
-says of the organisation (its entry, description, names, or the headings above it).
+Mentions (``assistant.extraction``) of one organisation are merged when they share a name, an
+alias, an acronym, or when a long name's initials spell a known acronym (FOPES = "faculté Ouverte
+de Politique Économique et Sociale"). Themes come from the bilingual vocabulary in
+``data/themes.toml``: a theme's keyword in what the corpus says of the organisation (its entry,
+description, names, or the headings above it).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from functools import cache
 
 import numpy as np
 
-from assistant.core.messages import shared_file
 from assistant.core.text import fold, term_sequence
+from assistant.core.wordlists import word_lists
 from assistant.directory.extraction import (
     Mention,
     folded_words,
@@ -48,7 +48,7 @@ class Theme:
 
 @cache
 def themes() -> tuple[Theme, ...]:
-    data = shared_file("themes")["themes"]
+    data = word_lists("directory", "themes")["themes"]
     found = []
     for key, value in data.items():
         keyed = [(index, term_sequence(word))

@@ -41,7 +41,7 @@ import numpy as np
 
 from assistant.core import messages
 from assistant.core import text as textproc
-from assistant.core.messages import PROMPTS_DIR
+from assistant.core.wordlists import data_path
 from assistant.directory import extraction
 from assistant.directory import organisations as directory_module
 from assistant.directory.extraction import (
@@ -81,8 +81,8 @@ def fingerprint() -> str:
     for module in (directory_module, extraction, textproc, messages):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
-    for name in ("directory", "themes"):
-        digest.update((PROMPTS_DIR / f"{name}.toml").read_bytes())
+    for stage, name in (("directory", "directory"), ("directory", "themes"), ("core", "names")):
+        digest.update(data_path(stage, name).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -25,10 +25,10 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from pydantic import PrivateAttr
 
-from assistant.core.messages import synonyms_of
 from assistant.core.settings import Settings
 from assistant.core.text import analyze, tokenize_words
 from assistant.core.types import Passage, Unit
+from assistant.core.wordlists import synonyms_of
 from assistant.retrieval.statistics import CorpusStatistics
 from assistant.retrieval.units import load_units
 from assistant.store.chroma import IndexStore, get_all
@@ -143,11 +143,11 @@ class HybridRetriever:
 
     def retrieve(self, query: str, other_names: Sequence[str] = ()) -> list[Passage]:
         """Fused passages. BM25 also gets the question words' bilingual synonyms that look
-        different (peace -> paix, training -> formation; prompts/synonyms.toml): inflections
-        are the stemmer's job, and adding them over-weights the word. ``other_names``: the
-        other names of an organisation the question names by its acronym ("faculté Ouverte
-        de Politique Économique et Sociale" for "FOPES"), for BM25 too: a passage that
-        names it only by its long name shares no word with the question. The dense
+        different (peace -> paix, training -> formation; core/data/synonyms.toml): inflections are
+        the stemmer's job, and adding them over-weights the word. ``other_names``: the other names
+        of an organisation the question names by its acronym ("faculté Ouverte de Politique
+        Économique et Sociale" for "FOPES"), for BM25 too: a passage that names it only by its
+        long name shares no word with the question. The dense
         retriever embeds the question as asked."""
         if not self.nodes:
             return []
