@@ -13,6 +13,7 @@ answers that adding the new documents broke.
     python bench/quality.py                # the table (about 2 minutes)
     python bench/quality.py --failures SET  # ids of the failures of a TUNE set only
     python bench/quality.py --json FILE    # every figure, for bench/QUALITY.md
+    python bench/quality.py --ablation     # each engine check switched off in turn
 
 Scores come from assistant.service.evaluation (the same definitions as shared/eval/score.py;
 tests/test_quality.py checks that the two agree).
@@ -107,14 +108,20 @@ def right_ids(questions: list[dict[str, Any]], answers: list[dict[str, Any]]) ->
     return {row["id"] for row in score(questions, answers) if row["correct"]}
 
 
-def run(folder: Path) -> dict[str, Any]:
-    sets = [s for s in SETS if s.path.exists()]
-    plain_corpus, mixed_corpus = folder / "corpus", folder / "corpus+new"
-    shutil.copytree(ROOT / "corpus", plain_corpus)
+def mixed_service(folder: Path) -> AssistantService:
+    """The service over corpus/ plus the new documents."""
+    mixed_corpus = folder / "corpus+new"
     shutil.copytree(ROOT / "corpus", mixed_corpus)
     for document in new_documents():
         shutil.copy(document, mixed_corpus / document.name)
-    mixed = service_over(mixed_corpus, folder / "data-mixed")
+    return service_over(mixed_corpus, folder / "data-mixed")
+
+
+def run(folder: Path) -> dict[str, Any]:
+    sets = [s for s in SETS if s.path.exists()]
+    plain_corpus = folder / "corpus"
+    shutil.copytree(ROOT / "corpus", plain_corpus)
+    mixed = mixed_service(folder)
     plain = service_over(plain_corpus, folder / "data-plain")
     latencies: list[float] = []
     results: dict[str, Any] = {"sets": {}, "new_documents": len(new_documents())}
@@ -153,6 +160,44 @@ def print_table(results: dict[str, Any]) -> None:
           f"p95 {latency['p95']} ms (warm, 2-core machine)")
 
 
+ABLATION_FIGURES = ("answer_accuracy", "abstain_correct", "false_abstain")
+
+
+def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """Every set's figures with each check of the engine switched off in turn ("none": all
+    on). A check is worth keeping where switching it off lowers abstention on the frozen
+    sets without raising their accuracy."""
+    from assistant.answering.checks import CHECK_NAMES
+    from assistant.answering.engine import ABSTAIN_THRESHOLD
+
+    service = mixed_service(folder)
+    sets = [s for s in SETS if s.path.exists()]
+    table: dict[str, dict[str, dict[str, float]]] = {}
+    for name in ("none", *CHECK_NAMES, ABSTAIN_THRESHOLD):
+        service.settings.disabled_checks = [] if name == "none" else [name]
+        table[name] = {}
+        for qset in sets:
+            questions = load(qset.path)
+            figures = summary(score(questions, answer_all(service, questions, [])))
+            table[name][qset.name] = {k: figures[k] for k in ABLATION_FIGURES}
+    return table
+
+
+def print_ablation(table: dict[str, dict[str, dict[str, float]]]) -> None:
+    sets = list(table["none"])
+    print("check switched off: accuracy / abstention / false abstention per set, "
+          "as differences from all checks on (first row)")
+    print(f"{'':>20} | " + " | ".join(f"{n:>17}" for n in sets))
+    for name, row in table.items():
+        cells = []
+        for qset in sets:
+            values = [row[qset][k] - (0 if name == "none" else table["none"][qset][k])
+                      for k in ABLATION_FIGURES]
+            cells.append(" ".join(f"{v:+.2f}" if name != "none" else f"{v:.2f}"
+                                  for v in values))
+        print(f"{name:>20} | " + " | ".join(f"{c:>17}" for c in cells))
+
+
 def print_failures(results: dict[str, Any], name: str) -> None:
     figures = results["sets"][name]
     if figures["role"] != "tune":
@@ -169,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", action="append", default=[],
                         help="List the failing ids of this tune set (repeatable).")
     parser.add_argument("--json", type=Path, help="Write every figure and answer here.")
+    parser.add_argument("--ablation", action="store_true",
+                        help="Each check of the engine switched off in turn.")
     args = parser.parse_args(argv)
+    if args.ablation:
+        with tempfile.TemporaryDirectory(prefix="ablation-") as folder:
+            print_ablation(ablation(Path(folder)))
+        return 0
     with tempfile.TemporaryDirectory(prefix="quality-") as folder:
         results = run(Path(folder))
     print_table(results)

@@ -1,9 +1,25 @@
-"""Detectors of what a sentence holds (a year, a number, a place, a phone number, an e-mail
-address, a sum of money, a frequency): the answer types a question may ask for."""
+"""Detectors of what a sentence holds: the answer types a question may ask for (a year, a
+count, a place, a phone number, an e-mail address, a web address, a sum of money, a
+frequency). Not one country's formats: phone numbers are read by ``phonenumbers`` (any
+country's, written nationally for the regions below or internationally with +), places by
+street words of several languages (the directory's list), post codes of several forms, and
+"in/à + a capitalised place name"."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Protocol
+
+import phonenumbers
+
+from assistant.core.text import fold
+from assistant.core.wordlists import word_lists
+
+
+class Detector(Protocol):
+    def search(self, text: str) -> object | None: ...
+
 
 NUMBER_WORDS = frozenset(
     {
@@ -11,68 +27,116 @@ NUMBER_WORDS = frozenset(
         "one", "two", "three", "four", "five", "seven", "eight", "nine", "ten",
     }
 )
-
-
 # What a count can be written as, digits aside ("une vingtaine de pays", "thousands").
 COUNT_WORDS = re.compile(
-    r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|cent|mille"
-    r"|dizaines?|douzaines?|quinzaines?|vingtaines?|trentaines?|cinquantaines?|centaines?"
-    r"|milliers?|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundreds?"
-    r"|thousands?|dozens?)\b",
+    r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|quarante"
+    r"|cinquante|soixante|cent|mille|dizaines?|douzaines?|quinzaines?|vingtaines?|trentaines?"
+    r"|quarantaines?|cinquantaines?|centaines?|milliers?|millions?|two|three|four|five|six"
+    r"|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?"
+    r"|millions?|dozens?)\b",
     re.IGNORECASE,
 )
-
-
-YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-
-
+YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+# A date: a year, a month's name, or a day written in digits ("15/05", "2016-10-03").
+DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d)\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b"
+    r"|\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
+    r"|d[ée]cembre|january|february|march|april|june|july|august|september|october|november"
+    r"|december)\b", re.IGNORECASE)
 NUMBER = re.compile(r"\d")
-
-
-WEB = re.compile(r"(www\.|https?:|\.be\b|\.org\b|\.com\b|\.eu\b)")
-
-
-ADDRESS = re.compile(r"\b(rue|chaussée|chaussee|avenue|place|boulevard|quai|\d{4})\b", re.I)
-
-
-# Where an organisation is: a street address, or "à Liège" / "in Brussels" / "based in".
-PLACE = re.compile(r"(?i:\b(?:rue|chaussée|chaussee|avenue|place|boulevard|quai)\b)"
-                   r"|\b\d{4}\s+[A-ZÀ-Ý]"  # a postcode and its town
-                   r"|\b(?:à|a|in|en|au|at|near|près de|pres de)\s+(?:la |le |l'|the )?"
-                   r"[A-ZÀ-Ý][\w'’-]+")
-
-
-# Kinds of answer that only a sentence of that kind can give: a phone number, an e-mail
-# address, a sum of money, a frequency. With none in the passages the engine abstains
-# ("What's WSM's phone number?" was answered with its website).
-PHONE = re.compile(r"(?:\+\d{2}|\b0\d{1,3})[\s./-]?\d{2,3}(?:[\s./-]?\d{2}){2,3}\b")
-
-
-EMAIL = re.compile(r"[\w.-]+@[\w-]+\.\w+")
-
-
-AMOUNT = re.compile(r"(?:€|\$|£|\beur\b|\beuros?\b|\bdollars?\b|\bfrancs?\b)", re.IGNORECASE)
-
-
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+WEB = re.compile(r"(?:https?://|www\.)\S+"
+                 r"|\b[\w-]+(?:\.[\w-]+)*\.(?:be|org|com|eu|net|fr|lu|nl|de|uk|int|info|ch)\b",
+                 re.IGNORECASE)
+AMOUNT = re.compile(r"[€$£]|\b(?:eur|euros?|usd|dollars?|francs?|livres sterling|pounds?)\b",
+                    re.IGNORECASE)
 FREQUENCY = re.compile(
     r"\b(?:(?:bi|tri|se)?(?:mensuel|mestriel|annuel|hebdomadaire|quotidien)\w*"
     r"|trimestriel\w*|semestriel\w*|chaque (?:annee|année|an|mois|semaine|jour)"
-    r"|tous les (?:\w+ )?(?:ans|mois|jours|semaines)|(?:une|deux|trois|quatre) fois par"
+    r"|tous les (?:\w+ )?(?:ans|mois|jours|semaines)|(?:une|deux|trois|quatre|\d+) fois"
     r"|par (?:an|mois|semaine|jour)|(?:bi|tri)?(?:monthly|weekly|annual|annually|yearly"
     r"|daily|quarterly)|every (?:\w+ )?(?:years?|months?|weeks?|days?)"
-    r"|each (?:year|month|week|day)|(?:once|twice|\w+ times) a|per (?:year|month|week|day))\b",
+    r"|each (?:year|month|week|day)|(?:once|twice|\w+ times)|per (?:year|month|week|day))\b",
     re.IGNORECASE,
 )
+PLACE_LEAD = re.compile(
+    r"\b(?:à|a|in|en|au|aux|at|near|près de|pres de|dans la ville de|based in|basée à|basé à"
+    r"|située? à|located in|se situe à|se trouve à)\s+(?:la |le |l'|l’|the )?"
+    r"(?P<place>[A-ZÀ-Ý][\w'’-]+)")
+POSTCODE = re.compile(r"\b(?:[A-Z]-?)?\d{4,5}\s+[A-ZÀ-Ý][\w'’-]+"  # 1030 Schaerbeek, F-75001 Paris
+                      r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")  # SY1 1DN (UK)
 
 
-TYPE_PATTERNS = {"number": NUMBER, "year": YEAR, "web": WEB, "address": ADDRESS,
-                 "phone": PHONE, "email": EMAIL, "amount": AMOUNT, "frequency": FREQUENCY}
+@cache
+def detector_words(key: str) -> frozenset[str]:
+    """A word list of data/detectors.toml (not_places, phone_regions)."""
+    return frozenset(word_lists("answering", "detectors")[key])
 
 
+@cache
+def street_words() -> re.Pattern[str]:
+    """Street words of several languages (the directory's list), as a whole-word pattern."""
+    words = word_lists("directory", "directory")["street_words"]
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
+class PlaceDetector:
+    """A street address, a post code and town, or "à/in <Place>" (not "in June")."""
+
+    def search(self, text: str) -> object | None:
+        if POSTCODE.search(text):
+            return True
+        if street_words().search(fold(text)) and NUMBER.search(text):
+            return True
+        return next((m for m in PLACE_LEAD.finditer(text)
+                     if fold(m.group("place")) not in detector_words("not_places")), None)
+
+
+NATIONAL_DIGITS = 8
+
+
+class StreetDetector:
+    """A street address proper: a street word with a number, or a post code and town."""
+
+    def search(self, text: str) -> object | None:
+        if POSTCODE.search(text):
+            return True
+        return street_words().search(fold(text)) if NUMBER.search(text) else None
+
+
+class PhoneDetector:
+    """A phone number of one of the listed regions, or any country's written with +."""
+
+    def search(self, text: str) -> object | None:
+        if sum(c.isdigit() for c in text) < 6:
+            return None
+        for region in sorted(detector_words("phone_regions")):
+            for match in phonenumbers.PhoneNumberMatcher(text, region):
+                # Written nationally, a number has 8 digits or more: shorter runs are street
+                # numbers and post codes ("Haecht 579 1030" is a valid number in Luxembourg).
+                if match.raw_string.startswith("+") or sum(
+                        c.isdigit() for c in match.raw_string) >= NATIONAL_DIGITS:
+                    return match
+        return None
+
+
+class CountDetector:
+    """A number in digits or in words ("une vingtaine", "thousands")."""
+
+    def search(self, text: str) -> object | None:
+        return NUMBER.search(text) or COUNT_WORDS.search(text)
+
+
+PLACE = PlaceDetector()
+STREET = StreetDetector()
+PHONE = PhoneDetector()
+COUNT = CountDetector()
+# Detectors by answer type (kinds.toml's ``type``); "number" and "address" are the profile's
+# older names of "count" and "place".
+TYPE_PATTERNS: dict[str, Detector] = {
+    "year": YEAR, "date": DATE, "count": COUNT, "number": COUNT, "place": PLACE,
+    "address": PLACE, "street": STREET, "web": WEB, "phone": PHONE, "email": EMAIL,
+    "amount": AMOUNT, "frequency": FREQUENCY,
+}
+# Kinds no other sentence can answer: without one the engine abstains.
 REQUIRED_KINDS = ("phone", "email", "amount", "frequency")
-
-
-# A more precise kind replaces the general one its words also contain: "adresse e-mail"
-# is no street address, "how much money" and "tous les combien" are no count.
-NARROWER_KINDS = {"email": "address", "amount": "number", "frequency": "number",
-                  "phone": "number"}

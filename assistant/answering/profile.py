@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.answering.detectors import NARROWER_KINDS, NUMBER_WORDS, REQUIRED_KINDS
+from assistant.answering.detectors import NUMBER_WORDS, REQUIRED_KINDS
+from assistant.answering.kinds import FACTOID, AnswerKind, answer_kind
 from assistant.answering.matching import (
     is_strong_name,
     name_fully_known,
@@ -40,6 +41,7 @@ class QuestionProfile:
     defines: bool = False  # "Le CIEP, c'est quoi ?", "What is FOPES?": nothing but a name
     asks_founder: bool = False  # "Qui a fondé Financité ?": who founded or created it
     asks_current: bool = False  # "le directeur actuel", "currently": today's holder
+    kind: AnswerKind = FACTOID  # the answer kind (data/kinds.toml)
 
     known: tuple[str, ...] = ()  # lone capitalised words the directory knows ("Aped")
     # the directory's other names of the names asked ("FOPES": "faculté Ouverte de ...")
@@ -78,35 +80,27 @@ class QuestionProfile:
 def profile_question(question: str, language: str) -> QuestionProfile:
     cues = word_lists("answering", "question", language)
     text = " " + fold(question).strip() + " "
-    lowered = text.strip() + " "
-    is_list = any(lowered.startswith(fold(s)) for s in cues["list_starts"]) or any(
-        fold(w) in text for w in cues["list_words"]
-    )
     # "À qui s'adresse la formation ?" asks who it is for, not for an address.
     kinds_text = text
     for lookalike in cues["kind_lookalikes"]:
         kinds_text = kinds_text.replace(fold(lookalike), " ")
-    expects = {
-        kind
-        for kind in ("number", "year", "web", "address", *REQUIRED_KINDS)
-        if any(fold(w) in kinds_text for w in cues[f"{kind}_words"])
-    }
-    expects -= {NARROWER_KINDS[k] for k in expects if k in NARROWER_KINDS}
-    if "number" in expects:
-        is_list = False  # "how many X" wants a count, not the list of X
     words = tuple(w for w in tokenize_words(question) if w not in STOPWORDS and len(w) > 1)
+    names = tuple(names_in(question))
+    kind = answer_kind(kinds_text, language, words, names)
+    expects = {TYPE_NAMES.get(kind.type, kind.type)} if kind.type else set()
     focus, duration = focus_of(text.strip(), cues)
     if expects & set(REQUIRED_KINDS):
         focus = ()  # the kind is the focus: "le numéro de téléphone" is "Tél. : 02 ..."
-    is_summary = any(f" {fold(w)}" in text for w in cues["summary_words"])
-    names = tuple(names_in(question))
     asks_who = bool(WHO.match(text.strip()))
-    return QuestionProfile(language, is_list and not is_summary, frozenset(expects), words,
-                           is_summary, focus, duration, names,
-                           asks_who=asks_who,
-                           defines=asks_definition(text, words, names, cues),
-                           asks_founder=asks_who and has_cue(text, cues["founding_words"]),
-                           asks_current=has_cue(text, cues["current_words"]))
+    return QuestionProfile(language, kind.selector == "list", frozenset(expects), words,
+                           kind.selector == "summary", focus, duration, names,
+                           asks_who=asks_who, defines=kind.selector == "definition",
+                           asks_founder=kind.id == "founder",
+                           asks_current=has_cue(text, cues["current_words"]), kind=kind)
+
+
+# The profile's names of the kinds' answer types (the checks read "number", "address", "year").
+TYPE_NAMES = {"count": "number", "place": "address", "date": "year"}
 
 
 def asks_definition(folded: str, words: Sequence[str], names: Sequence[str],

@@ -1,66 +1,190 @@
-"""Which units make the answer: a list with its lead-in, a summary's strongest sentences, or a
-factoid and the neighbours it needs."""
+"""Which units make the answer, by the answer kind's selector (data/kinds.toml): a factoid
+and the neighbours it needs, a list with its lead-in (across the chunks it spans), a
+summary that opens on the defining sentence and adds distinct ones, a definition, a
+passage (a sentence and those that follow it), or evidence for each organisation compared.
+
+Units arrive ranked by the fitted model's probability (``ScoredUnit.score``); the only
+thresholds are the fit's (model.Thresholds: shares of the best unit's probability)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.answering.detectors import TYPE_PATTERNS
-from assistant.answering.profile import QuestionProfile
-from assistant.answering.scoring import DEFAULT_WEIGHTS, EngineWeights
+from assistant.answering.features import is_heading_like, unit_words
+from assistant.answering.matching import name_known, passage_context, text_stems
+from assistant.answering.model import Thresholds
+from assistant.answering.profile import QuestionProfile, defines_a_name
 from assistant.answering.units import chunk_position, is_list_item, text_order
 from assistant.core.names import is_organisation_noun
 from assistant.core.text import STOPWORDS, fold
 from assistant.core.types import Passage, ScoredUnit, Unit
 
-
-def introduces_list(best: ScoredUnit, scored: Sequence[ScoredUnit]) -> bool:
-    """A best unit like "Formations:" only announces its list: the list is the answer."""
-    own = candidate_lists(scored).get(best.unit.passage.chunk_id)
-    if own is None or is_list_item(best.unit):
-        return False
-    following = [u for u in own if u.index > best.unit.index]
-    return bool(following) and is_list_item(following[0]) and best.unit.text.rstrip().endswith(
-        (":", "?", "…")
-    )
+# Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
+ANAPHORA = re.compile(
+    r"^(y|il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|sa|son|ses|leur|leurs"
+    r"|it|its|they|their|this|these|those|he|she|his|her)\b",
+    re.IGNORECASE,
+)
 
 
-def pick_list_units(
-    best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int,
-    weights: EngineWeights = DEFAULT_WEIGHTS, kinds_of: QuestionProfile | None = None,
-) -> list[Unit]:
-    """The list that answers: its lead-in and all its items, in text order.
+@dataclass(frozen=True)
+class Choice:
+    """What a selector works with: the candidates kept by the checks (ranked), every unit
+    retrieved (for the neighbours a sentence needs), and the fitted thresholds."""
 
-    The best unit's own list wins; otherwise a list whose lead-in or items score close to
-    the best unit (list pages often introduce items with a short line like "Our strategies?").
-    ``kinds_of``: the profile of a question asking for kinds of organisations.
-    """
-    lists = candidate_lists(scored)
-    own = lists.get(best.unit.passage.chunk_id)
-    if kinds_of is not None and lists and not (own and lists_organisation_kinds(own)):
-        # "Quels types d'organisations WSM soutient-elle ?": a list of kinds of organisations
-        # in a passage about the organisation asked answers, before a list that scores
-        # higher on other words ("Echanges Nord-Sud: • Missions dans le Sud ...").
-        kinds = {cid: units for cid, units in lists.items()
-                 if lists_organisation_kinds(units) and kinds_of.names_all(units[0].passage)}
-        if kinds:
-            own = kinds[max(kinds, key=lambda cid: list_score(kinds[cid], scored))]
-    if own is None and lists:
-        chunk_id, _ = max(
-            ((cid, list_score(units, scored)) for cid, units in lists.items()),
-            key=lambda pair: pair[1],
-        )
-        if list_score(lists[chunk_id], scored) >= best.score - LIST_MARGIN:
-            own = lists[chunk_id]
+    ranked: Sequence[ScoredUnit]
+    every_unit: Sequence[Unit]
+    profile: QuestionProfile
+    thresholds: Thresholds
+    max_units: int
+    list_max: int
+
+    @property
+    def best(self) -> ScoredUnit:
+        return self.ranked[0]
+
+    def close_to_best(self, score: float, ratio: float) -> bool:
+        """Is a probability at least ``ratio`` of the best unit's?"""
+        return score >= ratio * self.best.score
+
+    def neighbour(self, unit: Unit, step: int) -> Unit | None:
+        return self.positions.get((unit.passage.chunk_id, unit.index + step))
+
+    @cached_property
+    def positions(self) -> Mapping[tuple[str, int], Unit]:
+        return {(u.passage.chunk_id, u.index): u for u in self.every_unit}
+
+
+def select(choice: Choice) -> list[Unit]:
+    selector = choice.profile.kind.selector
+    if selector == "list" or introduces_list(choice.best.unit, choice):
+        listed = pick_list(choice, any_list=selector == "list")
+        if listed:
+            return listed
+    return SELECTORS.get(selector, pick_factoid)(choice)
+
+
+# -- factoid ------------------------------------------------------------------------------
+def pick_factoid(choice: Choice) -> list[Unit]:
+    """The best unit, a runner-up over the joining threshold that says something else, and
+    the neighbours they need (a pronoun's antecedent, the sentence holding the type asked)."""
+    chosen = [choice.best.unit]
+    for other in choice.ranked[1:2]:
+        if choice.close_to_best(other.score, choice.thresholds.join_ratio) and adds_words(
+                other.unit, chosen):
+            chosen.append(other.unit)
+    return with_context(chosen, choice)
+
+
+def adds_words(unit: Unit, chosen: Sequence[Unit]) -> bool:
+    """Does the unit say something the chosen ones do not (a content word they lack)?"""
+    said = set().union(*(unit_words(u.text) for u in chosen)) if chosen else set()
+    return bool(unit_words(unit.text) - said)
+
+
+def with_context(chosen: list[Unit], choice: Choice) -> list[Unit]:
+    """Add the neighbours the best sentence needs: the sentence a pronoun refers to, the one
+    that continues it with a pronoun, or the one that holds the type asked for."""
+    unit = chosen[0]
+    before, after = choice.neighbour(unit, -1), choice.neighbour(unit, 1)
+    extra: list[Unit] = []
+    if before is not None and ANAPHORA.match(unit.text):
+        extra.append(before)
+    if after is not None and ANAPHORA.match(after.text):
+        extra.append(after)
+    kind_type = choice.profile.kind.type
+    if kind_type and not TYPE_PATTERNS[kind_type].search(unit.text):
+        holders = [n for n in (before, after)
+                   if n is not None and TYPE_PATTERNS[kind_type].search(n.text)]
+        extra += holders[:1]
+    result = list(chosen)
+    for neighbour in extra:
+        if all(neighbour is not r for r in result) and len(result) < choice.max_units:
+            result.append(neighbour)
+    return sorted(result, key=lambda u: (u.passage.rank, u.index)) if extra else result
+
+
+# -- lists --------------------------------------------------------------------------------
+def introduces_list(unit: Unit, choice: Choice) -> bool:
+    """A unit like "Formations:" only announces its list: the list is the answer."""
+    after = choice.neighbour(unit, 1)
+    return (not is_list_item(unit) and after is not None and is_list_item(after)
+            and unit.text.rstrip().endswith((":", "?", "…")))
+
+
+def pick_list(choice: Choice, any_list: bool = True) -> list[Unit]:
+    """The list that answers, with its lead-in, in text order: the best unit's own list
+    (continued into the next retrieved chunks of its section), else the list whose lead-in
+    or best item the model ranks highest over the answering threshold. For "quels types
+    d'organisations", a list whose items are kinds of organisation comes first. Without
+    ``any_list`` only the best unit's own list answers."""
+    lists = candidate_lists(choice)
+    if not lists:
+        return []
+    own = lists.get(choice.best.unit.passage.chunk_id)
+    if own is not None and not (is_list_item(choice.best.unit) or introduces_list(
+            choice.best.unit, choice) or choice.best.unit in lead_ins(own)):
+        own = None
+    if asks_organisation_kinds(choice.profile) and not (own and lists_organisation_kinds(own)):
+        kinds = {cid: units for cid, units in lists.items() if lists_organisation_kinds(units)
+                 and choice.profile.names_all(units[0].passage)}
+        own = kinds[max(kinds, key=lambda c: list_score(kinds[c], choice))] if kinds else own
+    if own is None and not any_list:
+        return []
     if own is None:
-        return pick_factoid_units(best, scored, weights, limit)
-    items = [u for u in own if is_list_item(u)]
-    lead = [u for u in own if u.index < items[0].index][-1:]
-    return (lead + items)[: limit + 1]
+        chunk = max(lists, key=lambda c: list_score(lists[c], choice))
+        if not choice.close_to_best(list_score(lists[chunk], choice),
+                                    choice.thresholds.list_ratio):
+            return []
+        own = lists[chunk]
+    items = [u for u in continued(own, lists) if is_list_item(u)]
+    return (lead_ins(own)[-1:] + items)[: choice.list_max + 1]
 
 
-LIST_MARGIN = 0.1
+def lead_ins(units: Sequence[Unit]) -> list[Unit]:
+    first = next(i for i, u in enumerate(units) if is_list_item(u))
+    return list(units[:first])
+
+
+def continued(units: list[Unit], lists: Mapping[str, list[Unit]]) -> list[Unit]:
+    """The list and its continuation in the next chunks of the same document and section
+    (a long list is cut into several chunks)."""
+    result = list(units)
+    document, number = chunk_position(units[0].passage.chunk_id)
+    while document and (following := lists.get(f"{document}-{number + 1}")) and (
+            following[0].passage.section == units[0].passage.section
+            and is_list_item(following[0])):
+        result += following
+        number += 1
+    return result
+
+
+def candidate_lists(choice: Choice) -> dict[str, list[Unit]]:
+    """Every retrieved passage that holds at least two list items, its units in order."""
+    by_chunk: dict[str, list[Unit]] = {}
+    for unit in choice.every_unit:
+        by_chunk.setdefault(unit.passage.chunk_id, []).append(unit)
+    return {cid: sorted(units, key=lambda u: u.index) for cid, units in by_chunk.items()
+            if sum(is_list_item(u) for u in units) >= 2}
+
+
+def list_score(units: Sequence[Unit], choice: Choice) -> float:
+    """A list is as good as its lead-in (the two units before the first item) or best item,
+    among the candidates the checks kept."""
+    score_of = {id(s.unit): s.score for s in choice.ranked}
+    first_item = next(i for i, u in enumerate(units) if is_list_item(u))
+    return max(score_of.get(id(u), 0.0) for u in units[max(0, first_item - 2):])
+
+
+def asks_organisation_kinds(profile: QuestionProfile) -> bool:
+    """"Quels types d'organisations ... ?", "What kinds of groups ...?"."""
+    words = profile.words
+    return any(w in ("types", "type", "kinds", "kind", "sortes", "sorts") and i + 1 < len(words)
+               and is_organisation_noun(words[i + 1]) for i, w in enumerate(words))
 
 
 def lists_organisation_kinds(units: Sequence[Unit]) -> bool:
@@ -75,47 +199,35 @@ def lists_organisation_kinds(units: Sequence[Unit]) -> bool:
     return bool(items) and sum(opens_on_kind(u.text) for u in items) * 2 > len(items)
 
 
-def candidate_lists(scored: Sequence[ScoredUnit]) -> dict[str, list[Unit]]:
-    """Units of each retrieved passage that holds at least two list items, in text order."""
-    by_chunk: dict[str, list[Unit]] = {}
-    for item in scored:
-        by_chunk.setdefault(item.unit.passage.chunk_id, []).append(item.unit)
-    lists = {}
-    for chunk_id, units in by_chunk.items():
-        ordered = sorted(units, key=lambda u: u.index)
-        if sum(is_list_item(u) for u in ordered) >= 2:
-            lists[chunk_id] = ordered
-    return lists
-
-
-def list_score(units: Sequence[Unit], scored: Sequence[ScoredUnit]) -> float:
-    """A list is as good as its lead-in (the two units before the first item) or best item."""
-    score_of = {id(s.unit): s.score for s in scored}
-    first_item = next(i for i, u in enumerate(units) if is_list_item(u))
-    candidates = units[max(0, first_item - 2) :]
-    return max(score_of.get(id(u), 0.0) for u in candidates)
-
-
-SUMMARY_MARGIN = 0.1
-
-
-def pick_summary_units(best: ScoredUnit, scored: Sequence[ScoredUnit], limit: int) -> list[Unit]:
-    """The strongest units (at most ``limit``) of the passage that says most about the
-    question, read in the text's order. Among the passages whose best unit is close to
-    the best, the one whose ``limit`` strongest units add up to most: a one-line heading
-    ("Les Mouvements Sociaux comme force de changement social !") can score best and
-    summarise nothing. Consecutive chunks of one section count as one passage: a long
-    paragraph ("Quelques succès: 2018 ...") is cut into several chunks."""
+# -- summaries, definitions, passages ---------------------------------------------------------
+def pick_summary(choice: Choice) -> list[Unit]:
+    """The strongest units (at most ``max_units``) of the passage that says most about the
+    question, read in the text's order, opening on the organisation's defining sentence
+    when the passage has one. The passage is the one whose strongest units add up to most,
+    among those whose best unit is close to the best; headings and navigation lines are no
+    summary ("Les Mouvements Sociaux comme force de changement social !" can score best and
+    summarise nothing). Consecutive chunks of one section count as one passage (a long
+    paragraph is cut into several)."""
+    sentences = [s for s in choice.ranked if not is_heading_like(s.unit.text)]
+    if not sentences:
+        return pick_factoid(choice)
     by_passage: dict[str, list[ScoredUnit]] = {}
-    for item in scored:  # already sorted, strongest first
+    for item in sentences:  # strongest first
         by_passage.setdefault(item.unit.passage.chunk_id, []).append(item)
+    best = sentences[0].score
     close = [units for units in by_passage.values()
-             if units[0].score >= best.score - SUMMARY_MARGIN]
+             if units[0].score >= choice.thresholds.summary_ratio * best]
     groups = [sorted((u for p in joined_neighbours(units[0].unit.passage, by_passage)
                       for u in by_passage[p]), key=lambda s: s.score, reverse=True)
               for units in close]
-    chosen = max(groups, key=lambda units: sum(u.score for u in units[:limit]))
-    return sorted((s.unit for s in chosen[:limit]), key=text_order)
+    group = max(groups, key=lambda units: sum(u.score for u in units[:choice.max_units]))
+    chosen = defining_units(choice, group)[:1]
+    for item in group:
+        if len(chosen) >= choice.max_units:
+            break
+        if item.unit not in chosen and adds_words(item.unit, chosen):
+            chosen.append(item.unit)
+    return sorted(chosen, key=text_order)
 
 
 def joined_neighbours(passage: Passage, by_passage: Mapping[str, Sequence[ScoredUnit]]
@@ -135,49 +247,49 @@ def joined_neighbours(passage: Passage, by_passage: Mapping[str, Sequence[Scored
     return found
 
 
-def pick_factoid_units(best: ScoredUnit, scored: Sequence[ScoredUnit], weights: EngineWeights,
-                       limit: int) -> list[Unit]:
-    """The best unit, plus close runners-up that add something (at most ``limit``)."""
-    chosen = [best.unit]
-    for other in scored[1:]:
-        if len(chosen) >= min(limit, 2):
+def pick_definition(choice: Choice) -> list[Unit]:
+    """The sentence that says what the organisation asked is (the model's best of those
+    that open on its name), with what continues it; else the best unit."""
+    defining = defining_units(choice, choice.ranked)
+    first = defining[0] if defining else choice.best.unit
+    return with_context([first], choice)
+
+
+def defining_units(choice: Choice, ranked: Sequence[ScoredUnit]) -> list[Unit]:
+    names = [a for n in choice.profile.names for a in choice.profile.names_of(n)]
+    return [s.unit for s in ranked if defines_a_name(s.unit.text, names)]
+
+
+def pick_passage(choice: Choice) -> list[Unit]:
+    """"Comment ... ?": the factoid's units, then the sentences that follow the best one in
+    its passage while the model ranks them close to the best (the joining share)."""
+    chosen = pick_factoid(choice)
+    score_of = {id(s.unit): s.score for s in choice.ranked}
+    unit = choice.best.unit
+    while len(chosen) < choice.max_units and (nxt := choice.neighbour(unit, 1)) is not None:
+        if not choice.close_to_best(score_of.get(id(nxt), 0.0), choice.thresholds.join_ratio):
             break
-        if other.score < best.score - weights.followers:
-            break
-        if other.unit.text != best.unit.text:
-            chosen.append(other.unit)
-    return chosen
+        if nxt not in chosen:
+            chosen.append(nxt)
+        unit = nxt
+    return sorted(chosen, key=lambda u: (u.passage.rank, u.index))
 
 
-# Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
-ANAPHORA = re.compile(
-    r"^(y|il|elle|ils|elles|ce|cet|cette|ces|celui-ci|celle-ci|ceux-ci|sa|son|ses|leur|leurs"
-    r"|it|its|they|their|this|these|those|he|she|his|her)\b",
-    re.IGNORECASE,
-)
+def pick_comparison(choice: Choice) -> list[Unit]:
+    """Evidence for each organisation compared: the model's best unit whose passage names
+    it; fewer than two named: a factoid."""
+    chosen: list[Unit] = []
+    for name in choice.profile.strong_names:
+        for item in choice.ranked:
+            stems = text_stems(passage_context(item.unit.passage))
+            if any(name_known(a, stems) for a in choice.profile.names_of(name)):
+                if item.unit not in chosen:
+                    chosen.append(item.unit)
+                break
+    return sorted(chosen, key=text_order) if len(chosen) >= 2 else pick_factoid(choice)
 
 
-def with_context(
-    chosen: list[Unit], best: ScoredUnit, scored: Sequence[ScoredUnit],
-    profile: QuestionProfile, limit: int,
-) -> list[Unit]:
-    """Add the neighbours a quoted sentence needs: the sentence a pronoun refers to, the one
-    that continues it with a pronoun, or the one that holds the date or number asked for."""
-    by_position = {(s.unit.passage.chunk_id, s.unit.index): s.unit for s in scored}
-    unit = best.unit
-    before = by_position.get((unit.passage.chunk_id, unit.index - 1))
-    after = by_position.get((unit.passage.chunk_id, unit.index + 1))
-    extra: list[Unit] = []
-    if before is not None and ANAPHORA.match(unit.text):
-        extra.append(before)
-    if after is not None and ANAPHORA.match(after.text):
-        extra.append(after)
-    wanted = [TYPE_PATTERNS[k] for k in profile.expects if k in ("year", "number")]
-    if wanted and not any(p.search(unit.text) for p in wanted):
-        holders = [n for n in (before, after) if n is not None]
-        extra += [n for n in holders if any(p.search(n.text) for p in wanted)][:1]
-    result = list(chosen)
-    for neighbour in extra:
-        if all(neighbour is not r for r in result) and len(result) < limit:
-            result.append(neighbour)
-    return sorted(result, key=lambda u: (u.passage.rank, u.index)) if extra else result
+SELECTORS: Mapping[str, Callable[[Choice], list[Unit]]] = {
+    "factoid": pick_factoid, "list": pick_factoid, "summary": pick_summary,
+    "definition": pick_definition, "passage": pick_passage, "comparison": pick_comparison,
+}

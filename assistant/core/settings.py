@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         4, description="Most sentences or list items in a factoid answer."
     )
     list_max_units: int = Field(12, description="Most items in an answer to a list question.")
+    # NoDecode: "a,b" as well as a JSON list.
+    disabled_checks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Answer-engine checks to switch off (names in assistant/answering/checks.py, plus "
+            "'abstain_threshold'), for the ablation figures of bench/quality.py; empty in use."
+        ),
+    )
     max_question_chars: int = Field(
         2000, description="Longer questions are refused with a clear message."
     )
@@ -176,6 +184,15 @@ class Settings(BaseSettings):
             "JSON object; hashed in memory at start. Empty: no sign-in, loopback only."
         ),
     )
+
+    @field_validator("disabled_checks", mode="before")
+    @classmethod
+    def _parse_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [
+                n.strip() for n in text.split(",") if n.strip()]
+        return value
 
     @field_validator("ui_users", mode="before")
     @classmethod

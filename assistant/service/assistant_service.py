@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -159,7 +159,7 @@ class AssistantService:
             directory_answer.standalone_question = standalone
             yield directory_answer
             return
-        answer, units = self._extractive(standalone, language)
+        answer, units = self._extractive(standalone, language, [a for _, a in history])
         if failure:
             answer.notice = message(failure, language)
         # An abstention stands: its checks (unknown organisation, missing attribute) are
@@ -177,7 +177,9 @@ class AssistantService:
         """One part of a two-part question: the directory's answer, else the passages'."""
         return self.directory_answer(part, language) or self._extractive(part, language)[0]
 
-    def _extractive(self, standalone: str, language: str) -> tuple[Answer, list[Unit]]:
+    def _extractive(self, standalone: str, language: str,
+                    said: Sequence[str] = ()) -> tuple[Answer, list[Unit]]:
+        """The engine's answer from the passages; ``said``: the conversation's answers."""
         with self._lock:
             retriever = self._ready_retriever()
             evidence = gather_evidence(standalone, language, retriever, self.directory,
@@ -186,7 +188,8 @@ class AssistantService:
             standalone, language, evidence.sources, evidence.units, evidence.query_vector,
             retriever.statistics.idf_of, max_units=self.settings.answer_max_units,
             list_max=self.settings.list_max_units, vocabulary=retriever.statistics.vocabulary,
-            aliases_of=self._aliases_of,
+            aliases_of=self._aliases_of, said=said,
+            disabled_checks=frozenset(self.settings.disabled_checks),
         )
         answer.standalone_question = standalone
         return answer, evidence.units
