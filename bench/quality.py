@@ -169,11 +169,12 @@ def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
     sets without raising their accuracy."""
     from assistant.answering.checks import CHECK_NAMES
     from assistant.answering.engine import ABSTAIN_THRESHOLD
+    from assistant.service.assistant_service import DIRECTORY_ROUTE
 
     service = mixed_service(folder)
     sets = [s for s in SETS if s.path.exists()]
     table: dict[str, dict[str, dict[str, float]]] = {}
-    for name in ("none", *CHECK_NAMES, ABSTAIN_THRESHOLD):
+    for name in ("none", *CHECK_NAMES, ABSTAIN_THRESHOLD, DIRECTORY_ROUTE):
         service.settings.disabled_checks = [] if name == "none" else [name]
         table[name] = {}
         for qset in sets:

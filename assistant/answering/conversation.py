@@ -64,9 +64,11 @@ def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
     resort (an answer like "Adresse : Chaussée de Haecht" names a street, not the subject)."""
     for user_turn, assistant_turn in reversed(history):
         if names := names_in(user_turn):
-            if asks_for_an_entity(user_turn):
-                # "Qui coordonne les ONG ?" -> "Le CNCD-11.11.11 coordonne ...": the answer
-                # names the subject the follow-up refers to.
+            if asks_for_an_entity(user_turn) and not any(is_strong(n) for n in names):
+                # "Qui coordonne les Ong du Sud ?" -> "Le CNCD-11.11.11 coordonne ...": with
+                # no organisation in the question, the answer names the subject the
+                # follow-up refers to. A question naming one keeps it ("Qui siège au
+                # conseil de SOLIDAR ?": the answer's acronyms are the members').
                 given = [n for n in names_in(first_sentence(assistant_turn))
                          if is_acronym(n) and n not in names]
                 return user_turn, given or names
@@ -78,6 +80,11 @@ def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
 
 
 ENTITY_QUESTION = re.compile(r"^(qui|quel|quelle|quels|quelles|who|which)\b")
+
+
+def is_strong(name: str) -> bool:
+    """An acronym or a name of several words: an organisation, not a lone capitalised word."""
+    return is_acronym(name) or len(name.split()) > 1
 
 
 def asks_for_an_entity(question: str) -> bool:

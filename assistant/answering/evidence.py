@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 
 import numpy as np
 
@@ -30,6 +31,11 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     query = search_text(question, language)
     passages = retriever.retrieve(
         query, acronym_expansions(question, retriever.statistics, aliases_of))
+    profile = profile_question(question, language)
+    if profile.kind.selector == "comparison" and len(profile.strong_names) > 1:
+        passages = interleaved([passages, *(
+            retriever.retrieve(without_other_names(query, name, profile.strong_names))
+            for name in profile.strong_names)])
     query_vector = retriever.query_vector(query)
     extra = describing_passages(question, language, passages[:top_k], retriever, directory,
                                 top_k)
@@ -37,6 +43,28 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     sources = passages[: top_k - len(extra)] + [
         replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
     return Evidence(sources, retriever.units_for(sources), query_vector)
+
+
+def without_other_names(query: str, name: str, names: Sequence[str]) -> str:
+    """The question about one of the organisations it compares ("Qu'ont en commun X et Y ?"
+    -> "Qu'ont en commun X et ?"): each gets its own evidence."""
+    for other in names:
+        if other != name:
+            query = query.replace(other, " ")
+    return " ".join(query.split())
+
+
+def interleaved(rankings: Sequence[Sequence[Passage]]) -> list[Passage]:
+    """One ranking from several, taking each one's next passage in turn, without repeats;
+    ranks renumbered."""
+    seen: set[str] = set()
+    merged: list[Passage] = []
+    for row in zip_longest(*rankings):
+        for passage in row:
+            if passage is not None and passage.chunk_id not in seen:
+                seen.add(passage.chunk_id)
+                merged.append(replace(passage, rank=len(merged) + 1))
+    return merged
 
 
 def describing_passages(question: str, language: str, sources: Sequence[Passage],

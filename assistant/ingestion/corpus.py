@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from assistant.core.errors import CorpusUnavailable
+from assistant.core.names import is_acronym, names_in
 from assistant.core.text import detect_language
 from assistant.core.types import Document, DocumentInfo
 from assistant.ingestion.cleaning import clean_text
@@ -75,11 +77,29 @@ def decode_file(path: Path) -> str:
 
 
 def guess_title(text: str, path: Path) -> str:
-    for line in text.splitlines():
-        line = line.strip(" #")
-        if line:
-            return line[:120]
-    return path.stem
+    """The first line that reads as a title: two words or more, mostly letters, not ended
+    like a sentence (scraped pages open on "fbpx", "1975" or a long paragraph); else the
+    first line, else the file name."""
+    lines = [line.strip(" #") for line in text.splitlines() if line.strip(" #")]
+    for line in lines[:TITLE_LINES]:
+        letters = sum(c.isalpha() for c in line)
+        if (len(line.split()) >= 2 and len(line) <= TITLE_MAX_CHARS
+                and letters >= 0.6 * len(line) and not line.endswith((".", "!", "?"))):
+            return line
+    return lines[0][:TITLE_MAX_CHARS] if lines else path.stem
+
+
+TITLE_LINES = 8  # a title is among a page's first lines
+TITLE_MAX_CHARS = 120
+
+
+def guess_organisation(text: str) -> str:
+    """The organisation a document without a manifest entry is about: the name (an acronym
+    or a name of several words) it writes most often, at least twice; ties go to the one
+    written first."""
+    counts = Counter(n for n in names_in(text) if is_acronym(n) or len(n.split()) > 1)
+    named = [(count, -text.find(name), name) for name, count in counts.items() if count >= 2]
+    return max(named)[2] if named else ""
 
 
 def describe(
@@ -91,7 +111,7 @@ def describe(
         doc_id=rel,
         file=rel,
         title=entry.get("title") or guess_title(text, path),
-        organisation=entry.get("organisation", ""),
+        organisation=entry.get("organisation") or guess_organisation(text),
         language=entry.get("language") or detect_language(text[:4000]) or "fr",
         original_file=entry.get("original_file", ""),
     )

@@ -46,6 +46,9 @@ from embeddings.provider import load_encoder
 
 EncoderFactory = Callable[[Settings], TextEncoder]
 logger = logging.getLogger(__name__)
+# The directory's route for questions asking for organisations, by the name the ablation of
+# bench/quality.py switches it off with.
+DIRECTORY_ROUTE = "directory_route"
 
 
 def default_encoder_factory(settings: Settings) -> TextEncoder:
@@ -282,7 +285,10 @@ class AssistantService:
 
     def directory_answer(self, question: str, language: str) -> Answer | None:
         """The directory's complete list, when the question asks for organisations by theme,
-        town or relation and the directory has some; None sends it to the passages."""
+        town or relation and the directory has some; None sends it to the passages (and
+        always when the route is switched off, for bench/quality.py's ablation)."""
+        if DIRECTORY_ROUTE in self.settings.disabled_checks:
+            return None
         directory = self.directory()
         query = parse_query(question, language, directory)
         if not query.asks_organisations:
