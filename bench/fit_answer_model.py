@@ -38,11 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from quality import SETS, load, new_documents, service_over  # noqa: E402
 
 from assistant.answering.conversation import resolve_follow_up  # noqa: E402
-from assistant.answering.engine import (  # noqa: E402
-    answer_from_units,
-    names_unknown,
-    question_profile,
-)
+from assistant.answering.engine import answer_from_units, question_profile  # noqa: E402
 from assistant.answering.evidence import Evidence, gather_evidence  # noqa: E402
 from assistant.answering.features import (  # noqa: E402
     FEATURES,
@@ -126,8 +122,7 @@ def collect(folder: Path) -> tuple[list[Case], Pipeline]:
         said = [answer for _, answer in history]
         profile = question_profile(standalone, language, service._aliases_of)
         context = QuestionContext(profile, evidence.query_vector, pipeline.idf_of,
-                                  said_words(said),
-                                  names_unknown(profile, pipeline.vocabulary))
+                                  said_words(said))
         groups = fact_groups(item)
         cases.append(Case(item, standalone, language, said, evidence,
                           feature_matrix(evidence.units, context),

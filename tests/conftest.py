@@ -29,7 +29,16 @@ def corpus_dir(tmp_path: Path) -> Path:
     return target
 
 
+# The engine's abstention threshold is fitted on the real model's similarities
+# (bench/fit_answer_model.py); the fake encoder's are on another scale, so with it every
+# answer would fall under the threshold. Tests on the fake encoder check the pipeline, not
+# the engine's quality (tests/test_quality.py does, with the real model): they switch it off.
+FAKE_ENGINE = {"embedding_model": "fake", "disabled_checks": ["abstain_threshold"]}
+
+
 def make_settings(corpus: Path, data: Path, **overrides: object) -> Settings:
+    if overrides.get("embedding_model") == "fake":
+        overrides = {**FAKE_ENGINE, **overrides}
     return Settings(corpus_dir=corpus, data_dir=data, **overrides)  # type: ignore[arg-type]
 
 
@@ -87,6 +96,7 @@ def cli_env(corpus: Path, data: Path, **extra: str) -> dict[str, str]:
         ASSISTANT_CORPUS_DIR=str(corpus),
         ASSISTANT_DATA_DIR=str(data),
         ASSISTANT_EMBEDDING_MODEL="fake",
+        ASSISTANT_DISABLED_CHECKS="abstain_threshold",  # see FAKE_ENGINE
         HF_HUB_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
         TOKENIZERS_PARALLELISM="false",

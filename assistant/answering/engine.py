@@ -4,9 +4,8 @@ Every sentence of an answer is copied from the passage it cites, so an answer ca
 state what its passage does not say. The candidate units are ranked by the fitted unit
 model (model.py), filtered by the checks (checks.py) and chosen by the answer kind's
 selector (kinds.py, selection.py). The engine abstains (in the question's language,
-citing nothing) when no unit survives the checks, or when the best one is under the model's
-fitted threshold (a question naming an organisation the documents never write is one of the
-model's features).
+citing nothing) when the question names an organisation the documents never write, when no
+unit survives the checks, or when the best one is under the model's fitted threshold.
 """
 
 from __future__ import annotations
@@ -26,7 +25,9 @@ from assistant.answering.profile import QuestionProfile, profile_question
 from assistant.answering.selection import Choice, select
 from assistant.core.types import Answer, Passage, ScoredUnit, Unit
 
-# The fitted abstention threshold, by the name ablations switch it off with.
+# The refusal of a question naming an organisation the documents never write, and the fitted
+# abstention threshold, by the names ablations switch them off with.
+ORGANISATION_KNOWN = "organisation_known"
 ABSTAIN_THRESHOLD = "abstain_threshold"
 
 
@@ -76,8 +77,10 @@ def answer_from_units(
     if aliases_of is not None:
         aliases_of = cache(aliases_of)
     profile = question_profile(question, language, aliases_of)
-    context = QuestionContext(profile, query_vector, idf, said_words(said),
-                              vocabulary is not None and names_unknown(profile, vocabulary))
+    if (vocabulary is not None and ORGANISATION_KNOWN not in disabled_checks
+            and names_unknown(profile, vocabulary)):
+        return abstain(language, sources)  # an organisation the documents never mention
+    context = QuestionContext(profile, query_vector, idf, said_words(said))
     ranked = answering_units(ranked_units(units, context, model), profile,
                              aliases_of or (lambda name: ()), disabled_checks)
     threshold = 0.0 if ABSTAIN_THRESHOLD in disabled_checks else model.thresholds.abstain_below

@@ -57,7 +57,6 @@ FEATURES = (
     "said_before",  # share of the unit's content words the conversation's answers hold
     "rarest_missing",  # IDF of the rarest question word neither the unit nor its passage
     # holds (same language only: across languages words do not match)
-    "name_unknown",  # the question names an organisation the documents never write
 )
 HEADING_MAX_CHARS = 80
 ENDS_SENTENCE = re.compile(r"[.!?…:;»\")]\s*$")
@@ -71,7 +70,6 @@ class QuestionContext:
     query_vector: np.ndarray
     idf: Callable[[str], float]
     said: frozenset[str] = frozenset()  # content words of the conversation's answers
-    name_unknown: bool = False  # the question names an organisation no document writes
 
 
 def unit_words(text: str) -> set[str]:
@@ -156,7 +154,6 @@ def unit_row(unit: Unit, context: QuestionContext, dense: float, best_dense: flo
         len(words & question_words) / len(words) if words else 0.0,
         len(words & context.said) / len(words) if words and context.said else 0.0,
         rarest_missing,
-        float(context.name_unknown),
     ]
 
 

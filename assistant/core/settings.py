@@ -98,8 +98,8 @@ class Settings(BaseSettings):
         default_factory=list,
         description=(
             "Answer-engine checks to switch off (names in assistant/answering/checks.py, plus "
-            "'abstain_threshold' and 'directory_route'), for the ablation figures of "
-            "bench/quality.py; empty in use."
+            "'organisation_known', 'abstain_threshold' and 'directory_route'), for the "
+            "ablation figures of bench/quality.py; empty in use."
         ),
     )
     max_question_chars: int = Field(
