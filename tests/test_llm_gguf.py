@@ -95,7 +95,7 @@ def test_llama_cpp_parameters_come_from_the_settings(monkeypatch: pytest.MonkeyP
     assert params.n_batch == params.n_ubatch == 256 and params.n_ctx == 2048
     assert params.chat_template == "gemma" and not params.use_jinja  # a built-in name
     assert params.hostnames == ["127.0.0.1"] and params.port == 8081
-    assert params.api_keys == [] and params.verbosity < 0
+    assert params.api_keys == [] and params.verbosity < 0 and params.swa_full
     jinja = server_params(Path("m.gguf"), threads=1, context_tokens=512, batch_tokens=64,
                           chat_template="{{ messages[0].content }}", api_keys=["k"])
     assert jinja.use_jinja and jinja.api_keys == ["k"] and jinja.port == 0
