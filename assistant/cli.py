@@ -365,7 +365,7 @@ def run_llm_serve(settings: Settings, model: Path | None, port: int | None) -> i
     port = port or urlsplit(settings.llm_base_url).port or 8080
     try:
         path = model.expanduser() if model else gguf_path(settings)
-        serve_until_stopped(settings, path, port, lambda url: print(
+        server = serve_until_stopped(settings, path, port, lambda url: print(
             message("llm_serve_started", lang, url=url, model=path.name), file=sys.stderr,
             flush=True))
     except (ModelFileError, FileNotFoundError) as exc:
@@ -374,8 +374,10 @@ def run_llm_serve(settings: Settings, model: Path | None, port: int | None) -> i
     except RuntimeError as exc:
         print(message("llm_serve_failed", lang, port=port, detail=str(exc)), file=sys.stderr)
         return 2
-    print(message("llm_serve_stopped", lang), file=sys.stderr)
-    return 0
+    print(message("llm_serve_stopped", lang), file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    # At once: llama.cpp's own shutdown would let an answer in progress run on.
+    os._exit(0 if server is not None else 1)
 
 
 # -- feedback -------------------------------------------------------------------

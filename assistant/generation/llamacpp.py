@@ -312,9 +312,11 @@ def chunk_text(chunk: Any) -> str:
 
 # -- `assistant llm serve` ------------------------------------------------------------------
 def serve_until_stopped(settings: Settings, model: Path, port: int,
-                        on_ready: Callable[[str], None]) -> None:
+                        on_ready: Callable[[str], None]) -> Any:
     """Serve ``model`` on loopback until SIGINT or SIGTERM; ``on_ready(base_url)`` once it
-    listens. ModelFileError or RuntimeError when it cannot start."""
+    listens. ModelFileError or RuntimeError when it cannot start. Returns the server still
+    loaded: llama.cpp's shutdown lets an answer in progress run on (seconds to minutes), so
+    the command exits the process instead, which closes every connection at once."""
     import signal
 
     check_gguf(model)
@@ -331,4 +333,4 @@ def serve_until_stopped(settings: Settings, model: Path, port: int,
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        del server  # llama.cpp's server stops and frees the model
+    return server
