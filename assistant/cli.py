@@ -1,4 +1,5 @@
-"""Command line: ``assistant ingest | ask | chat | eval | serve | feedback export``.
+"""Command line: ``assistant ingest | ask | chat | eval | serve | llm serve | feedback
+export``.
 
 A thin layer over ``AssistantService``: parse, call, print. Expected failures print
 one clear line on stderr and exit non-zero; never a traceback.
@@ -80,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="Port (défaut : ASSISTANT_UI_PORT, 7860).")
     serve.add_argument("--share", action="store_true", default=None,
                        help="Ouvrir aussi un lien public (exige des comptes).")
+    llm = sub.add_parser("llm", help="Modèle de langue local (llama.cpp).")
+    llm_sub = llm.add_subparsers(dest="llm_command", required=True)
+    llm_serve = llm_sub.add_parser(
+        "serve", help="Servir un fichier GGUF sur 127.0.0.1 (serveur llama.cpp, API "
+                      "compatible OpenAI) jusqu'à Ctrl-C.")
+    llm_serve.add_argument("--model", type=Path,
+                           help="Fichier .gguf (défaut : ASSISTANT_LLM_MODEL, sinon Gemma 3 "
+                                "270M de l'extra gguf).")
+    llm_serve.add_argument("--port", type=int,
+                           help="Port (défaut : celui d'ASSISTANT_LLM_BASE_URL, 8080).")
     feedback = sub.add_parser("feedback", help="Avis laissés dans la conversation web.")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_sub.add_parser(
@@ -110,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_orgs(service, args.theme, args.town, as_json=args.json, out=sys.stdout)
         if args.command == "feedback":
             return run_feedback_export(settings, args.out, sys.stdout)
+        if args.command == "llm":
+            return run_llm_serve(settings, args.model, args.port)
         return run_eval(service, args.questions, k=args.k, show_failures=args.failures)
     except AssistantError as exc:
         print(exc.render(lang), file=sys.stderr)
@@ -338,6 +351,33 @@ def prepare_access(settings: Settings, host: str, share: bool) -> UserTable:
     users = UserTable({n: p.get_secret_value() for n, p in settings.ui_users.items()})
     check_exposure(host, share, users)
     return users
+
+
+# -- llm serve ------------------------------------------------------------------
+def run_llm_serve(settings: Settings, model: Path | None, port: int | None) -> int:
+    """llama.cpp's OpenAI-compatible server for one GGUF file, on loopback, until Ctrl-C."""
+    from urllib.parse import urlsplit
+
+    from assistant.generation.llamacpp import ModelFileError, serve_until_stopped
+    from assistant.generation.llm import gguf_path
+
+    lang = settings.default_language
+    port = port or urlsplit(settings.llm_base_url).port or 8080
+    try:
+        path = model.expanduser() if model else gguf_path(settings)
+        server = serve_until_stopped(settings, path, port, lambda url: print(
+            message("llm_serve_started", lang, url=url, model=path.name), file=sys.stderr,
+            flush=True))
+    except (ModelFileError, FileNotFoundError) as exc:
+        print(message("llm_model_missing", lang, detail=str(exc)), file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(message("llm_serve_failed", lang, port=port, detail=str(exc)), file=sys.stderr)
+        return 2
+    print(message("llm_serve_stopped", lang), file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    # At once: llama.cpp's own shutdown would let an answer in progress run on.
+    os._exit(0 if server is not None else 1)
 
 
 # -- feedback -------------------------------------------------------------------

