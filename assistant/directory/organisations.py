@@ -19,15 +19,10 @@ import numpy as np
 
 from assistant.core.text import fold, term_sequence
 from assistant.core.wordlists import word_lists
-from assistant.directory.extraction import (
-    Mention,
-    folded_words,
-    has_word,
-    initials_of,
-    is_acronym,
-    name_key,
-    vocabulary,
-)
+from assistant.core.words import folded_words, has_word
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.names import initials_of, is_acronym, name_key
+from assistant.directory.extraction.vocabulary import vocabulary
 
 # --------------------------------------------------------------------------- themes
 

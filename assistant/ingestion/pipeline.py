@@ -22,7 +22,9 @@ from tqdm import tqdm
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document
 from assistant.directory import storage as directory_store
-from assistant.directory.extraction import Mention, extract_mentions, extraction_fingerprint
+from assistant.directory.extraction.fingerprint import extraction_fingerprint
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.reader import extract_mentions
 from assistant.ingestion.chunking import chunk_document
 from assistant.ingestion.corpus import SkippedFile, scan_corpus
 from assistant.store.chroma import (

@@ -1,0 +1,29 @@
+"""The fingerprint of the extraction rules and word lists: when it changes, ingestion
+extracts every document again (its mentions are stored with its passages)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from types import ModuleType
+
+from assistant.core import words as core_words
+from assistant.core.wordlists import data_path
+
+# The core modules whose functions the rules call: a change there changes what is extracted.
+CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_words,)
+
+
+def rule_files() -> list[Path]:
+    """Every module of this package, then the core modules the rules call."""
+    package = sorted(Path(__file__).parent.glob("*.py"))
+    return [*package, *(Path(str(module.__file__)) for module in CORE_RULE_MODULES)]
+
+
+def extraction_fingerprint() -> str:
+    """Changes when the directory's word lists or rules change, so that ingestion re-extracts."""
+    digest = hashlib.sha256(data_path("directory", "directory").read_bytes())
+    digest.update(data_path("core", "names").read_bytes())
+    for path in rule_files():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
