@@ -26,7 +26,7 @@ from assistant.directory.organisations import (
     themes,
     town_names,
 )
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 
 # --------------------------------------------------------------------------- themes
 

@@ -28,7 +28,7 @@ from assistant.directory.extraction.names import (
 from assistant.directory.extraction.parentheses import parenthesised_pairs
 from assistant.directory.extraction.reader import extract_mentions
 from assistant.directory.extraction.spelling import opening_pairs, spelled_aliases
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 
 # --------------------------------------------------------------------------- helpers
 
@@ -679,7 +679,7 @@ def test_a_number_alone_is_no_name_in_an_enumeration() -> None:
 
 EXTRACT_ALL = """
 import json
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 from assistant.ingestion.corpus import scan_corpus
 from assistant.directory.extraction.reader import extract_mentions
 from assistant.ingestion.pipeline import chunk_id, context_title

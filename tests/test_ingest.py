@@ -22,7 +22,7 @@ import assistant.ingestion.pipeline as ingest_module
 import assistant.store.chroma as store_module
 from assistant.core.errors import IndexUnavailable
 from assistant.core.settings import Settings
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 from assistant.service.assistant_service import (
     AssistantService,
     default_encoder_factory,

@@ -21,7 +21,7 @@ from assistant.core.text import tokenize_words
 from assistant.core.types import Answer, Passage
 from assistant.generation.citations import content_words, split_claims
 from assistant.generation.generate import Delta
-from assistant.ingestion.chunking import split_units
+from assistant.ingestion.chunking.units import split_units
 from assistant.service.assistant_service import AssistantService
 
 QUESTION_FR = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"

@@ -25,7 +25,7 @@ from assistant.directory import storage as directory_store
 from assistant.directory.extraction.fingerprint import extraction_fingerprint
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.reader import extract_mentions
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 from assistant.ingestion.corpus import SkippedFile, scan_corpus
 from assistant.store.chroma import (
     ADD_BATCH,
