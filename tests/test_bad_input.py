@@ -25,7 +25,7 @@ from assistant.ingestion.cleaning.document import FORMATS, clean_text
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from assistant.service.ratelimit import SessionRateLimiter
-from ui.app import ChatUI
+from ui.handlers import ChatUI
 from ui.render import chat_markdown, sources_html
 
 ANSWERED = "Qui soutient les collectifs de sans-papiers ?"

@@ -265,7 +265,7 @@ def test_every_generated_sentence_is_listed_with_its_verdict(indexed: tuple[Path
 def test_web_chat_streams_the_draft_then_shows_only_the_checked_answer(
         indexed: tuple[Path, Path], tmp_path: Path) -> None:
     from assistant.service.feedback import FeedbackStore
-    from ui.app import ChatUI
+    from ui.handlers import ChatUI
 
     use_scripted(half_wrong_script)
     service = service_with(indexed, "scripted")
