@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.names import is_acronym
 from assistant.core.types import Chunk, DocumentInfo
 from assistant.directory.extraction import fingerprint, reader, relations
 from assistant.directory.extraction.addresses import split_address
@@ -21,7 +22,6 @@ from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.names import (
     initials_match,
     initials_of,
-    is_acronym,
     is_organisation,
     name_key,
 )

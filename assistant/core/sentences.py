@@ -18,8 +18,21 @@ _NEXT_CHAR = re.compile(r"\s*(\S)")
 _SENTENCE_END = re.compile(r"[.!?…]+(?:\s?[»”\"’)\]])*(?=\s+\S)")
 
 
-def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence boundaries for French and English, sparing abbreviations and acronyms."""
+def sentences(text: str) -> list[str]:
+    """The text's sentences, without the spaces between them."""
+    pieces = (text[start:end].strip() for start, end in sentence_spans(text))
+    return [piece for piece in pieces if piece]
+
+
+def first_sentence(text: str) -> str:
+    """The text's first sentence ("" for a text without one)."""
+    return next(iter(sentences(text)), "")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence boundaries of ``text[start:end]`` for French and English, sparing
+    abbreviations and acronyms; each sentence runs to the next one's start."""
+    end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     sentence_start = start
     for match in _SENTENCE_END.finditer(text, start, end):

@@ -17,11 +17,12 @@ from functools import cache
 
 import numpy as np
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold, term_sequence
 from assistant.core.wordlists import word_lists
 from assistant.core.words import folded_words, has_word
 from assistant.directory.extraction.mention import Mention
-from assistant.directory.extraction.names import initials_of, is_acronym, name_key
+from assistant.directory.extraction.names import initials_of, name_key
 from assistant.directory.extraction.vocabulary import vocabulary
 
 # --------------------------------------------------------------------------- themes

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.directory.extraction.names import (
     acronym_letters,
     clause_before,
     clean_name,
     initials_match,
-    is_acronym,
     looks_like_name,
 )
 from assistant.directory.extraction.parentheses import expands

@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import has_word
 from assistant.directory.extraction.names import (
     acronym_letters,
     clean_name,
     initials_match,
-    is_acronym,
     is_connector,
     is_organisation,
     looks_like_name,

@@ -7,27 +7,15 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import first_position, has_word
 from assistant.directory.extraction.vocabulary import wordlist
-
-ACRONYM_RE = re.compile(r"^(?:[A-Z]\.){2,}[A-Z]?\.?$|^[A-Za-z][A-Za-z0-9'.&/-]{1,14}$")
-
 
 WORD_SPLIT_RE = re.compile(r"[\s\-–'’/]+")
 
 
 CLAUSE_BREAK_RE = re.compile(r"[,;:!?()«»\"“”]|(?<![A-Z])\.\s")
-
-
-def is_acronym(token: str) -> bool:
-    """CSC, CNCD-11.11.11, F.T.U., achACT, SAW-B: mostly capitals, no spaces."""
-    token = token.strip(".,;:")
-    if " " in token or not ACRONYM_RE.match(token) and not re.match(r"^(?:[A-Z]\.){2,}", token):
-        return False
-    letters = [c for c in token if c.isalpha()]
-    upper = sum(c.isupper() for c in letters)
-    return upper >= 2 and upper * 2 >= len(letters)
 
 
 def acronym_letters(acronym: str) -> str:

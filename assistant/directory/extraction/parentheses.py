@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import has_word
 from assistant.directory.extraction.heads import alias_text, is_alias_of
@@ -14,7 +15,6 @@ from assistant.directory.extraction.names import (
     clause_before,
     clean_name,
     initials_match,
-    is_acronym,
     is_connector,
     looks_like_name,
     name_tail,

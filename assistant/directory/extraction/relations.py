@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import has_word
 from assistant.directory.extraction.enumerations import enumerated_names, parenthesised_lists
@@ -13,7 +14,6 @@ from assistant.directory.extraction.names import (
     CLAUSE_BREAK_RE,
     clause_before,
     clean_name,
-    is_acronym,
     is_connector,
     is_organisation,
     looks_like_name,

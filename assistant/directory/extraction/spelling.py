@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import has_word
 from assistant.directory.extraction.mention import Mention
@@ -14,7 +15,6 @@ from assistant.directory.extraction.names import (
     acronym_letters,
     clean_name,
     initials_match,
-    is_acronym,
     is_connector,
     name_key,
     split_words,

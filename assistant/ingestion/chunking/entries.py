@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.core.names import is_acronym
 from assistant.core.sentences import sentence_spans
 
 
@@ -62,11 +63,6 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.casefold())
 
 
-def _is_acronym(token: str) -> bool:
-    letters = [c for c in token if c.isalpha()]
-    return len(token) >= 3 and len(letters) >= 2 and all(c.isupper() for c in letters)
-
-
 def restates(heading: str, first_text: str) -> bool:
     """Does the first paragraph under `heading` repeat it? Then the heading names an item
     ("Appel pour une école démocratique" / "L'Appel pour une école démocratique est ...")."""
@@ -88,7 +84,7 @@ def restates(heading: str, first_text: str) -> bool:
     for token in re.split(r"[\s’']+", heading):
         token = token.strip(".,;:()")
         pattern = rf"(?<![\w-]){re.escape(token)}(?![\w-])"
-        if _is_acronym(token) and re.search(pattern, first_sentence):
+        if is_acronym(token) and re.search(pattern, first_sentence):
             return True
     return False
 
@@ -146,7 +142,7 @@ def _is_apposition(text: str) -> bool:
     name = match["name"]
     if not _is_name(name):
         return False
-    return _is_acronym(name) or re.search(rf"\b{re.escape(name)}\b", match["rest"]) is not None
+    return is_acronym(name) or re.search(rf"\b{re.escape(name)}\b", match["rest"]) is not None
 
 
 def starts_with_anaphora(text: str) -> bool:

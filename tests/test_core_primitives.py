@@ -1,0 +1,76 @@
+"""The text primitives every stage shares (assistant/core): acronyms, sentences, list marks
+and whole-word matching, one version each. Where the stages' own copies disagreed, the cases
+below say which behaviour was kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.core.lists import BULLET, GLYPH_BULLET, LIST_MARK, RAW_BULLET, strip_list_mark
+from assistant.core.names import is_acronym
+from assistant.core.sentences import first_sentence, sentence_spans, sentences
+
+# --------------------------------------------------------------------------- acronyms
+
+
+@pytest.mark.parametrize("token", [
+    "UN",  # two capitals are enough (chunking asked for three letters)
+    "achACT", "SAW-B",  # mostly capitals is enough (core.names asked for all)
+    "ASBL", "CSC", "CNCD-11.11.11", "F.T.U.", "CIRÉ",  # accented capitals count (extraction's
+    "R&D", "ACW/MOC", "MOC,",  # did not) and so do the marks acronyms carry
+])
+def test_is_acronym(token: str) -> None:
+    assert is_acronym(token)
+
+
+@pytest.mark.parametrize("token", [
+    "LA COALITION",  # two words are no acronym (chunking and core.names said yes)
+    "Oxfam", "UCLouvain", "C", "11.11.11", "a.s.b.l.", "(MOC)", "ABCDEFGHIJKLMNOPQ",
+])
+def test_is_not_acronym(token: str) -> None:
+    assert not is_acronym(token)
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def test_sentences_spare_abbreviations_acronyms_initials_and_list_numbers() -> None:
+    text = ("La F.T.U. ASBL aide e.g. les ONG. M. Dupont et J. Martin en 2. Puis 1974. [1] "
+            "Ensuite (MOC, CSC, ANMC...) Formations etc. et la fin…")
+    assert sentences(text) == [
+        "La F.T.U. ASBL aide e.g. les ONG.",
+        "M. Dupont et J. Martin en 2. Puis 1974.",
+        "[1] Ensuite (MOC, CSC, ANMC...)",
+        "Formations etc. et la fin…",
+    ]
+
+
+def test_sentence_spans_cover_the_text_and_first_sentence() -> None:
+    text = "Première phrase. Deuxième phrase!  Troisième"
+    spans = sentence_spans(text)
+    assert "".join(text[a:b] for a, b in spans) == text
+    assert spans[0][0] == 0 and spans[-1][1] == len(text) and len(spans) == 3
+    assert sentence_spans(text, 17, 34) == [(17, 34)]
+    assert first_sentence(text) == "Première phrase."
+    assert first_sentence("") == ""
+
+
+# --------------------------------------------------------------------------- list marks
+
+
+@pytest.mark.parametrize("line, mark", [
+    ("• item", "• "), ("- item", "- "), ("* item", "* "), ("– item", "– "),
+    ("1. item", "1. "), ("  12) item", "  12) "),
+    ("12.5 millions", None), ("2018) item", None), ("-item", None), ("Item", None),
+])
+def test_list_mark(line: str, mark: str | None) -> None:
+    found = LIST_MARK.match(line)
+    assert (found.group(0) if found else None) == mark
+
+
+def test_bullets_and_raw_bullets() -> None:
+    assert strip_list_mark("1. En coopérant") == "En coopérant"
+    assert BULLET.match("x • item", 2) and not BULLET.match("1. item")  # numbers stay
+    assert RAW_BULLET.match("◦ item") and RAW_BULLET.match("-* item") and RAW_BULLET.match("+ a")
+    assert not RAW_BULLET.match("◦item") and GLYPH_BULLET.match("◦item")
+    assert not GLYPH_BULLET.match("- item")
