@@ -7,12 +7,13 @@ import hashlib
 from pathlib import Path
 from types import ModuleType
 
+from assistant.core import lists as core_lists
 from assistant.core import names as core_names
 from assistant.core import words as core_words
 from assistant.core.wordlists import data_path
 
 # The core modules whose functions the rules call: a change there changes what is extracted.
-CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_names, core_words)
+CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_lists, core_names, core_words)
 
 
 def rule_files() -> list[Path]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from assistant.core.lists import strip_list_mark
 from assistant.core.names import is_acronym
 from assistant.core.text import fold
 from assistant.core.words import has_word
@@ -20,8 +21,6 @@ from assistant.directory.extraction.names import (
     named_organisation,
 )
 from assistant.directory.extraction.vocabulary import wordlist
-
-LIST_MARK_RE = re.compile(r"^\s*(?:[•\-*–]|\d{1,2}[.)])\s*")
 
 
 @dataclass
@@ -49,7 +48,7 @@ HEAD_SEPARATOR_RE = re.compile(r"\s*(?:,|:|\s[-–]\s|\s[-–](?=\s*[A-Za-z]))\s
 def parse_head(text: str) -> Head | None:
     """The leading name of an entry: "NAME, rest", "NAME - rest", "NAME (ALIAS) is ...",
     "ACR Long Name, rest", or "Description, NAME verb ..."."""
-    text = LIST_MARK_RE.sub("", text).strip()
+    text = strip_list_mark(text).strip()
     text = re.sub(r"^(?:and|et|also|aussi)\s+", "", text, flags=re.IGNORECASE)
     paren = re.match(r"^(?P<name>[^,:;()]{2,90}?)\s*\((?P<inside>[^()]{1,120})\)\s*(?P<rest>.*)$",
                      text)

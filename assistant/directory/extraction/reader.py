@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.core.lists import strip_list_mark
 from assistant.core.text import fold
 from assistant.core.types import Chunk, DocumentInfo
 from assistant.core.words import has_word, names_any
 from assistant.directory.extraction.addresses import URL_RE, split_address
 from assistant.directory.extraction.heads import (
-    LIST_MARK_RE,
     Head,
     alias_text,
     lowercase_subject,
@@ -40,7 +40,7 @@ DESCRIPTION_MAX = 220
 
 
 def one_line(text: str, limit: int = DESCRIPTION_MAX) -> str:
-    text = LIST_MARK_RE.sub("", re.sub(r"\s+", " ", text)).strip()
+    text = strip_list_mark(re.sub(r"\s+", " ", text)).strip()
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:")
@@ -280,7 +280,7 @@ class DocumentReader:
         mention = self.add(
             head.name, cid, unit, defined=True,
             aliases=[alias_text(a) for a in head.aliases],
-            description=one_line(LIST_MARK_RE.sub("", unit)), own_text=unit,
+            description=one_line(strip_list_mark(unit)), own_text=unit,
             context=self.context_of(chunk, scope, head.name), address=address, town=town,
         )
         self.relate_to_scope(mention, scope)
@@ -288,7 +288,7 @@ class DocumentReader:
     def read_part(self, cid: str, whole: str, unit: str) -> None:
         """One item of a list that makes up ``whole``: "the TRAV (school of ...);"."""
         pairs = [name for name, _, kind in parenthesised_pairs(unit) if kind == "alias"]
-        head = parse_head(LIST_MARK_RE.sub("", unit))
+        head = parse_head(strip_list_mark(unit))
         name = pairs[0] if pairs else head.name if head else ""
         if name and name_key(name) != name_key(whole) and looks_like_name(name):
             self.add(name, cid, unit, defined=False, relations=[("part_of", whole)])
@@ -351,7 +351,7 @@ def _announces(text: str) -> bool:
 
 def _defines(head: Head, unit: str) -> bool:
     """A list item defines an organisation when something follows its name."""
-    rest = LIST_MARK_RE.sub("", head.rest).strip()
+    rest = strip_list_mark(head.rest).strip()
     return len(rest.split()) >= 2 and named_organisation(head.name, unit)
 
 
