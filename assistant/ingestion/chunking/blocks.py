@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.core.lists import LIST_MARK
 from assistant.core.sentences import OPENING_QUOTES
 
 
@@ -17,8 +18,6 @@ class Block:
     text: str
 
 
-# Markers of a list item at the start of a line: bullets and "1." / "1)" numbers.
-_ITEM = re.compile(r"^(?:[•\-*–]\s+|\d{1,2}[.)]\s+)")
 
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
@@ -29,7 +28,7 @@ def _is_heading_line(line: str) -> bool:
     if _MD_HEADING.match(line):
         return True
     words = line.split()
-    if not words or len(words) > 12 or len(line) > 100 or _ITEM.match(line):
+    if not words or len(words) > 12 or len(line) > 100 or LIST_MARK.match(line):
         return False
     if line[0] in OPENING_QUOTES or not line[0].isupper() and not line[0].isdigit():
         return False
@@ -59,7 +58,7 @@ def parse_blocks(text: str) -> list[Block]:
             previous_blank = True
             continue
         has_content_after = number < last_filled
-        if _ITEM.match(line):
+        if LIST_MARK.match(line):
             blocks.append(Block("item", line))
         elif _is_heading_line(line) and has_content_after:
             blocks.append(Block("heading", _heading_label(line)))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assistant.core.lists import BULLET
 from assistant.core.sentences import sentence_spans
 
 MAX_UNIT_CHARS = 400
 
 
-_BULLET_MARK = re.compile(r"[•\-*–]\s+")  # used with match(text, pos): no "^"
 
 
 def split_units(text: str) -> list[str]:
@@ -27,7 +27,7 @@ def split_units(text: str) -> list[str]:
 def unit_spans(text: str, limit: int = MAX_UNIT_CHARS) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for start, end in _line_spans(text):
-        bullet = _BULLET_MARK.match(text, start, end)
+        bullet = BULLET.match(text, start, end)  # a number stays in its item
         body_start = bullet.end() if bullet else start
         for part in _numbered_item_spans(text, body_start, end):
             for sentence in sentence_spans(text, *part):
