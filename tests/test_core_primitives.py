@@ -9,6 +9,7 @@ import pytest
 from assistant.core.lists import BULLET, GLYPH_BULLET, LIST_MARK, RAW_BULLET, strip_list_mark
 from assistant.core.names import is_acronym
 from assistant.core.sentences import first_sentence, sentence_spans, sentences
+from assistant.core.text import first_position, folded_words, has_cue, has_word
 
 # --------------------------------------------------------------------------- acronyms
 
@@ -74,3 +75,27 @@ def test_bullets_and_raw_bullets() -> None:
     assert RAW_BULLET.match("◦ item") and RAW_BULLET.match("-* item") and RAW_BULLET.match("+ a")
     assert not RAW_BULLET.match("◦item") and GLYPH_BULLET.match("◦item")
     assert not GLYPH_BULLET.match("- item")
+
+
+# --------------------------------------------------------------------------- whole words
+
+
+def test_whole_words_across_elisions_hyphens_and_accents() -> None:
+    # The old copies split words differently: has_cue kept "l'" and "-" inside a word (so
+    # "actuel" was not in "l'actuel"), extraction's has_word kept "&". Both sides are now
+    # compared as their folded words.
+    assert folded_words("l'ONG CNCD-11.11.11 R&D") == "l ong cncd 11 11 11 r d"
+    assert has_word("Quelle est l'actuelle présidente ?", ["actuelle"])
+    assert has_word("les organisations d'aujourd'hui", ["aujourd'hui"])
+    assert has_word("Qui a co-fondé le CIEP ?", ["co-fonde"])
+    assert has_word("le MOC s'investit", ["MOC"]) and not has_word("école démocratique", ["MOC"])
+    assert not has_word("Qui dirige actuellement la FOPES ?", ["actuel"])
+    assert not has_word("texte", ["", " "])
+    assert has_cue("combien d'organisations", ["combien "])
+
+
+def test_first_position_orders_words_as_the_text_does() -> None:
+    head = "un guide publié par le réseau"
+    guide, network = first_position(head, ["guide"]), first_position(head, ["reseau", "x"])
+    assert guide is not None and network is not None and guide < network
+    assert first_position(head, ["ecole"]) is None

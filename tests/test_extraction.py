@@ -461,9 +461,9 @@ def test_partner_lead_in_target_does_not_depend_on_cue_order(
     assert targets == [[("partner_of", "Fédération Lumière")]] * 2
 
 
-# Core modules the rules may use without being fingerprinted: text folding shared by every
-# stage, the data types and the word-list loader (changing those bumps PIPELINE_VERSION).
-NOT_RULES = {"assistant.core.text", "assistant.core.types", "assistant.core.wordlists"}
+# Core modules the rules may use without being fingerprinted: the data types and the
+# word-list loader (the word lists themselves are fingerprinted).
+NOT_RULES = {"assistant.core.types", "assistant.core.wordlists"}
 
 
 def core_modules_imported(path: Path) -> set[str]:

@@ -31,7 +31,11 @@ __all__ = [
     "analyze",
     "content_terms",
     "detect_language",
+    "first_position",
     "fold",
+    "folded_words",
+    "has_cue",
+    "has_word",
     "is_other_language",
     "normalise_question",
     "question_language",
@@ -77,12 +81,45 @@ def fold(text: str) -> str:
     return text.lower()
 
 
+# ----------------------------------------------------------------------- whole words
+
+
+def folded_words(text: str) -> str:
+    """The text's folded words, punctuation dropped, joined by single spaces: names, cues and
+    texts are compared word for word ("CNCD-11.11.11" -> "cncd 11 11 11", "l'ONG" -> "l ong")."""
+    return " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w)
+
+
+@lru_cache(maxsize=4096)
+def _as_words(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Each phrase as " its words ", to find in a text's padded ``folded_words``."""
+    return tuple(f" {words} " for words in map(folded_words, phrases) if words)
+
+
+def _padded(text: str) -> str:
+    return f" {folded_words(text)} "
+
+
+def has_word(text: str, words: Iterable[str]) -> bool:
+    """Is one of the words (or phrases) in the text as whole words? "ONG" is in "l'ONG",
+    "MOC" in "le MOC s'investit" but not in "école démocratique", "actuel" not in
+    "actuellement"."""
+    padded = _padded(text)
+    return any(words in padded for words in _as_words(tuple(words)))
+
+
+def first_position(text: str, words: Iterable[str]) -> int | None:
+    """Where the first of the words (or phrases) is in the text, as a position in its
+    ``folded_words``; None when none is there."""
+    padded = _padded(text)
+    found = [padded.find(words) for words in _as_words(tuple(words)) if words in padded]
+    return min(found) if found else None
+
+
 def has_cue(text: str, cues: Iterable[str]) -> bool:
-    """Is one of the cues in the text as whole words ("actuel" is not in "actuellement";
-    "now" is not in "know")? A cue ending in a space may start a word ("combien ")."""
-    padded = " " + " ".join(re.split(r"[^a-z0-9'-]+", fold(text))) + " "
-    return any(f" {fold(c).strip()} " in padded or (c.endswith(" ") and f" {fold(c)}" in padded)
-               for c in cues)
+    """``has_word``, by the name the answer engine calls it: is one of the cues in the text
+    as whole words ("actuel" is not in "actuellement"; "now" is not in "know")?"""
+    return has_word(text, cues)
 
 
 # ------------------------------------------------------------------------ tokenizing

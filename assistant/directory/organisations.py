@@ -18,9 +18,8 @@ from functools import cache
 import numpy as np
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold, term_sequence
+from assistant.core.text import fold, folded_words, has_word, term_sequence
 from assistant.core.wordlists import word_lists
-from assistant.core.words import folded_words, has_word
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.names import initials_of, name_key
 from assistant.directory.extraction.vocabulary import vocabulary

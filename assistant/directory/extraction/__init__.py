@@ -18,9 +18,9 @@ code. Mentions of the same organisation, in this document or another, are merged
 """
 
 # What the answer engine imports from here (assistant/answering is another developer's
-# area); the rest of the code imports from the modules above. folded_words is now
-# assistant.core.words'.
-from assistant.core.words import folded_words
+# area); the rest of the code imports from the modules above, and folded_words from
+# assistant.core.text.
+from assistant.core.text import folded_words
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.spelling import spelled_aliases
 from assistant.directory.extraction.vocabulary import vocabulary

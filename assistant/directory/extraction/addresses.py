@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.core.words import has_word
+from assistant.core.text import has_word
 from assistant.directory.extraction.vocabulary import wordlist
 
 POSTCODE_TOWN_RE = re.compile(r"(?:\b[A-Z]-)?\b(\d{4})\s+([A-ZÀ-Ý][^\d,;()]*?)\s*$")

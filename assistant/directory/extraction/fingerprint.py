@@ -9,11 +9,12 @@ from types import ModuleType
 
 from assistant.core import lists as core_lists
 from assistant.core import names as core_names
-from assistant.core import words as core_words
+from assistant.core import text as core_text
 from assistant.core.wordlists import data_path
 
-# The core modules whose functions the rules call: a change there changes what is extracted.
-CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_lists, core_names, core_words)
+# The core modules whose functions the rules call (acronyms, list marks, folding and whole-word
+# matching): a change there changes what is extracted.
+CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_lists, core_names, core_text)
 
 
 def rule_files() -> list[Path]:

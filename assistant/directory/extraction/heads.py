@@ -9,8 +9,7 @@ from functools import cache
 
 from assistant.core.lists import strip_list_mark
 from assistant.core.names import is_acronym
-from assistant.core.text import fold
-from assistant.core.words import has_word
+from assistant.core.text import fold, has_word
 from assistant.directory.extraction.names import (
     acronym_letters,
     clean_name,

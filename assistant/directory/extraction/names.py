@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold
-from assistant.core.words import first_position, has_word
+from assistant.core.text import first_position, fold, has_word
 from assistant.directory.extraction.vocabulary import wordlist
 
 WORD_SPLIT_RE = re.compile(r"[\s\-–'’/]+")

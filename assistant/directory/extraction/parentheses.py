@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterator
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold
-from assistant.core.words import has_word
+from assistant.core.text import fold, has_word
 from assistant.directory.extraction.heads import alias_text, is_alias_of
 from assistant.directory.extraction.names import (
     acronym_letters,

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.core.lists import strip_list_mark
-from assistant.core.text import fold
+from assistant.core.text import fold, has_word
 from assistant.core.types import Chunk, DocumentInfo
-from assistant.core.words import has_word, names_any
 from assistant.directory.extraction.addresses import URL_RE, split_address
 from assistant.directory.extraction.heads import (
     Head,
@@ -119,7 +118,7 @@ class DocumentReader:
         for chunk, cid in zip(self.chunks, self.chunk_ids, strict=True):
             units = list(chunk.units)
             for index, unit in enumerate(units):
-                if names_any(unit, names) and len(unit.split()) >= 6:
+                if has_word(unit, names) and len(unit.split()) >= 6:
                     about.append((cid, unit))
                     if _announces(unit) and index + 1 < len(units):
                         about.append((cid, units[index + 1]))  # the list it announces

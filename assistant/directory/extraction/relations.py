@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold
-from assistant.core.words import has_word
+from assistant.core.text import fold, has_word
 from assistant.directory.extraction.enumerations import enumerated_names, parenthesised_lists
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.names import (

@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold
-from assistant.core.words import has_word
+from assistant.core.text import fold, has_word
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.names import (
     CLAUSE_BREAK_RE,
