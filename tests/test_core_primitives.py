@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.core.addresses import names_a_street, street_words
 from assistant.core.lists import BULLET, GLYPH_BULLET, LIST_MARK, RAW_BULLET, strip_list_mark
 from assistant.core.names import is_acronym
 from assistant.core.sentences import first_sentence, sentence_spans, sentences
@@ -99,3 +100,15 @@ def test_first_position_orders_words_as_the_text_does() -> None:
     guide, network = first_position(head, ["guide"]), first_position(head, ["reseau", "x"])
     assert guide is not None and network is not None and guide < network
     assert first_position(head, ["ecole"]) is None
+
+
+# --------------------------------------------------------------------------- street words
+
+
+def test_street_words_are_one_list() -> None:
+    # The directory's list (with "square", "chemin", "street", ...) is the one kept; the
+    # answer engine's detectors had a shorter one of their own.
+    assert {"rue", "chaussee", "quai", "square", "street", "road"} <= street_words()
+    assert names_a_street("Chaussée de Haecht 579") and names_a_street("12 Station Road")
+    assert names_a_street("Square Ambiorix 10")
+    assert not names_a_street("Ruelle des Tanneurs") and not names_a_street("4000 Liège")

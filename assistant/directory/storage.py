@@ -78,7 +78,8 @@ def fingerprint() -> str:
     for path in rule_files():  # the extraction package and the core rules it calls
         digest.update(path.read_bytes())
     digest.update(Path(__file__).read_bytes())
-    for stage, name in (("directory", "directory"), ("directory", "themes"), ("core", "names")):
+    for stage, name in (("directory", "directory"), ("directory", "themes"), ("core", "names"),
+                        ("core", "addresses")):
         digest.update(data_path(stage, name).read_bytes())
     return digest.hexdigest()[:16]
 

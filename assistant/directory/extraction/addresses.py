@@ -1,12 +1,11 @@
-"""Addresses and websites: "Rue du Téris 45, 4100 Seraing" cut from a description, and the
-"Adresse : ...", "Site web : ..." fields of the document's own organisation."""
+"""Addresses and websites: "Consulting agency, Rue du Téris 45, 4100 Seraing" cut into a
+description, a street address and a town; web addresses."""
 
 from __future__ import annotations
 
 import re
 
-from assistant.core.text import has_word
-from assistant.directory.extraction.vocabulary import wordlist
+from assistant.core.addresses import names_a_street
 
 POSTCODE_TOWN_RE = re.compile(r"(?:\b[A-Z]-)?\b(\d{4})\s+([A-ZÀ-Ý][^\d,;()]*?)\s*$")
 
@@ -27,7 +26,7 @@ def split_address(rest: str) -> tuple[str, str, str]:
         start = end
         while start > 0 and (
             HOUSE_NUMBER_RE.search(segments[start - 1])
-            or has_word(segments[start - 1], wordlist("street_words"))
+            or names_a_street(segments[start - 1])
         ):
             start -= 1
         if start == end and HOUSE_NUMBER_RE.search(segment[: town.start()]):

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 from types import ModuleType
 
+from assistant.core import addresses as core_addresses
 from assistant.core import lists as core_lists
 from assistant.core import names as core_names
 from assistant.core import text as core_text
@@ -14,7 +15,7 @@ from assistant.core.wordlists import data_path
 
 # The core modules whose functions the rules call (acronyms, list marks, folding and whole-word
 # matching): a change there changes what is extracted.
-CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_lists, core_names, core_text)
+CORE_RULE_MODULES: tuple[ModuleType, ...] = (core_addresses, core_lists, core_names, core_text)
 
 
 def rule_files() -> list[Path]:
@@ -26,7 +27,8 @@ def rule_files() -> list[Path]:
 def extraction_fingerprint() -> str:
     """Changes when the directory's word lists or rules change, so that ingestion re-extracts."""
     digest = hashlib.sha256(data_path("directory", "directory").read_bytes())
-    digest.update(data_path("core", "names").read_bytes())
+    for name in ("names", "addresses"):
+        digest.update(data_path("core", name).read_bytes())
     for path in rule_files():
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
