@@ -40,7 +40,9 @@ from embeddings.base import TextEncoder, encode_passages_with_spans
 
 logger = logging.getLogger(__name__)
 
-# Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
+# Bump when cleaning, chunking (with the core sentences, list marks and acronyms they use) or
+# what is stored changes: every document is then re-ingested. tests/test_ingest.py pins what
+# cleaning and chunking make of corpus/ to this version.
 PIPELINE_VERSION = "7"  # 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
 EMBED_AHEAD = 4  # documents embedded ahead of the one being written
