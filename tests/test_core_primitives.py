@@ -112,3 +112,10 @@ def test_street_words_are_one_list() -> None:
     assert names_a_street("Chaussée de Haecht 579") and names_a_street("12 Station Road")
     assert names_a_street("Square Ambiorix 10")
     assert not names_a_street("Ruelle des Tanneurs") and not names_a_street("4000 Liège")
+
+
+def test_joined_characters_stay_inside_words() -> None:
+    # The directory's town search kept hyphens inside words with a matcher of its own.
+    assert has_word("siège à Bruxelles", ["bruxelles"], joined="-")
+    assert not has_word("Fédération Wallonie-Bruxelles", ["bruxelles"], joined="-")
+    assert has_word("Fédération Wallonie-Bruxelles", ["bruxelles"])

@@ -84,35 +84,32 @@ def fold(text: str) -> str:
 # ----------------------------------------------------------------------- whole words
 
 
-def folded_words(text: str) -> str:
+def folded_words(text: str, joined: str = "") -> str:
     """The text's folded words, punctuation dropped, joined by single spaces: names, cues and
-    texts are compared word for word ("CNCD-11.11.11" -> "cncd 11 11 11", "l'ONG" -> "l ong")."""
-    return " ".join(w for w in re.split(r"[^a-z0-9]+", fold(text)) if w)
+    texts are compared word for word ("CNCD-11.11.11" -> "cncd 11 11 11", "l'ONG" -> "l ong").
+    Characters in ``joined`` stay inside words ("-": "wallonia-brussels" is one word)."""
+    return " ".join(w for w in re.split(rf"[^a-z0-9{re.escape(joined)}]+", fold(text)) if w)
 
 
 @lru_cache(maxsize=4096)
-def _as_words(phrases: tuple[str, ...]) -> tuple[str, ...]:
+def _as_words(phrases: tuple[str, ...], joined: str) -> tuple[str, ...]:
     """Each phrase as " its words ", to find in a text's padded ``folded_words``."""
-    return tuple(f" {words} " for words in map(folded_words, phrases) if words)
+    return tuple(f" {words} " for words in (folded_words(p, joined) for p in phrases) if words)
 
 
-def _padded(text: str) -> str:
-    return f" {folded_words(text)} "
-
-
-def has_word(text: str, words: Iterable[str]) -> bool:
+def has_word(text: str, words: Iterable[str], joined: str = "") -> bool:
     """Is one of the words (or phrases) in the text as whole words? "ONG" is in "l'ONG",
     "MOC" in "le MOC s'investit" but not in "école démocratique", "actuel" not in
-    "actuellement"."""
-    padded = _padded(text)
-    return any(words in padded for words in _as_words(tuple(words)))
+    "actuellement"; with ``joined="-"``, "Brussels" is not in "Wallonia-Brussels"."""
+    padded = f" {folded_words(text, joined)} "
+    return any(words in padded for words in _as_words(tuple(words), joined))
 
 
 def first_position(text: str, words: Iterable[str]) -> int | None:
     """Where the first of the words (or phrases) is in the text, as a position in its
     ``folded_words``; None when none is there."""
-    padded = _padded(text)
-    found = [padded.find(words) for words in _as_words(tuple(words)) if words in padded]
+    padded = f" {folded_words(text)} "
+    found = [padded.find(words) for words in _as_words(tuple(words), "") if words in padded]
     return min(found) if found else None
 
 

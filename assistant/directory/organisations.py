@@ -407,7 +407,8 @@ class Directory:
         located = [o for o in self.organisations if town_key(o.town) in names]
         if located:
             return located
-        return [o for o in self.organisations if _mentions_any(o.text, names)]
+        # Hyphens join: "Wallonia-Brussels Federation" is an institution, not a place.
+        return [o for o in self.organisations if has_word(o.text, names, joined="-")]
 
     def related(self, org: Organisation, kinds: set[str]) -> list[Organisation]:
         """Organisations in one of the relations with ``org``, in either direction."""
@@ -450,12 +451,6 @@ def town_names(town: str) -> set[str]:
         if folded in aliases:
             names |= aliases
     return names
-
-
-def _mentions_any(text: str, names: set[str]) -> bool:
-    # Hyphens stay: "Wallonia-Brussels Federation" is an institution, not a place.
-    folded = " " + " ".join(re.split(r"[^a-z0-9-]+", fold(text))) + " "
-    return any(f" {n} " in folded for n in names)
 
 
 def build_directory(mentions: Sequence[Mention],
