@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from assistant.core.names import is_acronym
-from assistant.core.text import first_position, fold, has_word
+from assistant.core.text import first_position, fold, folded_words, has_word
 from assistant.directory.extraction.vocabulary import wordlist
 
 WORD_SPLIT_RE = re.compile(r"[\s\-–'’/]+")
@@ -25,7 +25,7 @@ def acronym_letters(acronym: str) -> str:
 
 def name_key(name: str) -> str:
     """Compare names without case, accents, articles or punctuation."""
-    words = [w for w in re.split(r"[^a-z0-9]+", fold(name)) if w]
+    words = folded_words(name).split()
     while len(words) > 1 and words[0] in wordlist("articles"):
         words = words[1:]
     return "".join(words)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.core.lists import strip_list_mark
-from assistant.core.text import fold, has_word
+from assistant.core.text import fold, folded_words, has_word
 from assistant.core.types import Chunk, DocumentInfo
 from assistant.directory.extraction.addresses import URL_RE, split_address
 from assistant.directory.extraction.heads import (
@@ -355,8 +355,8 @@ def _defines(head: Head, unit: str) -> bool:
 
 
 def _same_words(a: str, b: str) -> bool:
-    wa = {w for w in re.split(r"[^a-z0-9]+", fold(a)) if len(w) > 2}
-    wb = {w for w in re.split(r"[^a-z0-9]+", fold(b)) if len(w) > 2}
+    wa = {w for w in folded_words(a).split() if len(w) > 2}
+    wb = {w for w in folded_words(b).split() if len(w) > 2}
     return bool(wa) and len(wa & wb) >= 0.6 * len(wa)
 
 
