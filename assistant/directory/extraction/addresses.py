@@ -8,11 +8,7 @@ import re
 from assistant.core.addresses import names_a_street
 
 POSTCODE_TOWN_RE = re.compile(r"(?:\b[A-Z]-)?\b(\d{4})\s+([A-ZÀ-Ý][^\d,;()]*?)\s*$")
-
-
 HOUSE_NUMBER_RE = re.compile(r"\b\d{1,4}\b")
-
-
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>)\]]+")
 
 

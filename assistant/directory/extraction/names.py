@@ -12,8 +12,6 @@ from assistant.core.text import first_position, fold, folded_words, has_word
 from assistant.directory.extraction.vocabulary import wordlist
 
 WORD_SPLIT_RE = re.compile(r"[\s\-–'’/]+")
-
-
 CLAUSE_BREAK_RE = re.compile(r"[,;:!?()«»\"“”]|(?<![A-Z])\.\s")
 
 

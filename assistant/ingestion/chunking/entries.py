@@ -23,39 +23,23 @@ _NON_SUBJECT_STARTERS = _word_set(
     "before finally moreover however when if an plus moins tant telle tel tels telles voici "
     "voilà déjà toujours jamais aujourd’hui aujourd'hui more less such today then so"
 )
-
-
 _ANAPHORA = _word_set("il elle ils elles sa son ses leur leurs it its they their he she his her")
-
-
 _ENTRY_VERBS = (
     r"(?:est|sont|était|étaient|sera|a pour|ont pour|vise|visent|travaille|travaillent|"
     r"regroupe|regroupent|réunit|réunissent|rassemble|rassemblent|coordonne|propose|offre|"
     r"milite|fédère|représente|permet|is|are|was|were|aims|aim|provides|offers|brings|"
     r"gathers|works|proposes|represents|enables|helps|promotes|supports)"
 )
-
-
 # The subject may hold the dots of an acronym ("The F.T.U. ASBL aims to ...").
 _SUBJECT_VERB = re.compile(
     rf"^(?P<subject>(?:[^.!?:;]|(?<=[A-Z])\.){{2,160}}?),?\s+{_ENTRY_VERBS}(?!\w)"
 )
-
-
 _VERB_IN_SENTENCE = re.compile(rf"\s{_ENTRY_VERBS}(?!\w)")
-
-
 _LABEL_DESCRIPTION = re.compile(r"^(?P<label>[^:.!?]{2,60}?)\s?:\s+(?P<desc>\S.*)$")
-
-
 _NAME_DASH = re.compile(r"^(?P<name>[^.!?:;,]{1,60}?)\s+[-–—]\s+(?P<desc>\S.*)$")
-
-
 _NAME_APPOSITION = re.compile(
     r"^(?P<name>[^\W\d_][\w’'&.-]*(?:\s+[^\W\d_][\w’'&.-]*){0,3}),\s+(?P<rest>[a-zà-ÿ].*)$"
 )
-
-
 _ARTICLE = re.compile(r"^(?:(?:le|la|les|the)\s+|l[’'])", re.IGNORECASE)
 
 

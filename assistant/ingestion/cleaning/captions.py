@@ -20,15 +20,9 @@ SENTENCE_OPENERS = _word_set(
     Elles Nous Notre Nos Dans Pour Avec Depuis Par Sur En Au Aux Ici Voici Son Sa Ses
     Leur Leurs Cela Chaque"""
 )
-
-
 # Image-caption markers left by scrapers in front of the alt text.
 _CAPTION_MARKERS = ("Logo", "Image", "Photo", "Icon", "Icône", "Illustration", "Picture", "Visuel")
-
-
 _MARKER = re.compile(rf"(?<!\S)(?:{'|'.join(_CAPTION_MARKERS)})\s+")
-
-
 LONE_CAPTION = re.compile(rf"^(?:{'|'.join(_CAPTION_MARKERS)})(?:\s+[^\s.!?:;,]+){{0,4}}$")
 
 

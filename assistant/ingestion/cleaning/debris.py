@@ -15,11 +15,7 @@ _DEBRIS_LINE = re.compile(
     r"retour en haut(?: de la page)?)[\W_]*$",
     re.IGNORECASE,
 )
-
-
 _FILE_TYPES = r"pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|csv|epub|mp3|mp4|jpe?g|png"
-
-
 _DOWNLOAD_DEBRIS = re.compile(
     rf"^[\W_]*(?:(?:{_FILE_TYPES})\b[\s\-–—:,(]*)?\d+(?:[.,]\d+)?\s*"
     r"(?:ko|mo|go|kb|mb|gb|kio|mio|octets|bytes)\b[\W_]*$"

@@ -20,17 +20,9 @@ from assistant.ingestion.cleaning.splitting import (
 from assistant.ingestion.cleaning.tables import convert_tables
 
 FORMATS = ("txt", "md", "html")
-
-
 _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u2002-\u2006\u2008\u205f\u3000]")
-
-
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-
-
 _AUTOLINK = re.compile(r"<((?:https?://|ftp://|mailto:|www\.)[^\s<>]+|[\w.+-]+@[\w-]+\.[\w.-]+)>")
-
-
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 

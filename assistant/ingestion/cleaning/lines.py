@@ -14,20 +14,12 @@ from assistant.ingestion.cleaning.captions import (
 
 # Lower-case function words an acronym is sometimes glued to ("ABCDthe Consortium").
 _GLUED_LOWER_WORDS = ("the", "le", "la", "les", "des", "du", "of", "and", "et")
-
-
 # Words a doubled first capital ("LLe") may be repaired into.
 _SHORT_WORDS = SENTENCE_OPENERS | {"De", "Du", "Et", "And", "Of", "Or", "Ou", "Si", "If"}
-
-
 _DOUBLED_CAPITAL = re.compile(r"(?<!\w)([A-ZÀ-ÖØ-Þ])\1([a-zß-öø-ÿ]{1,5})(?!\w)")
-
-
 # Acronym glued to a capitalised word ("ABCDWord"); three capitals at least keeps
 # names such as "UCLouvain" or "KULeuven" intact.
 _ACRONYM_GLUED_WORD = re.compile(r"(?<![\w-])([A-Z]{3,})([A-Z][a-zß-öø-ÿ]{3,})(?![\w-])")
-
-
 _ACRONYM_GLUED_LOWER = re.compile(rf"(?<![\w-])([A-Z]{{3,}})({'|'.join(_GLUED_LOWER_WORDS)})(?=\s)")
 
 

@@ -25,29 +25,13 @@ def strip_markdown(text: str) -> str:
 
 
 _MD_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
-
-
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-
-
 _MD_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
-
-
 _MD_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-
-
 _MD_REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
-
-
 _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-
-
 _MD_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-
-
 _MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-
-
 _MD_INLINE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images: their alt text is a caption
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),

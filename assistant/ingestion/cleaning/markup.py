@@ -19,11 +19,7 @@ _HTML_TAG_NAMES = (
     "section|select|small|source|span|strong|style|sub|sup|svg|table|tbody|td|template|"
     "textarea|tfoot|th|thead|title|tr|u|ul|video"
 )
-
-
 HTML_TAG = re.compile(rf"<!--|</?(?:{_HTML_TAG_NAMES})\b[^<>]*>", re.IGNORECASE)
-
-
 _UNCLOSED_COMMENT = re.compile(r"<!--(?!.*?-->)", re.DOTALL)
 
 

@@ -37,11 +37,7 @@ _PLACEHOLDERS = frozenset(
         "...",
     }
 )
-
-
 FIELD = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:\s*(?P<value>.*)$")
-
-
 _TERMINAL_PUNCT = ".!?…;"
 
 
