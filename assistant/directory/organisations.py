@@ -1,10 +1,10 @@
 """The organisation directory: mentions merged into organisations, with themes.
 
-Mentions (``assistant.extraction``) of one organisation are merged when they share a name, an
-alias, an acronym, or when a long name's initials spell a known acronym (FOPES = "faculté Ouverte
-de Politique Économique et Sociale"). Themes come from the bilingual vocabulary in
-``data/themes.toml``: a theme's keyword in what the corpus says of the organisation (its entry,
-description, names, or the headings above it).
+Mentions (``assistant.directory.extraction``) of one organisation are merged when they share a
+name, an alias, an acronym, or when a long name's initials spell a known acronym (FOPES =
+"faculté Ouverte de Politique Économique et Sociale"). Themes come from the bilingual
+vocabulary in ``data/themes.toml``: a theme's keyword in what the corpus says of the
+organisation (its entry, description, names, or the headings above it).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ def spelled_aliases(mentions: Sequence[Mention],
     ("Mouvement Ouvrier Chrétien" -> MOC, "Wereldsolidariteit-Solidarité Mondiale" -> WSM).
 
     ``chunks`` are (chunk_id, unit text) pairs; returns new alias mentions. Ingestion does
-    the same per document (``assistant.directory_store``), with the same pieces."""
+    the same per document (``assistant.directory.storage``), with the same pieces."""
     acronyms = acronym_table(mentions)
     by_first = letters_index(acronyms)
     runs_of: dict[str, list[tuple[str, str]]] = {}
