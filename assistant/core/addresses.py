@@ -11,6 +11,7 @@ from assistant.core.wordlists import word_lists
 
 @cache
 def street_words() -> frozenset[str]:
+    """The street words, folded ("chaussee", "allee")."""
     return frozenset(word_lists("core", "addresses")["street_words"])
 
 
