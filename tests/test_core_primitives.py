@@ -7,10 +7,17 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.addresses import names_a_street, street_words
-from assistant.core.lists import BULLET, GLYPH_BULLET, LIST_MARK, RAW_BULLET, strip_list_mark
+from assistant.core.lists import (
+    BULLET,
+    GLYPH_BULLET,
+    LIST_MARK,
+    RAW_BULLET,
+    is_list_mark,
+    strip_list_mark,
+)
 from assistant.core.names import is_acronym
 from assistant.core.sentences import first_sentence, sentence_spans, sentences
-from assistant.core.text import first_position, folded_words, has_cue, has_word
+from assistant.core.text import first_position, folded_words, has_cue, has_word, without_words
 
 # --------------------------------------------------------------------------- acronyms
 
@@ -119,3 +126,12 @@ def test_joined_characters_stay_inside_words() -> None:
     assert has_word("siège à Bruxelles", ["bruxelles"], joined="-")
     assert not has_word("Fédération Wallonie-Bruxelles", ["bruxelles"], joined="-")
     assert has_word("Fédération Wallonie-Bruxelles", ["bruxelles"])
+
+
+def test_list_mark_alone_and_words_taken_out() -> None:
+    # For the answer engine's own copies (units.LIST_PREFIX, directory_answers.without_names).
+    assert is_list_mark("• ") and is_list_mark("  2)") and is_list_mark("-")
+    assert not is_list_mark("Voici : ") and not is_list_mark("")
+    question = "Qui sont les partenaires du CNCD-11.11.11 et du CNCD ?"
+    expected = "qui sont les partenaires du et du"
+    assert without_words(question, ["CNCD", "CNCD-11.11.11", ""]) == expected

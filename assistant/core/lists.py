@@ -11,6 +11,7 @@ _NUMBER = r"\d{1,2}[.)]"
 
 # A list item's mark at the start of a line, with the space after it ("1. ", "• ").
 LIST_MARK = re.compile(rf"^\s*(?:{_BULLET}|{_NUMBER})\s+")
+_ONLY_MARK = re.compile(rf"\s*(?:{_BULLET}|{_NUMBER})\s*")
 # A bullet (not a number: a numbered item keeps its number) where a match starts.
 BULLET = re.compile(rf"{_BULLET}\s+")
 
@@ -23,6 +24,11 @@ RAW_BULLET = re.compile(rf"^\s*(?:-\*|[-*+–]|[{_GLYPHS}·])\s+")
 GLYPH_BULLET = re.compile(rf"^\s*[{_GLYPHS}]\s*")
 # Bullets inside a line ("intro • a • b"), with the spaces around them.
 INLINE_BULLET = re.compile(r"\s*•\s*")
+
+
+def is_list_mark(text: str) -> bool:
+    """Is the text only a list mark ("• ", "2)"): what precedes an item on its line?"""
+    return bool(_ONLY_MARK.fullmatch(text))
 
 
 def strip_list_mark(text: str) -> str:

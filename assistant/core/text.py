@@ -40,6 +40,7 @@ __all__ = [
     "normalise_question",
     "question_language",
     "tokenize_words",
+    "without_words",
 ]
 
 # Returned by question_language() for text that is clearly neither French nor English.
@@ -111,6 +112,15 @@ def first_position(text: str, words: Iterable[str]) -> int | None:
     padded = f" {folded_words(text)} "
     found = [padded.find(words) for words in _as_words(tuple(words), "") if words in padded]
     return min(found) if found else None
+
+
+def without_words(text: str, words: Iterable[str]) -> str:
+    """The text's ``folded_words`` with the words (or phrases) taken out, longest first
+    ("Qui sont les partenaires du CNCD-11.11.11 ?" without "CNCD-11.11.11")."""
+    padded = f" {folded_words(text)} "
+    for phrase in sorted(set(_as_words(tuple(words), "")), key=len, reverse=True):
+        padded = padded.replace(phrase, " ")
+    return padded.strip()
 
 
 def has_cue(text: str, cues: Iterable[str]) -> bool:
