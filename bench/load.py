@@ -25,7 +25,7 @@ Counted per reply:
   topic miss   the follow-up's reply and sources do not name the conversation's topic
                (checked on the reference pass: a weak conversation, not a crossing).
 Latency per question: time to the first answer words (the "searching" placeholder
-excepted) and to the complete streamed reply (~20 ms a word, ``ui.app.STREAM_DELAY``).
+excepted) and to the complete streamed reply (~20 ms a word, ``ui.handlers.STREAM_DELAY``).
 The server's peak RSS is read from ``os.wait4`` when it stops.
 """
 

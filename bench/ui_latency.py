@@ -27,8 +27,9 @@ from assistant.core.messages import message  # noqa: E402
 from assistant.core.settings import PROJECT_ROOT, Settings  # noqa: E402
 from assistant.service.assistant_service import AssistantService  # noqa: E402
 from assistant.service.feedback import FeedbackStore  # noqa: E402
-from ui.app import ChatUI, build_app, launch_app  # noqa: E402
+from ui.app import build_app, launch_app  # noqa: E402
 from ui.auth import UserTable  # noqa: E402
+from ui.handlers import ChatUI  # noqa: E402
 
 
 def free_port() -> int:

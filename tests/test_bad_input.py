@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from assistant.core.errors import BadQuestion
 from assistant.core.messages import message
 from assistant.core.settings import Settings
-from assistant.ingestion.cleaning import FORMATS, clean_text
+from assistant.ingestion.cleaning.document import FORMATS, clean_text
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from assistant.service.ratelimit import SessionRateLimiter
-from ui.app import ChatUI
+from ui.handlers import ChatUI
 from ui.render import chat_markdown, sources_html
 
 ANSWERED = "Qui soutient les collectifs de sans-papiers ?"

@@ -29,8 +29,9 @@ from assistant.core.settings import PROJECT_ROOT
 from assistant.core.types import Answer, History
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
-from ui.app import ChatUI, build_app, launch_app
+from ui.app import build_app, launch_app
 from ui.auth import UserTable
+from ui.handlers import ChatUI
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

@@ -8,14 +8,11 @@ from pathlib import Path
 import pytest
 
 from assistant.core.types import Chunk
-from assistant.ingestion.chunking import (
-    MAX_UNIT_CHARS,
-    OVERRUN_TOLERANCE,
-    chunk_document,
-    preview,
-    split_units,
-)
-from assistant.ingestion.cleaning import clean_text
+from assistant.ingestion.chunking.document import chunk_document
+from assistant.ingestion.chunking.packing import OVERRUN_TOLERANCE
+from assistant.ingestion.chunking.preview import preview
+from assistant.ingestion.chunking.units import MAX_UNIT_CHARS, split_units
+from assistant.ingestion.cleaning.document import clean_text
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(SHARED_CORPUS.glob("*.txt")) if SHARED_CORPUS.is_dir() else []

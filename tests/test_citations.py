@@ -20,7 +20,7 @@ from assistant.generation.citations import (
     split_claims,
     support,
 )
-from assistant.ingestion.chunking import split_units
+from assistant.ingestion.chunking.units import split_units
 from embeddings.base import TextEncoder
 from embeddings.fake import FakeEncoder
 

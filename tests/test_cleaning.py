@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingestion.cleaning import clean_text, html_to_text, strip_markdown
+from assistant.ingestion.cleaning.document import clean_text
+from assistant.ingestion.cleaning.markdown import strip_markdown
+from assistant.ingestion.cleaning.markup import html_to_text
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 CORPUS_FILES = sorted(SHARED_CORPUS.glob("*.txt")) if SHARED_CORPUS.is_dir() else []

@@ -11,7 +11,8 @@ import pytest
 
 from assistant.answering.directory_answers import parse_query, search, short_description
 from assistant.core.types import DocumentInfo
-from assistant.directory.extraction import Mention, extract_mentions
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.reader import extract_mentions
 from assistant.directory.organisations import (
     Directory,
     Organisation,
@@ -25,7 +26,7 @@ from assistant.directory.organisations import (
     themes,
     town_names,
 )
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 
 # --------------------------------------------------------------------------- themes
 

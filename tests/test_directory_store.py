@@ -24,7 +24,8 @@ from conftest import CORPUS, cli_env, load_jsonl, make_settings
 from assistant.answering.directory_answers import load_directory, parse_query, search
 from assistant.core.settings import Settings
 from assistant.directory import storage as directory_store
-from assistant.directory.extraction import Mention, spelled_aliases
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.spelling import spelled_aliases
 from assistant.directory.organisations import Directory
 from assistant.service import assistant_service as service_module
 from assistant.service.assistant_service import AssistantService

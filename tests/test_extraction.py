@@ -6,24 +6,29 @@ The organisations, people and addresses below are invented; the texts only copy 
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import pytest
 
+from assistant.core.names import is_acronym
 from assistant.core.types import Chunk, DocumentInfo
-from assistant.directory import extraction
-from assistant.directory.extraction import (
-    Mention,
-    extract_mentions,
+from assistant.directory.extraction import fingerprint, reader, relations
+from assistant.directory.extraction.addresses import split_address
+from assistant.directory.extraction.enumerations import enumerated_names
+from assistant.directory.extraction.heads import parse_head, topic_head
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.names import (
     initials_match,
     initials_of,
-    is_acronym,
     is_organisation,
     name_key,
-    parenthesised_pairs,
-    parse_head,
-    spelled_aliases,
-    split_address,
 )
-from assistant.ingestion.chunking import chunk_document
+from assistant.directory.extraction.parentheses import parenthesised_pairs
+from assistant.directory.extraction.reader import extract_mentions
+from assistant.directory.extraction.spelling import opening_pairs, spelled_aliases
+from assistant.ingestion.chunking.document import chunk_document
 
 # --------------------------------------------------------------------------- helpers
 
@@ -442,17 +447,44 @@ Voici les organisations partenaires de la Fédération Lumière :
 def test_partner_lead_in_target_does_not_depend_on_cue_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    words = extraction._words
+    words = reader.wordlist
     cues = sorted(words("partner_cues"))
     targets = []
     for order in (cues, cues[::-1]):
-        monkeypatch.setattr(extraction, "_words",
-                            lambda key, order=order: tuple(order) if key == "partner_cues"
-                            else words(key))
+        for module in (reader, relations):  # the modules that read the partner cues
+            monkeypatch.setattr(module, "wordlist",
+                                lambda key, order=order: tuple(order) if key == "partner_cues"
+                                else words(key))
         mentions = read(PARTNERS_OF_ANOTHER, organisation="RST", language="fr", title="RST")
         (plume,) = named(mentions, "Maison Plume")
         targets.append(plume.relations)
     assert targets == [[("partner_of", "Fédération Lumière")]] * 2
+
+
+# Core modules the rules may use without being fingerprinted: the data types and the
+# word-list loader (the word lists themselves are fingerprinted).
+NOT_RULES = {"assistant.core.types", "assistant.core.wordlists"}
+
+
+def core_modules_imported(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module == "assistant.core":
+            found |= {f"assistant.core.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("assistant.core."):
+            found.add(str(node.module))
+    return found
+
+
+def test_fingerprint_covers_every_module_holding_extraction_rules() -> None:
+    """A rule changed anywhere extraction reads it changes the fingerprint (so ingestion
+    extracts again): every module of the package, and the core modules it calls."""
+    package = sorted(Path(fingerprint.__file__).parent.glob("*.py"))
+    assert len(package) >= 10 and set(package) <= set(fingerprint.rule_files())
+    imported = set().union(*(core_modules_imported(path) for path in package))
+    covered = {module.__name__ for module in fingerprint.CORE_RULE_MODULES}
+    assert imported - NOT_RULES <= covered, imported - NOT_RULES - covered
+    assert re.fullmatch(r"[0-9a-f]{12}", fingerprint.extraction_fingerprint())
 
 
 def test_mention_round_trips_through_a_dict() -> None:
@@ -605,10 +637,10 @@ def test_a_paragraph_opening_on_an_organisation_is_an_entry_of_the_partner_list(
 
 
 def test_topic_head_needs_an_organisation_after_the_opener() -> None:
-    assert extraction.topic_head("Avec la Maison Plume, le Collectif Lys organise des ateliers.") \
+    assert topic_head("Avec la Maison Plume, le Collectif Lys organise des ateliers.") \
         == ("Maison Plume", "le Collectif Lys organise des ateliers.")
-    assert extraction.topic_head("Avec le temps, les choses changent.") is None
-    assert extraction.topic_head("Avec ces mouvements sociaux, nous luttons.") is None
+    assert topic_head("Avec le temps, les choses changent.") is None
+    assert topic_head("Avec ces mouvements sociaux, nous luttons.") is None
 
 
 def test_a_partner_lead_in_is_kept_beside_the_relation() -> None:
@@ -639,17 +671,17 @@ def test_enumerations_keep_numeric_names_acronyms_in_parentheses_and_short_forms
 
 
 def test_a_number_alone_is_no_name_in_an_enumeration() -> None:
-    assert extraction.enumerated_names("des réseaux tels que 2018, 46.000 et Acorde") == [
+    assert enumerated_names("des réseaux tels que 2018, 46.000 et Acorde") == [
         "Acorde"]
     # Digits and dots are a name only as the part of another name the text gives.
-    assert extraction.enumerated_names("des réseaux tels que 11.11.11 et Acorde") == ["Acorde"]
+    assert enumerated_names("des réseaux tels que 11.11.11 et Acorde") == ["Acorde"]
 
 
 EXTRACT_ALL = """
 import json
-from assistant.ingestion.chunking import chunk_document
+from assistant.ingestion.chunking.document import chunk_document
 from assistant.ingestion.corpus import scan_corpus
-from assistant.directory.extraction import extract_mentions
+from assistant.directory.extraction.reader import extract_mentions
 from assistant.ingestion.pipeline import chunk_id, context_title
 from assistant.core.settings import Settings
 settings = Settings()
@@ -683,8 +715,8 @@ def test_opening_pairs_cover_every_way_a_run_can_start() -> None:
     ("Financité" -> FI), the next word's initial, or a connector's initial or the word after
     it ("Centre d'Education" -> CD and CE); lowercase words open nothing unless they are an
     organisation noun ("réseau belge ..." -> RB)."""
-    pairs = extraction._opening_pairs(["Wereldsolidariteit-Solidarité", "Mondiale"])
+    pairs = opening_pairs(["Wereldsolidariteit-Solidarité", "Mondiale"])
     assert {"WE", "WS", "SM"} <= pairs
-    assert {"CE", "CD"} <= extraction._opening_pairs(["le", "Centre", "de", "Education"])
-    assert "RB" in extraction._opening_pairs(["du", "réseau", "belge", "des", "ressources"])
-    assert not any(p.startswith("B") for p in extraction._opening_pairs(["un", "belge", "seul"]))
+    assert {"CE", "CD"} <= opening_pairs(["le", "Centre", "de", "Education"])
+    assert "RB" in opening_pairs(["du", "réseau", "belge", "des", "ressources"])
+    assert not any(p.startswith("B") for p in opening_pairs(["un", "belge", "seul"]))

@@ -39,7 +39,7 @@ from assistant.core.settings import Settings
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from assistant.store.chroma import IndexStore, ingestion_lock, set_aside_corrupted_store
-from ui.app import ChatUI
+from ui.handlers import ChatUI
 
 WSM_FICHE = "wsm-fiche-organisation.txt"
 MOC = "moc-partenariats-reseaux.txt"

@@ -21,8 +21,10 @@ import pytest
 import assistant.ingestion.pipeline as ingest_module
 import assistant.store.chroma as store_module
 from assistant.core.errors import IndexUnavailable
-from assistant.core.settings import Settings
-from assistant.ingestion.chunking import chunk_document
+from assistant.core.settings import PROJECT_ROOT, Settings
+from assistant.ingestion.chunking.document import chunk_document
+from assistant.ingestion.corpus import scan_corpus
+from assistant.ingestion.pipeline import PIPELINE_VERSION, context_title
 from assistant.service.assistant_service import (
     AssistantService,
     default_encoder_factory,
@@ -850,3 +852,27 @@ def test_documents_embedded_two_at_a_time_still_come_back_in_order() -> None:
         np.testing.assert_array_equal(
             vectors, FakeEncoder().encode_passages([c.context_text() for c in chunks]))
     assert len(encoder.threads) == ingest_module.EMBED_THREADS
+
+
+# What cleaning and chunking make of corpus/, pinned to the PIPELINE_VERSION whose stores hold
+# it. Documents are chunked again only when their content hash changes, and the hash changes
+# with PIPELINE_VERSION: a change to cleaning, chunking or the core primitives they call
+# (sentences, list marks, acronyms) must come with a new version, and its digest here.
+CHUNKS_DIGEST = {"7": "33b6305c457e307f"}
+
+
+def corpus_chunks_digest() -> str:
+    digest = hashlib.sha256()
+    for doc in scan_corpus(PROJECT_ROOT / "corpus", "pinned").documents:
+        chunks = chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),
+                                max_chars=Settings().chunk_max_chars)
+        for chunk in chunks:
+            digest.update(json.dumps([chunk.kind, chunk.section, chunk.text, chunk.units],
+                                     ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def test_pipeline_version_changes_with_what_cleaning_and_chunking_make_of_the_corpus() -> None:
+    assert CHUNKS_DIGEST.get(PIPELINE_VERSION) == corpus_chunks_digest(), (
+        "cleaning or chunking changed: bump PIPELINE_VERSION (assistant/ingestion/pipeline.py) "
+        "and pin the new digest here")

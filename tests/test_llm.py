@@ -28,7 +28,7 @@ from assistant.core.types import Answer, Passage
 from assistant.generation.citations import content_words, split_claims
 from assistant.generation.generate import Delta
 from assistant.generation.llm import openai_llm, register_provider
-from assistant.ingestion.chunking import split_units
+from assistant.ingestion.chunking.units import split_units
 from assistant.service.assistant_service import AssistantService
 
 QUESTION_FR = "Combien d'associations membres compte la coordination pour réfugiés et étrangers ?"
@@ -302,7 +302,7 @@ def test_every_generated_sentence_is_listed_with_its_verdict(
 def test_web_chat_streams_the_draft_then_shows_only_the_checked_answer(
         scripted: Scripter, indexed: tuple[Path, Path], tmp_path: Path) -> None:
     from assistant.service.feedback import FeedbackStore
-    from ui.app import ChatUI
+    from ui.handlers import ChatUI
 
     scripted(half_wrong_script)
     service = service_with(indexed, "scripted")

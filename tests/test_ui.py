@@ -22,9 +22,11 @@ from assistant.core.types import Answer, Citation, History, Passage
 from assistant.ingestion.pipeline import IngestReport
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
-from ui.app import ChatUI, ChatView, Exchange, build_app, history_of, launch_app
+from ui.app import build_app, launch_app
 from ui.auth import UserTable, check_exposure, hash_password, is_loopback
+from ui.handlers import ChatUI
 from ui.render import chat_markdown, highlight, sources_html
+from ui.views import ChatView, Exchange, history_of
 
 # Questions the fake encoder answers with a citation (and one it abstains on).
 ANSWERED = "Qui soutient les collectifs de sans-papiers ?"
@@ -507,7 +509,7 @@ def cards_of(out: str) -> int:
 
 
 def test_directory_opens_on_every_organisation_and_the_index_towns(ui: ChatUI) -> None:
-    from ui.app import ALL
+    from ui.handlers import ALL
 
     directory = ui.service.directory()
     view = ui.show_directory(ALL, ALL, "fr")
@@ -521,7 +523,7 @@ def test_directory_opens_on_every_organisation_and_the_index_towns(ui: ChatUI) -
 
 def test_directory_theme_filter_narrows_the_cards(ui: ChatUI) -> None:
     from assistant.directory.organisations import theme_by_id
-    from ui.app import ALL
+    from ui.handlers import ALL
 
     everyone = cards_of(ui.directory_cards(ALL, ALL, "fr"))
     out = ui.directory_cards("migration", ALL, "en")
@@ -539,7 +541,7 @@ def test_directory_theme_filter_narrows_the_cards(ui: ChatUI) -> None:
 
 
 def test_directory_cards_show_relations_themes_and_sources(ui: ChatUI) -> None:
-    from ui.app import ALL
+    from ui.handlers import ALL
 
     out = ui.directory_cards(ALL, "Schaerbeek", "en")
     assert cards_of(out) == 1 and "Solidarité Mondiale (WSM)" in out
@@ -552,7 +554,7 @@ def test_directory_cards_show_relations_themes_and_sources(ui: ChatUI) -> None:
 
 def test_directory_theme_choices_follow_the_language(ui: ChatUI) -> None:
     from assistant.directory.organisations import themes
-    from ui.app import ALL
+    from ui.handlers import ALL
 
     french, english = ui.theme_choices("fr"), ui.theme_choices("en")
     assert french[0] == ("Tous", ALL) and english[0] == ("All", ALL)
@@ -626,7 +628,7 @@ def test_directory_cards_escape_corpus_text() -> None:
 
 
 def test_directory_tab_is_laid_out_and_relabelled(ui: ChatUI, indexed: Settings) -> None:
-    from ui.app import ALL
+    from ui.handlers import ALL
 
     app = build_app(ui.service, indexed, ui=ui)
     by_id: dict[Any, Any] = {getattr(b, "elem_id", None): b for b in app.blocks.values()}

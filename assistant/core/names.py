@@ -46,7 +46,18 @@ def is_organisation_noun(name: str) -> bool:
     return folded in organisation_nouns() or folded.removesuffix("s") in organisation_nouns()
 
 
-def is_acronym(name: str) -> bool:
-    letters = [c for c in name if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+# What an acronym may look like: dotted letters ("F.T.U."), or a letter then letters, digits
+# and the marks acronyms carry ("CNCD-11.11.11", "R&D", "ACW/MOC"), 15 characters at most.
+_ACRONYM_SHAPE = re.compile(r"(?:[^\W\d_]\.){2,}\S*|[^\W\d_](?:[^\W_]|['.&/-]){1,14}")
+
+
+def is_acronym(token: str) -> bool:
+    """One token of mostly capitals, two at least: "CSC", "UN", "CIRÉ", "CNCD-11.11.11",
+    "F.T.U.", "achACT", "SAW-B"; not "Oxfam", "ONG de" or "LA COALITION" (two words)."""
+    token = token.strip(".,;:")
+    if not _ACRONYM_SHAPE.fullmatch(token):
+        return False
+    letters = [c for c in token if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return upper >= 2 and upper * 2 >= len(letters)
 

@@ -31,11 +31,16 @@ __all__ = [
     "analyze",
     "content_terms",
     "detect_language",
+    "first_position",
     "fold",
+    "folded_words",
+    "has_cue",
+    "has_word",
     "is_other_language",
     "normalise_question",
     "question_language",
     "tokenize_words",
+    "without_words",
 ]
 
 # Returned by question_language() for text that is clearly neither French nor English.
@@ -77,12 +82,51 @@ def fold(text: str) -> str:
     return text.lower()
 
 
+# ----------------------------------------------------------------------- whole words
+
+
+def folded_words(text: str, joined: str = "") -> str:
+    """The text's folded words, punctuation dropped, joined by single spaces: names, cues and
+    texts are compared word for word ("CNCD-11.11.11" -> "cncd 11 11 11", "l'ONG" -> "l ong").
+    Characters in ``joined`` stay inside words ("-": "wallonia-brussels" is one word)."""
+    return " ".join(w for w in re.split(rf"[^a-z0-9{re.escape(joined)}]+", fold(text)) if w)
+
+
+@lru_cache(maxsize=4096)
+def _as_words(phrases: tuple[str, ...], joined: str) -> tuple[str, ...]:
+    """Each phrase as " its words ", to find in a text's padded ``folded_words``."""
+    return tuple(f" {words} " for words in (folded_words(p, joined) for p in phrases) if words)
+
+
+def has_word(text: str, words: Iterable[str], joined: str = "") -> bool:
+    """Is one of the words (or phrases) in the text as whole words? "ONG" is in "l'ONG",
+    "MOC" in "le MOC s'investit" but not in "école démocratique", "actuel" not in
+    "actuellement"; with ``joined="-"``, "Brussels" is not in "Wallonia-Brussels"."""
+    padded = f" {folded_words(text, joined)} "
+    return any(words in padded for words in _as_words(tuple(words), joined))
+
+
+def first_position(text: str, words: Iterable[str]) -> int | None:
+    """Where the first of the words (or phrases) is in the text, as a position in its
+    ``folded_words``; None when none is there."""
+    padded = f" {folded_words(text)} "
+    found = [padded.find(words) for words in _as_words(tuple(words), "") if words in padded]
+    return min(found) if found else None
+
+
+def without_words(text: str, words: Iterable[str]) -> str:
+    """The text's ``folded_words`` with the words (or phrases) taken out, longest first
+    ("Qui sont les partenaires du CNCD-11.11.11 ?" without "CNCD-11.11.11")."""
+    padded = f" {folded_words(text)} "
+    for phrase in sorted(set(_as_words(tuple(words), "")), key=len, reverse=True):
+        padded = padded.replace(phrase, " ")
+    return padded.strip()
+
+
 def has_cue(text: str, cues: Iterable[str]) -> bool:
-    """Is one of the cues in the text as whole words ("actuel" is not in "actuellement";
-    "now" is not in "know")? A cue ending in a space may start a word ("combien ")."""
-    padded = " " + " ".join(re.split(r"[^a-z0-9'-]+", fold(text))) + " "
-    return any(f" {fold(c).strip()} " in padded or (c.endswith(" ") and f" {fold(c)}" in padded)
-               for c in cues)
+    """``has_word``, by the name the answer engine calls it: is one of the cues in the text
+    as whole words ("actuel" is not in "actuellement"; "now" is not in "know")?"""
+    return has_word(text, cues)
 
 
 # ------------------------------------------------------------------------ tokenizing

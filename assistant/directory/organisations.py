@@ -1,10 +1,10 @@
 """The organisation directory: mentions merged into organisations, with themes.
 
-Mentions (``assistant.extraction``) of one organisation are merged when they share a name, an
-alias, an acronym, or when a long name's initials spell a known acronym (FOPES = "faculté Ouverte
-de Politique Économique et Sociale"). Themes come from the bilingual vocabulary in
-``data/themes.toml``: a theme's keyword in what the corpus says of the organisation (its entry,
-description, names, or the headings above it).
+Mentions (``assistant.directory.extraction``) of one organisation are merged when they share a
+name, an alias, an acronym, or when a long name's initials spell a known acronym (FOPES =
+"faculté Ouverte de Politique Économique et Sociale"). Themes come from the bilingual
+vocabulary in ``data/themes.toml``: a theme's keyword in what the corpus says of the
+organisation (its entry, description, names, or the headings above it).
 """
 
 from __future__ import annotations
@@ -17,17 +17,12 @@ from functools import cache
 
 import numpy as np
 
-from assistant.core.text import fold, term_sequence
+from assistant.core.names import is_acronym
+from assistant.core.text import fold, folded_words, has_word, term_sequence
 from assistant.core.wordlists import word_lists
-from assistant.directory.extraction import (
-    Mention,
-    folded_words,
-    has_word,
-    initials_of,
-    is_acronym,
-    name_key,
-    vocabulary,
-)
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.names import initials_of, name_key
+from assistant.directory.extraction.vocabulary import vocabulary
 
 # --------------------------------------------------------------------------- themes
 
@@ -412,7 +407,8 @@ class Directory:
         located = [o for o in self.organisations if town_key(o.town) in names]
         if located:
             return located
-        return [o for o in self.organisations if _mentions_any(o.text, names)]
+        # Hyphens join: "Wallonia-Brussels Federation" is an institution, not a place.
+        return [o for o in self.organisations if has_word(o.text, names, joined="-")]
 
     def related(self, org: Organisation, kinds: set[str]) -> list[Organisation]:
         """Organisations in one of the relations with ``org``, in either direction."""
@@ -455,12 +451,6 @@ def town_names(town: str) -> set[str]:
         if folded in aliases:
             names |= aliases
     return names
-
-
-def _mentions_any(text: str, names: set[str]) -> bool:
-    # Hyphens stay: "Wallonia-Brussels Federation" is an institution, not a place.
-    folded = " " + " ".join(re.split(r"[^a-z0-9-]+", fold(text))) + " "
-    return any(f" {n} " in folded for n in names)
 
 
 def build_directory(mentions: Sequence[Mention],

@@ -42,16 +42,11 @@ import numpy as np
 from assistant.core import messages
 from assistant.core import text as textproc
 from assistant.core.wordlists import data_path
-from assistant.directory import extraction
 from assistant.directory import organisations as directory_module
-from assistant.directory.extraction import (
-    CLAUSE_BREAK_RE,
-    Mention,
-    acronym_table,
-    clause_runs,
-    letters_index,
-    name_key,
-)
+from assistant.directory.extraction.fingerprint import rule_files
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.names import CLAUSE_BREAK_RE, name_key
+from assistant.directory.extraction.spelling import acronym_table, clause_runs, letters_index
 from assistant.directory.organisations import (
     Directory,
     Organisation,
@@ -78,10 +73,13 @@ def fingerprint() -> str:
     """Changes with the code and word lists that build a directory: a directory stored by
     another version is not used (the service builds one, the next ingestion stores it)."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
-    for module in (directory_module, extraction, textproc, messages):
+    for module in (directory_module, textproc, messages):
         digest.update(Path(str(module.__file__)).read_bytes())
+    for path in rule_files():  # the extraction package and the core rules it calls
+        digest.update(path.read_bytes())
     digest.update(Path(__file__).read_bytes())
-    for stage, name in (("directory", "directory"), ("directory", "themes"), ("core", "names")):
+    for stage, name in (("directory", "directory"), ("directory", "themes"), ("core", "names"),
+                        ("core", "addresses")):
         digest.update(data_path(stage, name).read_bytes())
     return digest.hexdigest()[:16]
 

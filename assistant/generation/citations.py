@@ -17,14 +17,14 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from assistant.answering.matching import passage_context, supported, text_stems
+from assistant.core.lists import LIST_MARK
+from assistant.core.names import is_acronym
+from assistant.core.sentences import sentences
 from assistant.core.text import STOPWORDS, fold, tokenize_words
 from assistant.core.types import Passage
 
 MARKERS = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 LEADING_MARKERS = re.compile(r"^((?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+)\s*")
-# Not after initials ("F.T.U. ASBL", "M. Martou").
-SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(?<![\s.][^\W\d_]\.)\s+(?=\S)")
-BULLET = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)])\s+")
 
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -151,8 +151,7 @@ def names_in_claim(text: str) -> list[str]:
     names = []
     for position, match in enumerate(NAME.finditer(text)):
         word = match.group(0).strip(".-'’")
-        acronym = len(word) >= 2 and word.replace("-", "").isupper()
-        if acronym or (position > 0 and word[:1].isupper()):
+        if is_acronym(word) or (position > 0 and word[:1].isupper()):
             names += [p for p in re.split(r"[-'’.]", word)
                       if len(p) >= 2 and not p.isdigit() and fold(p) not in STOPWORDS]
     return names
@@ -168,7 +167,7 @@ def name_in_passage(name: str, stems: frozenset[str], words: frozenset[str],
     folded = fold(name)
     if len(folded) >= 5 and any(len(w) >= 5 and w[:4] == folded[:4] for w in words):
         return True
-    return name.isupper() and len(folded) >= 3 and folded in initials
+    return is_acronym(name) and len(folded) >= 3 and folded in initials
 
 
 def split_claims(text: str) -> list[Claim]:
@@ -176,10 +175,10 @@ def split_claims(text: str) -> list[Claim]:
     written after the full stop ("... en 1974. [1]") belongs to the sentence before it."""
     claims: list[Claim] = []
     for line_no, line in enumerate(text.splitlines()):
-        bullet_match = BULLET.match(line)
+        bullet_match = LIST_MARK.match(line)
         bullet = bullet_match.group(0).strip() if bullet_match else ""
         body = line[bullet_match.end():] if bullet_match else line
-        for piece in SENTENCE_BREAK.split(body.strip()):
+        for piece in sentences(body):
             leading = LEADING_MARKERS.match(piece)
             if leading and claims and claims[-1].line == line_no:
                 claims[-1].cited += cited_numbers(leading.group(1))

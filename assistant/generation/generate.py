@@ -21,6 +21,7 @@ from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
 from assistant.answering.matching import supported, text_stems
+from assistant.core.lists import BULLET
 from assistant.core.messages import LANGUAGES, message
 from assistant.core.text import STOPWORDS, fold, question_language, tokenize_words
 from assistant.core.types import Answer, Citation, History, Passage, Unit
@@ -183,8 +184,9 @@ def bare_line(line: str) -> str:
 
 
 def list_items(text: str) -> list[str]:
-    return [line.lstrip(" -•*").strip() for line in text.splitlines()
-            if line.lstrip().startswith(("- ", "• ", "* "))]
+    """The bulleted lines of a text, without their bullets (numbered lines are quoted text)."""
+    marks = (BULLET.match(line.lstrip()) for line in text.splitlines())
+    return [mark.string[mark.end():].strip() for mark in marks if mark]
 
 
 def misses_list_items(generated: str, extractive: str) -> bool:

@@ -18,7 +18,7 @@ from assistant.core.errors import CorpusUnavailable
 from assistant.core.names import is_acronym, names_in
 from assistant.core.text import detect_language
 from assistant.core.types import Document, DocumentInfo
-from assistant.ingestion.cleaning import clean_text
+from assistant.ingestion.cleaning.document import clean_text
 
 SUPPORTED_SUFFIXES = {
     ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"

@@ -22,8 +22,10 @@ from tqdm import tqdm
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document
 from assistant.directory import storage as directory_store
-from assistant.directory.extraction import Mention, extract_mentions, extraction_fingerprint
-from assistant.ingestion.chunking import chunk_document
+from assistant.directory.extraction.fingerprint import extraction_fingerprint
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.reader import extract_mentions
+from assistant.ingestion.chunking.document import chunk_document
 from assistant.ingestion.corpus import SkippedFile, scan_corpus
 from assistant.store.chroma import (
     ADD_BATCH,
@@ -38,7 +40,9 @@ from embeddings.base import TextEncoder, encode_passages_with_spans
 
 logger = logging.getLogger(__name__)
 
-# Bump when cleaning, chunking or what is stored changes: every document is then re-ingested.
+# Bump when cleaning, chunking (with the core sentences, list marks and acronyms they use) or
+# what is stored changes: every document is then re-ingested. tests/test_ingest.py pins what
+# cleaning and chunking make of corpus/ to this version.
 PIPELINE_VERSION = "7"  # 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
 EMBED_AHEAD = 4  # documents embedded ahead of the one being written
@@ -292,19 +296,31 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
                        settings.max_document_bytes)
     state = store.read_state()
     plan = plan_ingestion(scan.documents, scan.skipped, state, settings.vector_space)
-    report = plan.report
     same_model = state is not None and state.embedding_model == settings.vector_space
-    if state is not None and same_model and not report.changed_anything:
-        report.chunks = sum(r.chunks for r in state.documents.values())
-        store.drop_generations_except(state.generation)  # orphans of an interrupted run
-        if not directory_store.is_current(store, state.generation):
-            # A store from before the stored directory, or a directory built by other code:
-            # build it now, into the active generation (a reader that finds it incomplete
-            # builds its own, as before), and nothing is embedded again.
-            report.directory_seconds = store_directory(store, state.generation, state, {})
-        report.seconds = time.perf_counter() - started
-        return report
+    if state is not None and same_model and not plan.report.changed_anything:
+        keep_generation(store, state, plan.report)
+    else:
+        write_generation(settings, store, encoder_factory, show_progress, state, plan)
+    plan.report.seconds = time.perf_counter() - started
+    return plan.report
 
+
+def keep_generation(store: IndexStore, state: IndexState, report: IngestReport) -> None:
+    """Nothing changed: the active generation keeps answering."""
+    report.chunks = sum(r.chunks for r in state.documents.values())
+    store.drop_generations_except(state.generation)  # orphans of an interrupted run
+    if not directory_store.is_current(store, state.generation):
+        # A store from before the stored directory, or a directory built by other code:
+        # build it now, into the active generation (a reader that finds it incomplete
+        # builds its own, as before), and nothing is embedded again.
+        report.directory_seconds = store_directory(store, state.generation, state, {})
+
+
+def write_generation(settings: Settings, store: IndexStore,
+                     encoder_factory: Callable[[], TextEncoder], show_progress: bool,
+                     state: IndexState | None, plan: Plan) -> None:
+    """A new generation: unchanged documents copied, the others chunked and embedded, the
+    directory built; then the switch to it."""
     old_generation = state.generation if state else None
     generation = (old_generation or 0) + 1
     store.drop_generations_except(old_generation)  # clear any orphan using this number
@@ -313,34 +329,42 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
     if state is not None and old_generation is not None:
         copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
 
-    inputs: dict[str, directory_store.DocumentInput] = {}
-    chunked = [
-        (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),
-                             max_chars=settings.chunk_max_chars))
-        for doc in plan.to_embed
-    ]
-    total = sum(len(chunks) + sum(len(c.units) for c in chunks) for _, chunks in chunked)
-    if chunked:
-        encoder = encoder_factory()
-        writer = GenerationWriter(store, generation)
-        with tqdm(total=total, desc="Embedding", unit="txt", disable=not show_progress) as bar:
-            for doc, chunks, chunk_vectors, unit_vectors in embedded_ahead(encoder, chunked, bar):
-                write_document(doc, chunks, chunk_vectors, unit_vectors, writer)
-                new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
-        writer.flush()
-        inputs = writer.directory_inputs
+    inputs = embed_documents(settings, store, encoder_factory, show_progress, plan.to_embed,
+                             new_state)
     # Make sure every collection exists even for an empty generation.
     for name in store.generation_names(generation):
         store.collection(name)
     # The directory, built once here rather than on each process' first directory question,
     # stored in the new generation: it becomes visible with the switch below.
-    report.directory_seconds = store_directory(store, generation, new_state, inputs,
-                                               old_generation)
+    plan.report.directory_seconds = store_directory(store, generation, new_state, inputs,
+                                                    old_generation)
     store.write_state(new_state)  # the switch: from here on the new generation answers
     store.drop_generations_except(generation)
-    report.chunks = sum(r.chunks for r in new_state.documents.values())
-    report.seconds = time.perf_counter() - started
-    return report
+    plan.report.chunks = sum(r.chunks for r in new_state.documents.values())
+
+
+def embed_documents(settings: Settings, store: IndexStore,
+                    encoder_factory: Callable[[], TextEncoder], show_progress: bool,
+                    documents: Sequence[Document], new_state: IndexState,
+                    ) -> dict[str, directory_store.DocumentInput]:
+    """Chunk, embed and write the documents into the new generation (``new_state``); what
+    the directory stage needs of each one."""
+    chunked = [
+        (doc, chunk_document(doc.text, doc_id=doc.info.doc_id, title=context_title(doc),
+                             max_chars=settings.chunk_max_chars))
+        for doc in documents
+    ]
+    if not chunked:
+        return {}
+    total = sum(len(chunks) + sum(len(c.units) for c in chunks) for _, chunks in chunked)
+    encoder = encoder_factory()
+    writer = GenerationWriter(store, new_state.generation)
+    with tqdm(total=total, desc="Embedding", unit="txt", disable=not show_progress) as bar:
+        for doc, chunks, chunk_vectors, unit_vectors in embedded_ahead(encoder, chunked, bar):
+            write_document(doc, chunks, chunk_vectors, unit_vectors, writer)
+            new_state.documents[doc.info.doc_id] = record_for(doc, len(chunks))
+    writer.flush()
+    return writer.directory_inputs
 
 
 def store_directory(store: IndexStore, generation: int, state: IndexState,

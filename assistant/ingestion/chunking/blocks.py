@@ -1,0 +1,76 @@
+"""A cleaned document's lines as blocks: headings, list items and paragraphs (a line that
+continues an unfinished one is joined to it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.lists import LIST_MARK
+from assistant.core.sentences import OPENING_QUOTES
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line of the document: a heading, a list item or a paragraph."""
+
+    kind: str  # "heading", "para" or "item"
+    text: str
+
+
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
+
+
+def _is_heading_line(line: str) -> bool:
+    """A short line without final punctuation ("Historique", "MISSIONS :", "# Title")."""
+    if _MD_HEADING.match(line):
+        return True
+    words = line.split()
+    if not words or len(words) > 12 or len(line) > 100 or LIST_MARK.match(line):
+        return False
+    if line[0] in OPENING_QUOTES or not line[0].isupper() and not line[0].isdigit():
+        return False
+    body = line[:-1].rstrip() if line.endswith(":") else line
+    if line.endswith(":") and not (body.isupper() and any(c.isalpha() for c in body)):
+        return False  # "Cela se concrétise par :" introduces, it does not title
+    return ":" not in body and body[-1:] not in ".!?…;,"
+
+
+def _heading_label(line: str) -> str:
+    return _MD_HEADING.sub("", line).rstrip(" :").strip()
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """One block per line: headings, list items and paragraphs.
+
+    A line starting in lower case right after an unfinished line continues it
+    ("..., entre autres:" / "le droit au logement, ...") and is joined to it.
+    """
+    lines = text.split("\n")
+    last_filled = max((n for n, line in enumerate(lines) if line.strip()), default=-1)
+    blocks: list[Block] = []
+    previous_blank = True
+    for number, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            previous_blank = True
+            continue
+        has_content_after = number < last_filled
+        if LIST_MARK.match(line):
+            blocks.append(Block("item", line))
+        elif _is_heading_line(line) and has_content_after:
+            blocks.append(Block("heading", _heading_label(line)))
+        elif _continues(blocks, line, previous_blank):
+            blocks[-1] = Block(blocks[-1].kind, f"{blocks[-1].text} {line}")
+        else:
+            blocks.append(Block("para", line))
+        previous_blank = False
+    return blocks
+
+
+def _continues(blocks: list[Block], line: str, previous_blank: bool) -> bool:
+    if previous_blank or not blocks or blocks[-1].kind == "heading":
+        return False
+    return line[0].islower() and blocks[-1].text[-1:] not in ".!?…"

@@ -1,0 +1,49 @@
+"""Debris lines: navigation and download leftovers ("Read more", "PDF 2 Mo"), lone image
+captions, empty profile fields, and lead-ins left with nothing after them."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.ingestion.cleaning.captions import LONE_CAPTION
+from assistant.ingestion.cleaning.tables import FIELD, is_empty_field
+
+_DEBRIS_LINE = re.compile(
+    r"^[\W_]*(?:read more|read the rest|continue reading|learn more|see more|show more|"
+    r"more info|lire la suite|lire plus|en savoir plus|voir plus|plus d['’]infos?|"
+    r"click here|cliquez ici|share|partager|print|imprimer|back to top|haut de page|"
+    r"retour en haut(?: de la page)?)[\W_]*$",
+    re.IGNORECASE,
+)
+_FILE_TYPES = r"pdf|docx?|xlsx?|pptx?|odt|ods|odp|rtf|zip|csv|epub|mp3|mp4|jpe?g|png"
+_DOWNLOAD_DEBRIS = re.compile(
+    rf"^[\W_]*(?:(?:{_FILE_TYPES})\b[\s\-–—:,(]*)?\d+(?:[.,]\d+)?\s*"
+    r"(?:ko|mo|go|kb|mb|gb|kio|mio|octets|bytes)\b[\W_]*$"
+    rf"|^[\W_]*(?:(?:télécharger|telecharger|download)(?:\s+(?:le|la|the|this))?"
+    rf"(?:\s+(?:{_FILE_TYPES}|document|fichier|file))?|{_FILE_TYPES})[\W_]*$",
+    re.IGNORECASE,
+)
+
+
+def is_debris(line: str) -> bool:
+    """Navigation and download leftovers, lone image captions, empty profile fields."""
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _DEBRIS_LINE.match(stripped) or _DOWNLOAD_DEBRIS.match(stripped):
+        return True
+    if LONE_CAPTION.match(stripped) or not re.search(r"\w", stripped):
+        return True  # a caption alone, or a line of bare punctuation / bullet glyphs
+    field = FIELD.match(stripped)
+    return bool(field and field["value"].strip() and is_empty_field(stripped))
+
+
+def drop_trailing_labels(lines: list[str]) -> list[str]:
+    """A lead-in ("Download our note:") with nothing after it, at the end of the text."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    while lines and lines[-1].rstrip().endswith(":") and len(lines[-1].split()) <= 12:
+        lines = lines[:-1]
+        while lines and not lines[-1].strip():
+            lines = lines[:-1]
+    return lines
