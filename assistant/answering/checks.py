@@ -11,9 +11,8 @@ from assistant.answering.matching import supported, text_stems
 from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
 from assistant.core.names import names_in
-from assistant.core.text import tokenize_words
+from assistant.core.text import folded_words, tokenize_words
 from assistant.core.types import Passage, ScoredUnit, Unit
-from assistant.directory.extraction import folded_words
 
 
 def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.answering.units import LIST_MARK, is_list_item
+from assistant.answering.units import is_list_item
+from assistant.core.lists import strip_list_mark
 from assistant.core.messages import LANGUAGES, message, prompt_file
 from assistant.core.types import Answer, Citation, Passage, Unit
 
@@ -40,7 +41,7 @@ def quoted(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, li
         lines = [f"{lead.text.strip()} [{lead.passage.rank}]" if lead else
                  message("list_intro", language)]
         for unit in units[1:] if lead else units:
-            item = LIST_MARK.sub("", unit.text).strip()
+            item = strip_list_mark(unit.text).strip()
             lines.append(f"- {item} [{unit.passage.rank}]")
         return "\n".join(lines), citations
     return " ".join(f"{u.text.strip()} [{u.passage.rank}]" for u in units), citations

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.core.names import is_acronym, names_in
+from assistant.core.sentences import first_sentence
 from assistant.core.text import fold
 from assistant.core.types import History
 from assistant.core.wordlists import word_lists
@@ -92,9 +93,6 @@ def asks_for_an_entity(question: str) -> bool:
 
 
 
-
-def first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s", text or "", maxsplit=1)[0]
 
 
 def replace_names(question: str, names: list[str], new_name: str) -> str:

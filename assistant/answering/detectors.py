@@ -2,7 +2,7 @@
 count, a place, a phone number, an e-mail address, a web address, a sum of money, a
 frequency). Not one country's formats: phone numbers are read by ``phonenumbers`` (any
 country's, written nationally for the regions below or internationally with +), places by
-street words of several languages (the directory's list), post codes of several forms, and
+street words of several languages (core/data/addresses.toml), post codes of several forms, and
 "in/à + a capitalised place name"."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol
 
 import phonenumbers
 
+from assistant.core.addresses import names_a_street
 from assistant.core.text import fold
 from assistant.core.wordlists import word_lists
 
@@ -73,20 +74,13 @@ def detector_words(key: str) -> frozenset[str]:
     return frozenset(word_lists("answering", "detectors")[key])
 
 
-@cache
-def street_words() -> re.Pattern[str]:
-    """Street words of several languages (the directory's list), as a whole-word pattern."""
-    words = word_lists("directory", "directory")["street_words"]
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
-
-
 class PlaceDetector:
     """A street address, a post code and town, or "à/in <Place>" (not "in June")."""
 
     def search(self, text: str) -> object | None:
         if POSTCODE.search(text):
             return True
-        if street_words().search(fold(text)) and NUMBER.search(text):
+        if names_a_street(text) and NUMBER.search(text):
             return True
         return next((m for m in PLACE_LEAD.finditer(text)
                      if fold(m.group("place")) not in detector_words("not_places")), None)
@@ -101,7 +95,7 @@ class StreetDetector:
     def search(self, text: str) -> object | None:
         if POSTCODE.search(text):
             return True
-        return street_words().search(fold(text)) if NUMBER.search(text) else None
+        return bool(NUMBER.search(text)) and names_a_street(text) or None
 
 
 class PhoneDetector:

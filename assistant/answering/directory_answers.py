@@ -20,9 +20,12 @@ from llama_index.core.schema import NodeWithScore
 
 from assistant.answering.matching import supported, text_stems
 from assistant.core.messages import message
-from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
+from assistant.core.names import is_acronym
+from assistant.core.text import STOPWORDS, fold, has_word, tokenize_words, without_words
 from assistant.core.types import Answer, Citation, Passage
-from assistant.directory.extraction import Mention, folded_words, spelled_aliases, vocabulary
+from assistant.directory.extraction.mention import Mention
+from assistant.directory.extraction.spelling import spelled_aliases
+from assistant.directory.extraction.vocabulary import vocabulary
 from assistant.directory.organisations import (
     Directory,
     Organisation,
@@ -93,16 +96,16 @@ def relation_source(org: Organisation, query: DirectoryQuery,
 
 def parse_query(question: str, language: str, directory: Directory) -> DirectoryQuery:
     folded = " ".join(re.split(r"[^a-z0-9'-]+", fold(question))).strip()
-    asks = (has_cue(folded, _cues(language, "asks_organisations"))
+    asks = (has_word(folded, _cues(language, "asks_organisations"))
             or _opens_on_who_noun(folded)) and not _asks_for_other(folded)
     named = directory.named_in(question)
     named += [o for o in _acronyms_in(question, directory) if o not in named]
     relation: set[str] = set()
     # One organisation named: its relations; two ("les partenaires du MOC dans le réseau
     # AID") is a question the passages answer better.
-    if len(named) == 1 and has_cue(folded, _cues(language, "member_of")):
+    if len(named) == 1 and has_word(folded, _cues(language, "member_of")):
         relation |= MEMBERSHIP
-    if len(named) == 1 and has_cue(folded, _cues(language, "partner_of")):
+    if len(named) == 1 and has_word(folded, _cues(language, "partner_of")):
         relation |= PARTNERSHIP
     town = _town_in(folded, directory)
     # "Solidarité Mondiale" names an organisation, not the theme "mondialisation".
@@ -142,17 +145,13 @@ def _asks_for_other(folded: str) -> bool:
 
 def without_names(question: str, named: Sequence[Organisation]) -> str:
     """The question folded, with the named organisations' names blanked out."""
-    text = f" {folded_words(question)} "
-    names = {folded_words(n) for org in named for n in org.all_names()}
-    for name in sorted(names - {""}, key=len, reverse=True):
-        text = text.replace(f" {name} ", " ")
-    return text.strip()
+    return without_words(question, [n for org in named for n in org.all_names()])
 
 
 def _acronyms_in(question: str, directory: Directory) -> list[Organisation]:
     found = []
     for token in re.findall(r"[A-Za-zÀ-ÿ0-9.'’-]+", question):
-        if sum(c.isupper() for c in token) >= 2:
+        if is_acronym(token):
             org = directory.find(token)
             if org and org not in found:
                 found.append(org)

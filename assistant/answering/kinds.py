@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from assistant.core.text import fold, has_cue, tokenize_words
+from assistant.core.text import fold, has_word, tokenize_words
 from assistant.core.wordlists import word_lists
 
 SELECTORS = ("factoid", "list", "summary", "definition", "passage", "comparison")
@@ -30,7 +30,7 @@ class AnswerKind:
         opening = OPENING_CONJUNCTION.sub("", folded)
         if self.starts and not any(opening.startswith(s) for s in self.starts):
             return False
-        if self.cues and not has_cue(folded, self.cues):
+        if self.cues and not has_word(folded, self.cues):
             return False
         if self.only_names:
             allowed = name_words | {w for c in self.cues for w in tokenize_words(c)}

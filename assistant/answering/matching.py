@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
+from assistant.core.names import is_acronym
 from assistant.core.text import STOPWORDS, analyze, fold, tokenize_words
 from assistant.core.types import Passage
 from assistant.core.wordlists import synonyms_of
@@ -71,7 +72,7 @@ def supported(word: str, text_stems: AbstractSet[str]) -> bool:
 def is_strong_name(name: str) -> bool:
     """Acronyms and multi-word names identify an organisation; a lone capitalised word
     ("the South", "Belgium") is too loose to require."""
-    return " " in name.strip() or (name.isupper() and len(name) >= 2)
+    return " " in name.strip() or is_acronym(name)
 
 
 def name_words(name: str) -> list[str]:

@@ -18,7 +18,7 @@ from assistant.answering.matching import (
     text_stems,
 )
 from assistant.core.names import is_organisation_noun, names_in
-from assistant.core.text import STOPWORDS, fold, has_cue, tokenize_words
+from assistant.core.text import STOPWORDS, fold, has_word, tokenize_words
 from assistant.core.types import Passage
 from assistant.core.wordlists import word_lists
 
@@ -96,7 +96,7 @@ def profile_question(question: str, language: str) -> QuestionProfile:
                            kind.selector == "summary", focus, duration, names,
                            asks_who=asks_who, defines=kind.selector == "definition",
                            asks_founder=kind.id == "founder",
-                           asks_current=has_cue(text, cues["current_words"]), kind=kind)
+                           asks_current=has_word(text, cues["current_words"]), kind=kind)
 
 
 # The profile's names of the kinds' answer types (the checks read "number", "address", "year").

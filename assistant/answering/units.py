@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from assistant.core.lists import LIST_MARK, is_list_mark
 from assistant.core.types import Unit
 
 
@@ -16,13 +15,7 @@ def is_list_item(unit: Unit) -> bool:
     if position < 0:
         return False
     line_start = text.rfind("\n", 0, position) + 1
-    return bool(LIST_PREFIX.fullmatch(text[line_start:position]))
-
-
-LIST_MARK = re.compile(r"^\s*(•|-|–|\*|\d{1,2}[.)])\s")
-
-
-LIST_PREFIX = re.compile(r"\s*(•|-|–|\*|\d{1,2}[.)])\s*")
+    return is_list_mark(text[line_start:position])
 
 
 def chunk_position(chunk_id: str) -> tuple[str, int]:

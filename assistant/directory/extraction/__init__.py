@@ -16,13 +16,3 @@ code. Mentions of the same organisation, in this document or another, are merged
 ``assistant.directory.organisations`` through their names, acronyms and initials
 (``spelling`` finds the long names that spell an acronym anywhere in the corpus).
 """
-
-# What the answer engine imports from here (assistant/answering is another developer's
-# area); the rest of the code imports from the modules above, and folded_words from
-# assistant.core.text.
-from assistant.core.text import folded_words
-from assistant.directory.extraction.mention import Mention
-from assistant.directory.extraction.spelling import spelled_aliases
-from assistant.directory.extraction.vocabulary import vocabulary
-
-__all__ = ["Mention", "folded_words", "spelled_aliases", "vocabulary"]
