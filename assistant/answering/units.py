@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.core.lists import LIST_MARK, is_list_mark
 from assistant.core.types import Unit
 
 
 def is_list_item(unit: Unit) -> bool:
-    """Is the unit an item of a list (a bullet or a number opens its line in the passage)?"""
-    if LIST_MARK.match(unit.text):
-        return True  # "1. En coopérant ..." inside a paragraph
-    text = unit.passage.text
-    position = text.find(unit.text)
-    if position < 0:
-        return False
-    line_start = text.rfind("\n", 0, position) + 1
-    return is_list_mark(text[line_start:position])
+    """Is the unit an item of a list? Its kind says so, decided once by the chunker."""
+    return unit.kind == "item"
 
 
 def chunk_position(chunk_id: str) -> tuple[str, int]:

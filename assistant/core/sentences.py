@@ -43,14 +43,24 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def following_upper(text: str, match: re.Match[str]) -> bool:
+    """Does a capital, a digit or an opening quote follow the punctuation?"""
+    following_match = _NEXT_CHAR.match(text, match.end())
+    following = following_match.group(1) if following_match else ""
+    return following.isupper() or following.isdigit() or following in OPENING_QUOTES
+
+
 def _is_sentence_end(text: str, sentence_start: int, match: re.Match[str]) -> bool:
     following_match = _NEXT_CHAR.match(text, match.end())
     following = following_match.group(1) if following_match else ""
     word_start = max(text.rfind(" ", sentence_start, match.start()) + 1, sentence_start)
-    if word_start >= match.start():
-        return False
-    word = text[word_start : match.start()].lstrip('(«"“[').casefold()
     punctuation = match.group(0).rstrip(' »”"’)]')
+    if word_start >= match.start():
+        # French spacing puts a space before "!", "?" and "…" ("la Belgique ! Afin"): no
+        # word to check, the next character decides. A lone period is no sentence end.
+        return not punctuation.startswith(".") and (
+            following_upper(text, match) and match.start() > sentence_start)
+    word = text[word_start : match.start()].lstrip('(«"“[').casefold()
     if punctuation.startswith(".") and not _period_can_end(word, punctuation):
         return False
     if following.isupper() or following.isdigit() or following in OPENING_QUOTES:

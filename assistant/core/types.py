@@ -44,6 +44,8 @@ class Chunk:
     kind: str  # "entry", "list", "section" or "window"
     text: str  # the chunk body, cleaned, as shown to users
     units: tuple[str, ...]  # sentences / list items of `text`, in order; substrings of it
+    # each unit's kind, decided once by the chunker: "item" (opens a list item) or "sentence"
+    unit_kinds: tuple[str, ...] = ()
 
     def context_text(self) -> str:
         """What gets embedded and indexed: the title and section situate the body."""
@@ -88,6 +90,7 @@ class Unit:
     index: int
     text: str
     vector: np.ndarray
+    kind: str = "sentence"  # "item" (opens a list item) or "sentence", from the chunker
 
 
 @dataclass

@@ -43,7 +43,8 @@ logger = logging.getLogger(__name__)
 # Bump when cleaning, chunking (with the core sentences, list marks and acronyms they use) or
 # what is stored changes: every document is then re-ingested. tests/test_ingest.py pins what
 # cleaning and chunking make of corpus/ to this version.
-PIPELINE_VERSION = "7"  # 7: unit vectors pooled from their chunk's pass
+PIPELINE_VERSION = "8"  # 8: units carry their kind; "la Belgique ! Afin" ends a sentence
+# 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
 EMBED_AHEAD = 4  # documents embedded ahead of the one being written
 EMBED_THREADS = 2  # of them at once: the model's workers always have a batch waiting
@@ -235,9 +236,9 @@ def write_document(
         f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))
     ]
     unit_meta: list[dict[str, str | int | float | bool | None]] = [
-        {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i}
+        {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i, "unit_kind": kind}
         for cid, c in zip(ids, chunks, strict=True)
-        for i in range(len(c.units))
+        for i, kind in enumerate(c.unit_kinds)
     ]
     writer.units.add(unit_ids, unit_texts, unit_vectors, unit_meta)
     mentions = write_mentions(doc, chunks, ids, writer.orgs)

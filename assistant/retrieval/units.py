@@ -28,7 +28,7 @@ def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) 
         raise describe_failure(exc) from exc
     units = [
         Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
-             np.asarray(vector, dtype=np.float32))
+             np.asarray(vector, dtype=np.float32), str(meta.get("unit_kind") or "sentence"))
         for text, meta, vector in zip(
             got["documents"], got["metadatas"], got["embeddings"], strict=True
         )

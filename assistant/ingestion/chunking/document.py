@@ -8,7 +8,7 @@ from assistant.core.types import Chunk
 from assistant.ingestion.chunking.blocks import Block, parse_blocks
 from assistant.ingestion.chunking.packing import structured_bodies, window_bodies
 from assistant.ingestion.chunking.segments import segments_of
-from assistant.ingestion.chunking.units import split_units
+from assistant.ingestion.chunking.units import split_units, unit_kinds
 
 
 def chunk_document(
@@ -24,7 +24,8 @@ def chunk_document(
         bodies = structured_bodies(segments_of(blocks, max_chars // 3), max_chars)
     bodies = [body for body in bodies if re.search(r"\w", body[2])]  # punctuation only
     return [
-        Chunk(doc_id, index, title, section, kind, body, tuple(split_units(body)))
+        Chunk(doc_id, index, title, section, kind, body, tuple(split_units(body)),
+              tuple(unit_kinds(body)))
         for index, (section, kind, body) in enumerate(bodies)
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.core.lists import BULLET
+from assistant.core.lists import BULLET, LIST_MARK
 from assistant.core.sentences import sentence_spans
 
 MAX_UNIT_CHARS = 400
@@ -25,27 +25,43 @@ def split_units(text: str) -> list[str]:
 
 
 def unit_spans(text: str, limit: int = MAX_UNIT_CHARS) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+    return [(start, end) for start, end, _ in kinded_unit_spans(text, limit)]
+
+
+def unit_kinds(text: str) -> list[str]:
+    """Each unit's kind, in the order of :func:`split_units`: ITEM for the first unit after
+    a list mark (a bullet, or an item number: "1. En coopérant ..."), SENTENCE otherwise."""
+    return [kind for _, _, kind in kinded_unit_spans(text)]
+
+
+ITEM, SENTENCE = "item", "sentence"
+
+
+def kinded_unit_spans(text: str, limit: int = MAX_UNIT_CHARS) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
     for start, end in _line_spans(text):
         bullet = BULLET.match(text, start, end)  # a number stays in its item
         body_start = bullet.end() if bullet else start
         for part in _numbered_item_spans(text, body_start, end):
             for sentence in sentence_spans(text, *part):
                 for piece in limit_length(text, *sentence, limit):
-                    _append_unit(text, spans, piece)
+                    opens_item = (bool(bullet) and piece[0] == body_start) or bool(
+                        LIST_MARK.match(text[piece[0]:piece[1]]))
+                    _append_unit(text, spans, piece, ITEM if opens_item else SENTENCE)
     return spans
 
 
-def _append_unit(text: str, spans: list[tuple[int, int]], span: tuple[int, int]) -> None:
+def _append_unit(text: str, spans: list[tuple[int, int, str]], span: tuple[int, int],
+                 kind: str) -> None:
     """Keep a unit; bare punctuation ("»") is glued to the unit before it."""
     start, end = strip_span(text, *span)
     if start >= end:
         return
     if not re.search(r"\w", text[start:end]):
         if spans and "\n" not in text[spans[-1][1] : start]:
-            spans[-1] = (spans[-1][0], end)
+            spans[-1] = (spans[-1][0], end, spans[-1][2])
         return
-    spans.append((start, end))
+    spans.append((start, end, kind))
 
 
 def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
