@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 
 from assistant.core.names import is_acronym
-from assistant.core.text import fold, folded_words, has_word, term_sequence
+from assistant.core.text import STOPWORDS, fold, folded_words, has_word, term_sequence
 from assistant.core.wordlists import word_lists
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.names import initials_of, name_key
@@ -245,15 +245,53 @@ def merge_mentions(mentions: Sequence[Mention]) -> list[list[Mention]]:
     return list(merged.values())
 
 
-def _keeps(group: Sequence[Mention]) -> bool:
+def _keeps(group: Sequence[Mention], lowercase: frozenset[str]) -> bool:
     """Mentions in passing enter the directory only with a fact: a relation, a description,
-    or a name that says it is an organisation ("réseau belge des ressources naturelles")."""
+    or a name that says it is an organisation ("réseau belge des ressources naturelles").
+    A lone common word opening an entry ("Actuellement, quelque 280 asbl ...", "Members:",
+    "Currently, ...") names nobody: ``lowercase`` holds the words the corpus writes in
+    lowercase."""
+    if all(common_word(n, lowercase) for m in group for n in (m.name, *m.aliases)) and not any(
+            calls_it_an_organisation(m.description, m.name) for m in group):
+        return False
     org_words = frozenset(vocabulary()["organisation_words"])
     return any(
         m.defined or m.relations or m.description or m.town or m.website
         or any(has_word(n, org_words) and _proper(n, m.aliases) for n in (m.name, *m.aliases))
         for m in group
     )
+
+
+def common_word(name: str, lowercase: frozenset[str]) -> bool:
+    """A single word, no acronym, that is a stop word or that the corpus also writes in
+    lowercase: a sentence's first word, not a name."""
+    words = name.split()
+    if len(words) != 1 or is_acronym(name):
+        return False
+    folded = fold(name)
+    return folded in STOPWORDS or folded in lowercase
+
+
+DEFINITE_OPENINGS = ("a", "an", "un", "une", "the", "le", "la", "l")
+
+
+def calls_it_an_organisation(description: str, name: str) -> bool:
+    """Does the description, after the name it may open on, call it an organisation ("a
+    network of ...", "une asbl qui ...")? "Ressources, a network of ..." does; "Actuellement,
+    quelque 280 asbl sont reconnues" does not."""
+    words = folded_words(description).split()
+    named = folded_words(name).split()
+    if words[:len(named)] == named:
+        words = words[len(named):]
+    words = words[:3]
+    org_words = frozenset(vocabulary()["organisation_words"])
+    return bool(words) and words[0] in DEFINITE_OPENINGS and any(w in org_words for w in words[1:])
+
+
+def lowercase_words(mentions: Sequence[Mention]) -> frozenset[str]:
+    """The words the mentions' sentences write in lowercase (folded)."""
+    return frozenset(fold(w) for m in mentions for w in re.findall(r"\b[^\W\d_]+\b", m.evidence)
+                     if w.islower())
 
 
 def _proper(name: str, aliases: Sequence[str]) -> bool:
@@ -461,8 +499,9 @@ def build_directory(mentions: Sequence[Mention],
     pending: list[tuple[Organisation, list[Mention]]] = []
     # A name listed as someone's network or partner is kept even with no fact of its own.
     targets = {key for m in mentions for _, target in m.relations for key in name_keys(target)}
+    lowercase = lowercase_words(mentions)
     for group in merge_mentions(mentions):
-        if not _keeps(group) and not any(mention_keys(m) & targets for m in group):
+        if not _keeps(group, lowercase) and not any(mention_keys(m) & targets for m in group):
             continue
         stacked = [vector_of[id(m)] for m in group if id(m) in vector_of]
         org = build_organisation(group, np.vstack(stacked) if stacked else None)
