@@ -1,12 +1,12 @@
-"""The answer engine's context rules: neighbours a sentence leans on, counts that count the
-thing asked for, summaries, and instruction words kept out of the search."""
+"""The answer engine's context rules: neighbours a sentence leans on, summaries, who-questions
+about an action, and instruction words kept out of the search (on synthetic passages ranked
+by the hand-set test model of engine_fakes)."""
 
 from __future__ import annotations
 
-from test_answer import NO_THRESHOLD, Doc, ask, assert_abstained, assert_grounded
+from engine_fakes import NO_THRESHOLD, Doc, ask, assert_abstained, assert_grounded
 
-from assistant.answering.checks import states_a_count
-from assistant.answering.profile import profile_question, search_text
+from assistant.answering.profile import search_text
 
 PLATFORM = Doc("platform", [
     "Nous coordonnons également la plateforme Travail Décent, où l'on développe des stratégies.",
@@ -19,15 +19,11 @@ HISTORY = Doc("history", [
     "L'asbl Solidarité Mondiale et l'asbl Wereldsolidariteit fusionnent leurs activités.",
     "A l'automne 2019, WSM entreprend une transformation visuelle.",
 ], "WSM", 2, section="Historique")
-COUNTRIES = Doc("countries", [
-    "WSM fait partie des 83 organisations signataires de la Charte Genre.",
-    "WSM place la protection sociale en tête de l'agenda, aux niveaux des pays.",
-], "WSM", 1)
 
 
 def test_a_pronoun_sentence_brings_the_one_it_refers_to() -> None:
     answer = ask("Qui est représenté dans la plateforme Travail Décent ?", "fr",
-                 [PLATFORM], weights=NO_THRESHOLD)
+                 [PLATFORM], disabled_checks=NO_THRESHOLD)
     assert_grounded(answer)
     assert "Y sont représentés les trois syndicats belges" in answer.text
     assert "La plateforme se réunit à Bruxelles" not in answer.text
@@ -35,25 +31,13 @@ def test_a_pronoun_sentence_brings_the_one_it_refers_to() -> None:
 
 def test_the_date_asked_for_comes_from_the_neighbouring_sentence() -> None:
     answer = ask("Quand l'asbl Wereldsolidariteit a-t-elle fusionné ?", "fr", [HISTORY],
-                 weights=NO_THRESHOLD)
+                 disabled_checks=NO_THRESHOLD)
     assert_grounded(answer)
     assert "fusionnent" in answer.text and "2006" in answer.text
 
 
-def test_a_count_must_count_what_is_asked() -> None:
-    profile = profile_question("Combien de pays WSM soutient-elle ?", "fr")
-    assert profile.focus == ("pays",)
-    assert not states_a_count("WSM fait partie des 83 organisations signataires.", profile)
-    assert states_a_count("environ 80 organisations dans une vingtaine de pays", profile)
-    assert not states_a_count("Le CNCD-11.11.11 est une coupole.",
-                              profile_question("Combien d'ONG le CNCD-11.11.11 compte-t-il ?",
-                                               "fr"))
-    assert_abstained(ask("Combien de pays WSM soutient-elle ?", "fr", [COUNTRIES],
-                         weights=NO_THRESHOLD), "fr")
-
-
 def test_a_summary_gives_several_sentences_in_text_order() -> None:
-    answer = ask("Résumez l'historique de WSM.", "fr", [HISTORY], weights=NO_THRESHOLD)
+    answer = ask("Résumez l'historique de WSM.", "fr", [HISTORY], disabled_checks=NO_THRESHOLD)
     assert_grounded(answer)
     assert len(answer.citations) >= 3
     positions = [answer.text.index(c.unit_text) for c in answer.citations]
@@ -68,8 +52,8 @@ def test_instruction_words_stay_out_of_the_search() -> None:
 
 def test_a_who_question_needs_a_passage_about_the_action_asked() -> None:
     website = Doc("web", ["Site web : http://www.wsm.be"], "WSM", 1)
-    assert_abstained(ask("Et qui l'a créée ? (WSM)", "fr", [website], weights=NO_THRESHOLD),
-                     "fr")
-    answer = ask("Qui a créé WSM ?", "fr", [website, HISTORY], weights=NO_THRESHOLD)
+    assert_abstained(ask("Et qui l'a créée ? (WSM)", "fr", [website],
+                         disabled_checks=NO_THRESHOLD), "fr")
+    answer = ask("Qui a créé WSM ?", "fr", [website, HISTORY], disabled_checks=NO_THRESHOLD)
     assert_grounded(answer)
     assert "1974" in answer.text

@@ -1,0 +1,59 @@
+"""What the corpus stage guesses of a document without a manifest entry
+(assistant/ingestion/corpus.py): its title and the organisation it is about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.ingestion.corpus import describe, guess_organisation, guess_title
+
+PATH = Path("corpus/page.md")
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    ("fbpx\n1975\nLe Mouvement ouvrier chrétien\nLe MOC rassemble cinq organisations.",
+     "Le Mouvement ouvrier chrétien"),
+    ("# Vie Féminine\n\nUn mouvement féministe.", "Vie Féminine"),  # heading marks dropped
+    ("\n\n   \nNos formations 2024\nTexte.", "Nos formations 2024"),
+    ("Le CIEP forme des adultes depuis 1974.\nÉducation permanente\nSuite.",
+     "Éducation permanente"),  # a sentence is no title
+    ("fbpx\n1975", "fbpx"),  # nothing reads as a title: the first line
+])
+def test_guess_title_skips_junk_first_lines(text: str, title: str) -> None:
+    assert guess_title(text, PATH) == title
+
+
+def test_guess_title_of_an_empty_text_is_the_file_name() -> None:
+    assert guess_title("", PATH) == "page"
+    assert guess_title("  \n#\n", PATH) == "page"
+
+
+def test_guess_title_reads_only_the_first_lines() -> None:
+    junk = "\n".join(["2019"] * 10)
+    assert guess_title(f"{junk}\nUn vrai titre", PATH) == "2019"
+    long_line = "Titre " * 40
+    assert guess_title(long_line, PATH) == long_line.strip()[:120]
+
+
+@pytest.mark.parametrize(("text", "organisation"), [
+    ("Le CIEP forme. Le MOC aussi. Le CIEP encore. Le MOC toujours.", "CIEP"),  # tie: first
+    ("Le CIEP forme. Le MOC aussi. Le MOC toujours. Le MOC encore. Le CIEP fin.", "MOC"),
+    ("Vie Féminine agit. Vie Féminine lutte. Namur accueille. Namur encore. Namur.",
+     "Vie Féminine"),  # a lone capitalised word is no organisation
+    ("Le CIEP forme. Le MOC aussi.", ""),  # each written once
+    ("un texte sans aucun nom propre.", ""),
+])
+def test_guess_organisation_picks_the_most_written_name(text: str, organisation: str) -> None:
+    assert guess_organisation(text) == organisation
+
+
+def test_a_manifest_entry_wins_over_the_guesses(tmp_path: Path) -> None:
+    path = tmp_path / "page.md"
+    text = "fbpx\nLe Mouvement ouvrier chrétien\nLe CIEP forme. Le CIEP encore."
+    guessed = describe(path, tmp_path, text, {})
+    assert (guessed.title, guessed.organisation) == ("Le Mouvement ouvrier chrétien", "CIEP")
+    entry = {"page.md": {"file": "page.md", "title": "Page du MOC", "organisation": "MOC"}}
+    given = describe(path, tmp_path, text, entry)
+    assert (given.title, given.organisation) == ("Page du MOC", "MOC")

@@ -1,0 +1,201 @@
+"""The engine's decisions (assistant/answering/engine.py): when it abstains (an organisation
+no document writes, a best unit under the model's threshold, no unit kept by the checks),
+the checks that ablations switch off, and answers that only ever quote their passages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_fakes import (
+    HAND_MODEL,
+    NO_THRESHOLD,
+    Doc,
+    ask,
+    assert_abstained,
+    assert_grounded,
+    hand_model,
+    idf_of,
+    vector,
+)
+
+from assistant.answering.checks import CHECK_NAMES
+from assistant.answering.engine import (
+    ABSTAIN_THRESHOLD,
+    ORGANISATION_KNOWN,
+    answer_from_units,
+    names_unknown,
+    question_profile,
+    ranked_units,
+)
+from assistant.answering.features import QuestionContext
+from assistant.answering.model import UnitModel
+from assistant.answering.profile import profile_question
+
+CNCD = Doc("cncd", [
+    "Le CNCD-11.11.11 est la coupole des ONG belges de solidarité internationale.",
+    "Il coordonne 90 ONG belges et des centaines de comités locaux.",
+    "Il organise chaque année l'Opération 11.11.11.",
+], "CNCD-11.11.11", 1)
+MOC = Doc("moc", [
+    "Le Mouvement ouvrier chrétien rassemble cinq organisations constitutives.",
+    "Le MOC a été fondé en 1921.",
+    "Son siège est à Bruxelles.",
+], "MOC", 2)
+WEBSITE = Doc("web", ["Site web : http://www.wsm.be"], "WSM", 1)
+WSM_HISTORY = Doc("wsm-historique", [
+    "1974 : l'ACW/MOC crée le service Solidarité Mondiale.",
+    "Solidarité Mondiale est reconnue comme ONG en 1976.",
+], "WSM", 2, section="Historique")
+ENGLISH = Doc("aid", [
+    "The AID network gathers training centres for adults.",
+    "It was set up in 1998 by the MOC.",
+], "AID network", 3, language="en")
+CORPUS = [CNCD, MOC, WEBSITE, WSM_HISTORY, ENGLISH]
+
+
+def best_probability(question: str, language: str, docs: list[Doc], model: UnitModel) -> float:
+    table, top = idf_of(docs)
+    context = QuestionContext(profile_question(question, language), vector(question),
+                              lambda stem: table.get(stem, top))
+    ranked = ranked_units([u for d in docs for u in d.units()], context, model)
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    return ranked[0].score
+
+
+# ----------------------------------------------------------------------------- organisation
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("Que fait Médecins du Monde ?", "fr"),
+    ("What does the WWF do?", "en"),
+    ("Quand la FGTB a-t-elle été fondée ?", "fr"),
+])
+def test_an_organisation_no_document_writes_is_refused(question: str, language: str) -> None:
+    assert_abstained(ask(question, language, CORPUS, disabled_checks=NO_THRESHOLD), language)
+    # Switched off, the engine answers from what it has.
+    answer = ask(question, language, CORPUS,
+                 disabled_checks=NO_THRESHOLD | {ORGANISATION_KNOWN})
+    assert_grounded(answer)
+
+
+def test_the_organisation_check_needs_every_word_of_the_name() -> None:
+    vocabulary = {"medecins", "monde", "moc", "cncd"}
+    assert not names_unknown(profile_question("Que fait Médecins du Monde ?", "fr"), vocabulary)
+    assert names_unknown(profile_question("Que fait Médecins Sans Frontières ?", "fr"),
+                         vocabulary)
+    # A lone capitalised word is not required ...
+    assert not names_unknown(profile_question("Que fait Greenpeace ?", "fr"), vocabulary)
+    # ... unless the directory knows it under another name.
+    known = question_profile("Que fait Greenpeace ?", "fr",
+                             lambda name: ["Greenpeace Belgium"] if name == "Greenpeace" else [])
+    assert known.strong_names == ["Greenpeace"]
+    assert names_unknown(known, vocabulary)
+
+
+def test_without_a_vocabulary_no_organisation_is_refused() -> None:
+    question = "Que fait Médecins du Monde ?"
+    units = [u for d in CORPUS for u in d.units()]
+    answer = answer_from_units(question, "fr", [d.passage for d in CORPUS], units,
+                               vector(question), lambda stem: 1.0, vocabulary=None,
+                               disabled_checks=NO_THRESHOLD, model=HAND_MODEL)
+    assert_grounded(answer)
+
+
+# ----------------------------------------------------------------------------- threshold
+
+
+def test_the_engine_abstains_under_the_models_threshold_and_answers_over_it() -> None:
+    question = "Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?"
+    best = best_probability(question, "fr", CORPUS, HAND_MODEL)
+    assert 0.0 < best < 1.0
+    above = hand_model(abstain_below=min(1.0, best + 1e-6))
+    below = hand_model(abstain_below=max(0.0, best - 1e-6))
+    assert_abstained(ask(question, "fr", CORPUS, model=above), "fr")
+    assert_grounded(ask(question, "fr", CORPUS, model=below))
+    # Switched off, the threshold no longer decides.
+    assert_grounded(ask(question, "fr", CORPUS, model=above,
+                        disabled_checks=frozenset({ABSTAIN_THRESHOLD})))
+
+
+def test_the_fitted_model_is_used_when_none_is_given() -> None:
+    """The fitted model, on the fake encoder's similarities: the threshold (fitted on the
+    real model's scale) switched off, the answer still only quotes its passages."""
+    answer = ask("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr", CORPUS, model=None,
+                 disabled_checks=NO_THRESHOLD)
+    assert_grounded(answer)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def test_the_checks_are_named_for_ablations() -> None:
+    assert set(CHECK_NAMES) == {"who_names_action", "founder_link"}
+    assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
+
+
+def test_who_names_action_is_honoured_and_can_be_switched_off() -> None:
+    """"Qui l'a créée ?" is not answered by a passage that says nothing of a creation."""
+    question = "Et qui l'a créée ? (WSM)"
+    assert_abstained(ask(question, "fr", [WEBSITE], disabled_checks=NO_THRESHOLD), "fr")
+    off = NO_THRESHOLD | {"who_names_action", "founder_link"}
+    assert_grounded(ask(question, "fr", [WEBSITE], disabled_checks=off))
+
+
+def test_founder_link_is_honoured_and_can_be_switched_off() -> None:
+    """"Qui a créé le MOC ?": the MOC creates Solidarité Mondiale there; the who-check keeps
+    the passage (it names the MOC and a creation), the founder check does not."""
+    question = "Qui a créé le MOC ?"
+    assert_abstained(ask(question, "fr", [WSM_HISTORY], disabled_checks=NO_THRESHOLD), "fr")
+    assert_abstained(ask(question, "fr", [WSM_HISTORY],
+                         disabled_checks=NO_THRESHOLD | {"who_names_action"}), "fr")
+    answer = ask(question, "fr", [WSM_HISTORY],
+                 disabled_checks=NO_THRESHOLD | {"founder_link"})
+    assert_grounded(answer)
+    assert "1974" in answer.text
+
+
+# ----------------------------------------------------------------------------- grounding
+
+QUESTIONS = [
+    ("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr"),
+    ("Que fait le CNCD-11.11.11 ?", "fr"),
+    ("Quand le MOC a-t-il été fondé ?", "fr"),
+    ("Où se trouve le siège du MOC ?", "fr"),
+    ("Résumez l'historique de WSM.", "fr"),
+    ("Quel est le site web de WSM ?", "fr"),
+    ("Qui a créé Solidarité Mondiale ?", "fr"),
+    ("What is the AID network?", "en"),
+    ("When was the AID network set up?", "en"),
+    ("Qu'ont en commun le MOC et le CNCD-11.11.11 ?", "fr"),
+    ("Comment le CNCD-11.11.11 soutient-il les ONG ?", "fr"),
+]
+
+
+@pytest.mark.parametrize("model", [HAND_MODEL, None], ids=["hand", "fitted"])
+@pytest.mark.parametrize(("question", "language"), QUESTIONS)
+def test_every_cited_text_is_a_substring_of_its_passage(
+        question: str, language: str, model: UnitModel | None) -> None:
+    answer = ask(question, language, CORPUS, model=model, disabled_checks=NO_THRESHOLD)
+    if answer.abstained:
+        assert answer.citations == []
+        return
+    assert_grounded(answer)
+    for citation in answer.citations:
+        assert citation.unit_text.strip() in answer.text
+        assert citation.unit_text in citation.passage.text
+
+
+def test_an_answer_already_given_gives_way_to_a_new_one() -> None:
+    """``said``: the conversation's answers; a unit that repeats them ranks lower."""
+    question = "Quel est le rôle du CNCD-11.11.11 ?"
+    first = ask(question, "fr", [CNCD], disabled_checks=NO_THRESHOLD, max_units=1)
+    again = ask(question, "fr", [CNCD], disabled_checks=NO_THRESHOLD, max_units=1,
+                said=[first.text])
+    assert_grounded(again)
+    assert again.citations[0].unit_text != first.citations[0].unit_text
+
+
+def test_no_unit_means_no_answer() -> None:
+    answer = answer_from_units("Que fait le CIEP ?", "fr", [], [], np.zeros(8), lambda s: 1.0,
+                               model=HAND_MODEL, disabled_checks=NO_THRESHOLD)
+    assert_abstained(answer, "fr")
