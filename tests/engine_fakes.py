@@ -20,6 +20,7 @@ from assistant.answering.profile import QuestionProfile, profile_question
 from assistant.answering.selection import Choice
 from assistant.core.messages import message, prompt_file
 from assistant.core.types import Answer, Passage, ScoredUnit, Unit
+from assistant.ingestion.chunking.units import split_units, unit_kinds
 from assistant.retrieval.statistics import idf_table
 from embeddings.fake import FakeEncoder
 
@@ -92,6 +93,13 @@ def make_passage(chunk_id: str, units: Sequence[str], title: str, rank: int, *,
     )
 
 
+def kind_in(passage_text: str, unit_text: str) -> str:
+    """The unit's kind as the chunker decides it for the passage's text ("sentence" for a
+    text the chunker does not cut out as a unit)."""
+    kinds = dict(zip(split_units(passage_text), unit_kinds(passage_text), strict=True))
+    return kinds.get(unit_text, "sentence")
+
+
 class Doc:
     """A passage and the units (sentences / list items) it is made of, in text order."""
 
@@ -106,7 +114,8 @@ class Doc:
         """The units, built once (the selectors compare units by identity)."""
         if self._units is None:
             vectors = ENCODER.encode_passages(self.unit_texts)
-            self._units = [Unit(self.passage, i, text, vectors[i])
+            self._units = [Unit(self.passage, i, text, vectors[i],
+                                kind_in(self.passage.text, text))
                            for i, text in enumerate(self.unit_texts)]
         return self._units
 

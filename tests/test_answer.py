@@ -21,6 +21,7 @@ from engine_fakes import (
     assert_grounded,
     bullet_doc,
     hand_model,
+    kind_in,
     make_passage,
     other_language_notice,
 )
@@ -44,9 +45,6 @@ from assistant.retrieval.statistics import idf_table
 
 # "l'adresse": the kinds' cues are matched as whole words, and an elided article stays glued
 # to its word ("l'adresse" is one word for has_cue), so the cue "adresse" is not found.
-ELIDED_CUE = ("kinds.toml cues are matched by core.text.has_cue, which keeps the apostrophe "
-              "inside a word: \"l'adresse\" never matches the place cue \"adresse\" (nor "
-              "\"l'histoire\" the summary cue, \"l'e-mail\" the e-mail cue)")
 
 
 # ----------------------------------------------------------------------------- corpus
@@ -135,12 +133,10 @@ def test_factoid_cites_the_sentence_that_answers(
     assert answer.text.startswith(f"{opening}{expected_unit} [{expected_rank}]")
 
 
-MAX_UNITS_JOIN = ("selection.pick_factoid appends the runner-up without looking at "
-                  "max_units: with max_units=1 a factoid answer cites two units")
 
 
 @pytest.mark.parametrize("max_units", [
-    pytest.param(1, marks=pytest.mark.xfail(strict=True, reason=MAX_UNITS_JOIN)), 2, 4])
+    pytest.param(1), 2, 4])
 def test_factoid_answers_stay_short(max_units: int) -> None:
     question = "Quel est le rôle du CNCD-11.11.11 ?"  # a factoid: the runner-up may join
     assert profile_question(question, "fr").kind.selector == "factoid"
@@ -355,8 +351,7 @@ def test_profile_detects_lists(question: str, language: str, is_list: bool) -> N
         ("En quelle année le MOC a-t-il été fondé ?", "fr", {"year"}),
         ("Depuis quand la JOC existe-t-elle ?", "fr", {"year"}),
         ("Quel est le site web de WSM ?", "fr", {"web"}),
-        pytest.param("Quelle est l'adresse de WSM ?", "fr", {"address"},
-                     marks=pytest.mark.xfail(strict=True, reason=ELIDED_CUE)),
+        pytest.param("Quelle est l'adresse de WSM ?", "fr", {"address"}),
         ("Quelle est son adresse ?", "fr", {"address"}),
         ("Où se trouve le siège du MOC ?", "fr", {"address"}),
         ("Que fait le CIEP ?", "fr", set()),
@@ -464,7 +459,7 @@ def test_name_known() -> None:
 
 
 def _unit(passage: Passage, text: str) -> Unit:
-    return Unit(passage, 0, text, ENCODER.encode_passages([text])[0])
+    return Unit(passage, 0, text, ENCODER.encode_passages([text])[0], kind_in(passage.text, text))
 
 
 def test_is_list_item() -> None:
@@ -786,8 +781,7 @@ def test_profile_detects_founder_and_current_questions(question: str, language: 
     ("How does WSM plan to address poverty?", "en", set()),
     ("What's WSM's address?", "en", {"address"}),
     ("Quelle est son adresse ?", "fr", {"address"}),
-    pytest.param("Quelle est l'adresse de WSM ?", "fr", {"address"},
-                 marks=pytest.mark.xfail(strict=True, reason=ELIDED_CUE)),
+    pytest.param("Quelle est l'adresse de WSM ?", "fr", {"address"}),
 ])
 def test_a_verb_that_holds_a_cue_word_asks_for_no_address(question: str, language: str,
                                                           expects: set[str]) -> None:

@@ -3,7 +3,6 @@ chooses, and the answer's text (assistant/answering/compose.py)."""
 
 from __future__ import annotations
 
-import pytest
 from engine_fakes import Doc, bullet_doc, choice, scored
 
 from assistant.answering.compose import abstain, compose, other_language
@@ -67,9 +66,6 @@ def test_only_the_runner_up_may_join() -> None:
     assert len(picked) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "selection.pick_factoid appends the runner-up without looking at max_units (with_context,"
-    " pick_summary and pick_passage do): with max_units=1 a factoid answer cites two units"))
 def test_a_runner_up_never_takes_the_answer_over_max_units() -> None:
     every = units_of(BEST, NEWS)
     picked = pick_factoid(choice(QUESTION, "fr", scored(every, [0.9, 0.85]), every,

@@ -66,7 +66,7 @@ def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
     for user_turn, assistant_turn in reversed(history):
         if names := names_in(user_turn):
             if asks_for_an_entity(user_turn) and not any(is_strong(n) for n in names):
-                # "Qui coordonne les Ong du Sud ?" -> "Le CNCD-11.11.11 coordonne ...": with
+                # "Qui coordonne les ONG belges ?" -> "Le CNCD-11.11.11 coordonne ...": with
                 # no organisation in the question, the answer names the subject the
                 # follow-up refers to. A question naming one keeps it ("Qui siège au
                 # conseil de SOLIDAR ?": the answer's acronyms are the members').

@@ -1,6 +1,6 @@
 """Answer kinds as data: which kind of answer a question asks for (data/kinds.toml), and
-what that kind means for the engine (the type its sentence must hold, whether the engine
-abstains without one, how the answer is selected)."""
+what that kind means for the engine (the type its sentence should hold, a feature of the
+fitted model, and how the answer is selected)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ OPENING_CONJUNCTION = re.compile(r"^(?:et|and)\s+")
 class AnswerKind:
     id: str
     type: str  # a detector name of detectors.py, "" for none
-    strict: bool  # no sentence of that type: abstain
     selector: str  # one of SELECTORS
     starts: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
@@ -38,7 +37,7 @@ class AnswerKind:
         return True
 
 
-FACTOID = AnswerKind("factoid", "", False, "factoid")
+FACTOID = AnswerKind("factoid", "", "factoid")
 
 
 @cache
@@ -49,7 +48,7 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
     for row in rows:
         cues = row.get(language, {})
         kind = AnswerKind(
-            str(row["id"]), str(row["type"]), bool(row["strict"]), str(row["selector"]),
+            str(row["id"]), str(row["type"]), str(row["selector"]),
             starts=tuple(fold(s) for s in cues.get("starts", ())),
             cues=tuple(fold(c) for c in cues.get("cues", ())),
             only_names=bool(row.get("only_names", False)))

@@ -74,8 +74,9 @@ def pick_factoid(choice: Choice) -> list[Unit]:
     the neighbours they need (a pronoun's antecedent, the sentence holding the type asked)."""
     chosen = [choice.best.unit]
     for other in choice.ranked[1:2]:
-        if choice.close_to_best(other.score, choice.thresholds.join_ratio) and adds_words(
-                other.unit, chosen):
+        if (len(chosen) < choice.max_units
+                and choice.close_to_best(other.score, choice.thresholds.join_ratio)
+                and adds_words(other.unit, chosen)):
             chosen.append(other.unit)
     return with_context(chosen, choice)
 
