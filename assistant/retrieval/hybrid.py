@@ -85,13 +85,14 @@ class DenseRetriever:
 
 
 class AnalyzedBM25Retriever:
-    """BM25 (bm25s) over chunk context texts, with the bilingual folding/stemming analyzer."""
+    """BM25 (bm25s) over chunk context texts, with the bilingual folding/stemming analyzer
+    (``analyzed``: each text's ``analyze`` tokens; the query is analyzed the same way)."""
 
-    def __init__(self, nodes: list[ChunkNode], texts: list[str], top_k: int) -> None:
+    def __init__(self, nodes: list[ChunkNode], analyzed: Sequence[list[str]], top_k: int) -> None:
         self._nodes = nodes
         self._top_k = max(1, min(top_k, len(nodes)))
         self._bm25 = bm25s.BM25()
-        self._bm25.index([analyze(t) or ["_"] for t in texts], show_progress=False)
+        self._bm25.index([tokens or ["_"] for tokens in analyzed], show_progress=False)
 
     def retrieve(self, query: str) -> list[NodeWithScore]:
         tokens = [t for t in analyze(query) if t in self._bm25.vocab_dict]
@@ -211,11 +212,12 @@ class HybridRetriever:
         self.nodes = load_nodes(chunks)
         self.by_id = {n.node_id: n for n in self.nodes}
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
-        self.statistics = CorpusStatistics(texts)
+        analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
+        self.statistics = CorpusStatistics(texts, analyzed)
         self.candidates = max(settings.candidates, settings.top_k)
         self.dense = DenseRetriever(chunks, self.candidates)
-        self.bm25 = AnalyzedBM25Retriever(self.nodes, texts, self.candidates) if self.nodes \
-            else None
+        self.bm25 = AnalyzedBM25Retriever(self.nodes, analyzed, self.candidates) \
+            if self.nodes else None
         self.mode: FusionMode = settings.fusion_mode
         # Dense carries the cross-lingual questions BM25 cannot match; measured in
         # bench/retrieval_modes.py (ignored by reciprocal_rerank, which has no weights).
