@@ -16,15 +16,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from assistant.core.errors import AssistantError, BadQuestion
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.core.types import Answer
 from assistant.directory.organisations import themes
-from assistant.generation.generate import Delta
-from assistant.ingestion.pipeline import IngestReport
 from assistant.service.assistant_service import AssistantService
 from assistant.service.evaluation import (
     directory_rows,
@@ -43,6 +41,9 @@ from assistant.service.presenters import (
 )
 from assistant.store.chroma import set_aside_corrupted_store
 from ui.auth import UserTable, check_exposure
+
+if TYPE_CHECKING:  # types only: ingestion and generation load llama-index (1.5 s)
+    from assistant.ingestion.pipeline import IngestReport
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -195,7 +196,9 @@ def streamed_answer(service: AssistantService, question: str,
     final: Answer | None = None
     shown = ""
     for event in service.ask_stream(question, history):
-        if isinstance(event, Delta):
+        if isinstance(event, Answer):
+            final = event
+        else:  # a Delta of the model's draft
             if draft is not None and event.text:
                 if not shown:
                     shown = message("llm_draft", service.settings.default_language) + "\n"
@@ -203,8 +206,6 @@ def streamed_answer(service: AssistantService, question: str,
                 draft.write(event.text)
                 draft.flush()
                 shown += event.text
-        else:
-            final = event
     if draft is not None and shown:
         draft.write(erase_sequence(shown) if draft.isatty() else "\n")
         draft.flush()

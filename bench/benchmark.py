@@ -1,6 +1,7 @@
 """Performance figures against the product targets (ingestion time, latency, memory).
 
-usage: .venv/bin/python bench/benchmark.py [--questions FILE ...] [--rounds N] [--json] [--keep]
+usage: .venv/bin/python bench/benchmark.py [--questions FILE ...] [--rounds N] [--cold-runs N]
+                                           [--json] [--keep]
 
 Run from the project root. Every phase runs in a fresh subprocess with
 ASSISTANT_DATA_DIR pointing at a new temporary folder (ASSISTANT_MODELS_DIR is left
@@ -10,12 +11,17 @@ alone, so the model already materialised under data/models/ is reused):
   ingest        ``assistant ingest`` on an empty data folder: interpreter start, imports,
                 model load and embedding of the whole corpus
   re-ingest     ``assistant ingest`` again with nothing changed
+  cold start    ``assistant ask QUESTION`` in a new process, index built (the first
+                question of the set), ``--cold-runs`` times: wall seconds and peak RSS of
+                each, median reported; and the seconds ``import assistant.cli`` takes alone
   latency       one process: ``AssistantService()``, 3 warm-up questions (the first one,
                 cold, is reported separately), then every question timed, N rounds
 
-Peak memory is the peak RSS of each child, read from ``os.wait4`` (falling back on
-``getrusage(RUSAGE_CHILDREN)``). This script PRINTS figures, each next to its target
-with "ok" or "MISSED"; it asserts nothing and always exits 0 unless a phase fails.
+The commands run ``python -m assistant.cli`` with this checkout first on PYTHONPATH (the
+``assistant`` console script may import another checkout). Peak memory is the peak RSS of
+each child, read from ``os.wait4`` (falling back on ``getrusage(RUSAGE_CHILDREN)``). This
+script PRINTS figures, each next to its target with "ok" or "MISSED"; it asserts nothing and
+always exits 0 unless a phase fails.
 Standard library only (plus the project, inside the children).
 """
 
@@ -49,6 +55,15 @@ TARGET_REINGEST_S = 5.0
 TARGET_P50_MS = 150.0
 TARGET_P95_MS = 400.0
 TARGET_PEAK_MB = 2048.0
+TARGET_COLD_S = 2.5  # issue 14: a cold `assistant ask`, default model, on 2 cores
+TARGET_COLD_MB = 700.0
+COLD_RUNS = 5
+
+# Runs in a child: the seconds `import assistant.cli` takes in a fresh interpreter.
+IMPORT_CHILD = (
+    "import time; t = time.perf_counter(); import assistant.cli; "
+    "print(time.perf_counter() - t)"
+)
 
 # Runs inside the latency child: argv = [questions.json, rounds, result.json].
 LATENCY_CHILD = r"""
@@ -161,10 +176,30 @@ def default_question_files() -> list[Path]:
 
 
 def assistant_command() -> list[str]:
-    script = Path(sys.executable).parent / "assistant"
-    if script.is_file():
-        return [str(script)]
+    """This checkout's CLI (PYTHONPATH is set to it in ``main``)."""
     return [sys.executable, "-m", "assistant.cli"]
+
+
+def cold_start(question: str, runs: int, env: dict[str, str], logs: Path,
+               timeout: float) -> dict[str, Any]:
+    """``assistant ask QUESTION`` in ``runs`` new processes, then ``import assistant.cli``
+    alone as often: each run's wall seconds and peak RSS, and their medians."""
+    asks = [run_child(f"cold-{n}", [*assistant_command(), "ask", question], env, logs,
+                      timeout) for n in range(runs)]
+    failed = next((r for r in asks if r.returncode), None)
+    if failed is not None:
+        fail(failed)
+        raise SystemExit(1)
+    imports = [run_child(f"import-{n}", [sys.executable, "-c", IMPORT_CHILD], env, logs,
+                         timeout) for n in range(runs)]
+    walls = [r.wall_s for r in asks]
+    peaks = [r.peak_rss_mb for r in asks if r.peak_rss_mb is not None]
+    import_s = [float(r.stdout.strip()) for r in imports if not r.returncode]
+    return {"question": question, "runs": runs, "wall_s": walls, "peak_rss_mb": peaks,
+            "median_wall_s": statistics.median(walls),
+            "median_peak_rss_mb": statistics.median(peaks) if peaks else None,
+            "import_s": import_s,
+            "median_import_s": statistics.median(import_s) if import_s else None}
 
 
 def loadavg() -> list[float] | None:
@@ -192,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                              "../shared/eval/dev.jsonl (or tests/questions.jsonl) "
                              "+ tests/questions.jsonl")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the questions")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS,
+                        help="fresh `assistant ask` processes timed for the cold start")
     parser.add_argument("--json", action="store_true",
                         help="also print one JSON object with all figures")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -210,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.update({"ASSISTANT_DATA_DIR": str(tmp / "data"), "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "ANONYMIZED_TELEMETRY": "False",
-                "PYTHONDONTWRITEBYTECODE": "1"})
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONPATH": os.pathsep.join(
+                    p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)})
     models_dir = Path(env.get("ASSISTANT_MODELS_DIR", PROJECT_ROOT / "data" / "models"))
     model_ready = (models_dir / "multilingual-e5-small" / ".materialised").is_file()
     figures: dict[str, Any] = {
@@ -248,6 +287,11 @@ def main(argv: list[str] | None = None) -> int:
                 fail(run)
                 return 1
             figures[f"{name}_report"] = run.stdout.strip()
+
+        # -- cold start: a question in a new process, index built -----------------
+        print("cold start ...", flush=True)
+        cold = cold_start(str(questions[0]["q"]), args.cold_runs, env, logs, args.timeout)
+        figures["cold_start"] = cold
 
         # -- latency -----------------------------------------------------------
         print("latency ...", flush=True)
@@ -305,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     row("model materialisation (set-up)", mat.wall_s if mat else None, "s")
     row("first ingestion (incl. model load)", runs["ingest"].wall_s, "s", TARGET_INGEST_S)
     row("re-ingestion, nothing changed", runs["reingest"].wall_s, "s", TARGET_REINGEST_S)
+    row(f"cold `assistant ask`, median of {cold['runs']}", cold["median_wall_s"], "s",
+        TARGET_COLD_S)
+    row("cold `assistant ask`: peak RSS, median", cold["median_peak_rss_mb"], "MB",
+        TARGET_COLD_MB)
+    row("`import assistant.cli` alone, median", cold["median_import_s"], "s")
     row("latency process: imports", latency["import_s"], "s")
     row("first question (cold)", latency["cold_first_question_ms"], "ms")
     row(f"latency p50 ({len(timed)} asks)", latency["p50_ms"], "ms", TARGET_P50_MS)
@@ -327,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name in ("ingest", "reingest"):
         print(f"{name} said: {figures[f'{name}_report']}")
+    print(f"cold start ({cold['question']!r}): wall "
+          + ", ".join(f"{s:.2f}" for s in cold["wall_s"]) + " s; peak RSS "
+          + ", ".join(f"{mb:.0f}" for mb in cold["peak_rss_mb"]) + " MB")
     print("slowest questions (median ms): "
           + ", ".join(f"{qid} {ms:.0f}" for qid, ms in latency["slowest"]))
     if latency["errors"]:

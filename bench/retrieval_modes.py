@@ -1,4 +1,5 @@
-"""Retrieval figures per mode: dense only, BM25 only, and each llama-index fusion mode.
+"""Retrieval figures per mode: dense only, BM25 only, and each fusion mode (llama-index's
+QueryFusionRetriever modes, as assistant/retrieval/hybrid.py computes them).
 
 usage: .venv/bin/python bench/retrieval_modes.py QUESTIONS.jsonl [MORE.jsonl ...]
 Prints hit@5 and MRR@5 of the evidence snippets, as the shared scorer counts them.
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import QueryFusionRetriever
-
+from assistant.retrieval.hybrid import fuse
 from assistant.service.assistant_service import AssistantService
 from assistant.service.evaluation import norm
 
@@ -28,16 +29,18 @@ def main(paths: list[str]) -> None:
     questions = [q for q in questions if q.get("evidence")]
     service = AssistantService()
     retriever = service._ready_retriever()
-    dense, bm25 = retriever.fusion._retrievers
-    runs = {"dense": lambda q: dense.retrieve(q), "bm25": lambda q: bm25.retrieve(q)}
+    dense, bm25 = retriever.dense, retriever.bm25
+    assert bm25 is not None, "an empty index"
+
+    def both(query: str) -> list[Any]:
+        return [dense.retrieve(retriever.query_vector(query)), bm25.retrieve(query)]
+
+    runs: dict[str, Callable[[str], list[Any]]] = {
+        "dense": lambda q: dense.retrieve(retriever.query_vector(q)), "bm25": bm25.retrieve}
     for mode in ("reciprocal_rerank", "relative_score", "dist_based_score"):
         for weight in (0.5, 0.7):
-            fusion = QueryFusionRetriever(
-                [dense, bm25], llm=MockLLM(), mode=mode,  # type: ignore[arg-type]
-                retriever_weights=[weight, 1 - weight], similarity_top_k=20, num_queries=1,
-                use_async=False,
-            )
-            runs[f"{mode} w={weight}"] = fusion.retrieve
+            runs[f"{mode} w={weight}"] = (
+                lambda q, m=mode, w=weight: fuse(both(q), [w, 1 - w], m, 20))  # type: ignore[misc]
     for name, run in runs.items():
         hits, rr, misses = 0, 0.0, []
         for q in questions:
@@ -45,7 +48,7 @@ def main(paths: list[str]) -> None:
             from assistant.core.text import question_language
             text = resolve_follow_up(q["q"], [tuple(t) for t in q.get("history", [])],
                                      question_language(q["q"]))
-            rank = ranks([n.node.get_content() for n in run(text)], q["evidence"])
+            rank = ranks([n.node.text for n in run(text)], q["evidence"])
             hits += rank is not None
             rr += 1 / rank if rank else 0
             if rank is None:

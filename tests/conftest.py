@@ -200,3 +200,11 @@ def llamacpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaC
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def ingested_service(tmp_path_factory: pytest.TempPathFactory) -> AssistantService:
+    """The real pipeline over a copy of corpus/ ingested once per test module with the fake
+    encoder, for tests that only read the index (one that changes the corpus or the index
+    takes ``fake_service`` instead): an ingestion is most of such a test's time."""
+    return AssistantService(ingested_copy(tmp_path_factory, "ingested"))

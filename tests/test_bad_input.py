@@ -82,6 +82,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Complet
     return settings, result
 
 
+@pytest.mark.slow  # its fixture starts `assistant ingest`
 def test_every_bad_file_is_named_with_its_reason_and_the_rest_is_indexed(
     hostile: tuple[Settings, Completed]
 ) -> None:
@@ -102,6 +103,7 @@ def test_every_bad_file_is_named_with_its_reason_and_the_rest_is_indexed(
     assert result.stdout.startswith("Index mis à jour : 7 ajouté(s)")  # 5 + html + consignes
 
 
+@pytest.mark.slow  # its fixture starts `assistant ingest`
 def test_links_and_traversal_never_reach_the_index(
     hostile: tuple[Settings, Completed]
 ) -> None:
@@ -111,6 +113,7 @@ def test_links_and_traversal_never_reach_the_index(
     assert SECRET not in stored_texts(service)
 
 
+@pytest.mark.slow  # its fixture starts `assistant ingest`
 def test_scripts_in_documents_are_dropped_and_what_remains_is_escaped(
     hostile: tuple[Settings, Completed]
 ) -> None:
@@ -126,6 +129,7 @@ def test_scripts_in_documents_are_dropped_and_what_remains_is_escaped(
         assert "<script" not in rendered.lower() and "<img" not in rendered.lower()
 
 
+@pytest.mark.slow  # its fixture starts `assistant ingest`
 def test_a_document_that_gives_orders_is_quoted_never_obeyed(
     hostile: tuple[Settings, Completed]
 ) -> None:

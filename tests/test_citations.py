@@ -88,6 +88,7 @@ def test_labelled_pairs_cover_both_languages_and_both_labels() -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # the real model
 def test_checker_precision_and_recall_on_labelled_pairs(real_encoder: TextEncoder) -> None:
     passages, pairs = load_pairs()
     sources = {key: evidence(1, row["text"], real_encoder, row["title"])

@@ -85,6 +85,7 @@ BAD_QUESTIONS = [
 
 
 @pytest.mark.parametrize(("question", "key", "values"), BAD_QUESTIONS)
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_bad_question_prints_one_line_and_fails_fast(
     run_cli: CliRunner, fresh_env: dict[str, str], question: str, key: str,
     values: dict[str, Any],
@@ -96,18 +97,21 @@ def test_bad_question_prints_one_line_and_fails_fast(
     assert not Path(fresh_env["ASSISTANT_DATA_DIR"]).exists()
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_missing_corpus_folder(run_cli: CliRunner, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-corpus"
     result = run_cli(["ingest"], cli_env(missing, tmp_path / "data"))
     assert assert_one_line_failure(result) == message("corpus_missing", "fr", path=missing)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_missing_corpus_folder_when_asking(run_cli: CliRunner, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-corpus"
     result = run_cli(["ask", "Que fait le CIEP ?"], cli_env(missing, tmp_path / "data"))
     assert assert_one_line_failure(result) == message("corpus_missing", "fr", path=missing)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_empty_corpus_folder(run_cli: CliRunner, tmp_path: Path) -> None:
     empty = tmp_path / "empty-corpus"
     empty.mkdir()
@@ -115,6 +119,7 @@ def test_empty_corpus_folder(run_cli: CliRunner, tmp_path: Path) -> None:
     assert assert_one_line_failure(result) == message("corpus_empty", "fr", path=empty)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_corrupted_index_is_reported_kept_and_rebuilt(
     run_cli: CliRunner, fresh_env: dict[str, str]
 ) -> None:
@@ -149,6 +154,7 @@ def ciep_json(run_cli: CliRunner, indexed: dict[str, str]) -> Any:
     return run_cli(["ask", "--json", "Que fait le CIEP ?"], indexed)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_json_answer_has_the_documented_shape(ciep_json: Any) -> None:
     assert ciep_json.returncode == 0, ciep_json.stderr
     assert "Traceback" not in ciep_json.stderr
@@ -162,6 +168,7 @@ def test_json_answer_has_the_documented_shape(ciep_json: Any) -> None:
     assert len(record["sources"]) == 5  # top_k
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_control_characters_are_dropped_and_the_question_answered(
     run_cli: CliRunner, indexed: dict[str, str], ciep_json: Any
 ) -> None:
@@ -209,6 +216,7 @@ def batch_run(tmp_path_factory: pytest.TempPathFactory, run_cli: CliRunner) -> A
     return result
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_batch_answers_valid_lines_reports_bad_ones_and_ingests_first(batch_run: Any) -> None:
     result = batch_run
     assert result.returncode == 0, result.stderr
@@ -228,6 +236,7 @@ def test_batch_answers_valid_lines_reports_bad_ones_and_ingests_first(batch_run:
     assert (result.data_dir / "chroma" / "chroma.sqlite3").is_file()
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_batch_stdout_is_only_json_lines_even_when_it_ingests_first(batch_run: Any) -> None:
     assert batch_run.returncode == 0
     lines = batch_run.stdout.splitlines()
@@ -236,6 +245,7 @@ def test_batch_stdout_is_only_json_lines_even_when_it_ingests_first(batch_run: A
         json.loads(line)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_batch_with_an_existing_index(
     run_cli: CliRunner, indexed: dict[str, str], tmp_path: Path
 ) -> None:
@@ -246,6 +256,7 @@ def test_batch_with_an_existing_index(
     assert_sources(records[0]["sources"])
     stderr = result.stderr.splitlines()
     assert len(stderr) == 1 and stderr[0].startswith(prefix("batch_bad_line", line=2)), stderr
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_eval_prints_the_scores(run_cli: CliRunner, indexed: dict[str, str]) -> None:
     result = run_cli(["eval", str(QUESTIONS)], indexed)
     assert result.returncode == 0, result.stderr
@@ -262,6 +273,7 @@ def test_eval_prints_the_scores(run_cli: CliRunner, indexed: dict[str, str]) -> 
     assert scores["retrieval_hit@k"] > 0  # the fake encoder + BM25 find some evidence
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_second_ingest_is_up_to_date(run_cli: CliRunner, indexed: dict[str, str]) -> None:
     result = run_cli(["ingest"], indexed)
     assert result.returncode == 0, result.stderr

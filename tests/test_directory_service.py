@@ -22,7 +22,14 @@ PRECISION_FLOOR = 0.95
 
 
 @pytest.fixture
-def ingested(fake_service: AssistantService) -> AssistantService:
+def ingested(ingested_service: AssistantService) -> AssistantService:
+    """The module's ingested copy: these tests only read it."""
+    return ingested_service
+
+
+@pytest.fixture
+def own_ingested(fake_service: AssistantService) -> AssistantService:
+    """A copy of its own, for a test that changes the corpus and ingests again."""
     fake_service.ingest()
     return fake_service
 
@@ -90,8 +97,9 @@ def test_relation_question(ingested: AssistantService) -> None:
         assert name in answer.text
 
 
-def test_unchanged_documents_keep_their_mentions(ingested: AssistantService,
+def test_unchanged_documents_keep_their_mentions(own_ingested: AssistantService,
                                                  corpus_dir: Path) -> None:
+    ingested = own_ingested
     before = names(ingested.directory().organisations)
     target = corpus_dir / "moc-partenariats-reseaux.txt"
     target.chmod(0o644)
@@ -102,8 +110,9 @@ def test_unchanged_documents_keep_their_mentions(ingested: AssistantService,
     assert names(ingested.directory().organisations) == before
 
 
-def test_removed_document_leaves_the_directory(ingested: AssistantService,
+def test_removed_document_leaves_the_directory(own_ingested: AssistantService,
                                                corpus_dir: Path) -> None:
+    ingested = own_ingested
     (corpus_dir / "aid-network-partners-resources.txt").unlink()
     ingested.ingest()
     assert ingested.directory().find("SOWECSOM") is None
@@ -140,6 +149,7 @@ def test_list_scores() -> None:
     assert list_scores([], [["X"]]) == (1.0, 0.0)
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_orgs_command(run_cli: CliRunner, corpus_dir: Path, tmp_path: Path) -> None:
     env = cli_env(corpus_dir, tmp_path / "data")
     done = run_cli(["orgs", "--theme", "logement", "--json"], env)
@@ -153,6 +163,7 @@ def test_orgs_command(run_cli: CliRunner, corpus_dir: Path, tmp_path: Path) -> N
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_eval_prints_list_recall_and_precision(run_cli: CliRunner, corpus_dir: Path,
                                                tmp_path: Path) -> None:
     env = cli_env(corpus_dir, tmp_path / "data")

@@ -356,6 +356,7 @@ def test_load_encoder_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers to look the model up
 def test_load_encoder_unknown_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     pytest.importorskip("sentence_transformers")

@@ -186,6 +186,7 @@ def write_jsonl(path: Path, items: list[dict[str, Any]]) -> Path:
 
 
 @pytest.mark.parametrize("k", [5, 1])
+@pytest.mark.slow  # starts the shared scorer's process
 def test_same_numbers_as_the_shared_scorer(tmp_path: Path, k: int) -> None:
     scorer = SHARED_EVAL / "score.py"
     if not scorer.exists():

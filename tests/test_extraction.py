@@ -694,6 +694,7 @@ for doc in scan_corpus(settings.corpus_dir, "x").documents:
 """
 
 
+@pytest.mark.slow  # starts Python subprocesses
 def test_mentions_are_the_same_in_every_process() -> None:
     """Stored mentions (and their record ids) must not depend on the hash seed: loops over
     sets of cues and tokens once gave them in another order in another process."""

@@ -79,6 +79,7 @@ def extractive(indexed: tuple[Path, Path], question: str = QUESTION_FR) -> str:
     return AssistantService(make_settings(corpus, data, embedding_model="fake")).ask(question).text
 
 
+@pytest.mark.slow  # starts an HTTP server
 def test_streamed_reply_is_checked_and_the_request_carries_the_passages(
         indexed: tuple[Path, Path], serve: Serve) -> None:
     with serve(lambda body: half_wrong_script(body["messages"])) as server:
@@ -106,6 +107,7 @@ def test_streamed_reply_is_checked_and_the_request_carries_the_passages(
             assert words_share(claim.text, by_number[number].text) >= 0.9, claim
 
 
+@pytest.mark.slow  # starts an HTTP server
 def test_off_topic_reply_gives_the_extractive_answer(indexed: tuple[Path, Path],
                                                      serve: Serve) -> None:
     off_topic = ("Paris est la capitale de la France [1]. La tour Eiffel mesure 330 mètres [2]. "
@@ -123,6 +125,7 @@ def test_off_topic_reply_gives_the_extractive_answer(indexed: tuple[Path, Path],
                  id="http-503"),
     pytest.param(Reply("\u0000\u0001 ]]]] [[[[ \ufffd\ufffd"), "llm_garbage", id="garbage-text"),
 ])
+@pytest.mark.slow  # starts an HTTP server
 def test_garbage_from_the_server_gives_a_notice_and_the_extractive_answer(
         indexed: tuple[Path, Path], reply: Reply, notice: str) -> None:
     with FakeOpenAIServer(lambda body: reply) as server:
@@ -140,6 +143,7 @@ def test_server_down_gives_a_notice_quickly(indexed: tuple[Path, Path]) -> None:
     assert answer.text == extractive(indexed)
 
 
+@pytest.mark.slow  # starts an HTTP server
 def test_a_server_slower_than_the_timeout_is_abandoned(indexed: tuple[Path, Path],
                                                        serve: Serve,
                                                        request: pytest.FixtureRequest) -> None:
@@ -166,6 +170,7 @@ def cli_indexed(tmp_path_factory: pytest.TempPathFactory, run_cli: CliRunner) ->
     return env
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_cli_json_shows_the_checks_and_stream_shows_the_draft(
         cli_indexed: dict[str, str], run_cli: CliRunner, serve: Serve) -> None:
     with serve(lambda body: half_wrong_script(body["messages"])) as server:
@@ -188,6 +193,7 @@ def test_cli_json_shows_the_checks_and_stream_shows_the_draft(
     assert "Traceback" not in streamed.stderr + as_json.stderr
 
 
+@pytest.mark.slow  # starts `assistant` subprocesses
 def test_cli_with_the_server_down_answers_with_one_notice_line(
         cli_indexed: dict[str, str], run_cli: CliRunner) -> None:
     env = {**cli_indexed, "ASSISTANT_LLM_PROVIDER": "openai",

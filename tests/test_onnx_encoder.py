@@ -354,3 +354,60 @@ def test_span_cut_by_truncation_is_embedded_alone(exported: Path) -> None:
     alone = encoder.encode_passages([long_text[start:]])
     assert _cos_rows(units[1:], alone)[0] >= FP32_FLOOR
     assert _cos_rows(units[:1], encoder.encode_passages([long_text[:20]]))[0] < 0.999
+
+
+# ------------------------------------------------------- weights apart
+
+
+def _tiny_graph(path: Path, seed: int) -> None:
+    """y = x @ W, W a 32x32 float matrix (over onnx's 1 KB threshold for external data)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(seed).standard_normal((32, 32)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["y"])], "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 32])],
+        initializer=[numpy_helper.from_array(weights, "W")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save_model(model, str(path))
+
+
+def _run(path: Path) -> np.ndarray:
+    import onnxruntime as ort
+
+    x = np.arange(64, dtype=np.float32).reshape(2, 32) / 64
+    return np.asarray(ort.InferenceSession(str(path)).run(None, {"x": x})[0])
+
+
+def test_export_from_before_gets_its_weights_apart(tmp_path: Path) -> None:
+    """Set-up run on an export whose graphs hold their weights rewrites it with the weights
+    in files of their own (which ONNX Runtime memory-maps): same outputs, bit for bit, and
+    no torch needed."""
+    folder = tmp_path / DEFAULT_MODEL
+    folder.mkdir()
+    (folder / "PROVENANCE.json").write_text("{}", encoding="utf-8")
+    target = ox.onnx_dir(folder)
+    target.mkdir()
+    _tiny_graph(target / ox.FP32_FILE, seed=1)
+    _tiny_graph(target / ox.INT8_FILE, seed=2)
+    (target / ox.TOKENIZER_FILE).write_text("{}", encoding="utf-8")
+    stamp = {"version": ox._EXPORT_VERSION, "source": ox._source_id(folder),
+             "files": [ox.TOKENIZER_FILE, ox.FP32_FILE, ox.INT8_FILE]}
+    (target / ox.STAMP_NAME).write_text(json.dumps(stamp), encoding="utf-8")
+    before = {name: _run(target / name) for name in (ox.FP32_FILE, ox.INT8_FILE)}
+    assert ox.is_exported(folder, int8=True) and not ox.has_mapped_weights(folder, int8=True)
+
+    assert ox.export_onnx(folder, int8=True) == target
+
+    for int8, name in ((False, ox.FP32_FILE), (True, ox.INT8_FILE)):
+        assert ox.is_exported(folder, int8=int8) and ox.has_mapped_weights(folder, int8=int8)
+        assert ox.weights_file(target / name).stat().st_size >= 32 * 32 * 4
+        assert (target / name).stat().st_size < 1024  # the graph alone
+        np.testing.assert_array_equal(_run(target / name), before[name])
+    assert json.loads((target / ox.STAMP_NAME).read_text("utf-8"))["source"] == stamp["source"]
+    # A weights file the stamp lists but the folder lacks: not a usable export.
+    ox.weights_file(target / ox.INT8_FILE).unlink()
+    assert ox.is_exported(folder) and not ox.is_exported(folder, int8=True)

@@ -56,3 +56,86 @@ def test_the_other_names_find_the_passage_that_spells_the_acronym_out(
     expanded = rank(retriever.retrieve(question, expansions(service, question)))
     assert expanded <= service.settings.top_k
     assert expanded < plain
+
+
+# -- our fusion and node reading against llama-index's own ------------------------------------
+
+
+def _library_fusion(rankings: list[list[tuple[str, float]]], weights: list[float],
+                    mode: str, top_k: int) -> list[tuple[str, str]]:
+    """llama-index's QueryFusionRetriever over fixed rankings: (chunk id, score in hex)."""
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    class Fixed(BaseRetriever):
+        def __init__(self, ranking: list[tuple[str, float]]) -> None:
+            super().__init__()
+            self.ranking = ranking
+
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            # The hash llama-index fuses on is its text + metadata: one per chunk, as ours.
+            return [NodeWithScore(node=TextNode(id_=i, text=f"text of {i}",
+                                                metadata={"chunk": i}), score=s)
+                    for i, s in self.ranking]
+
+    fusion = QueryFusionRetriever([Fixed(r) for r in rankings], llm=MockLLM(),
+                                  mode=mode,  # type: ignore[arg-type]
+                                  retriever_weights=weights, similarity_top_k=top_k,
+                                  num_queries=1, use_async=False)
+    return [(n.node.node_id, float(n.score or 0.0).hex()) for n in fusion.retrieve("q")]
+
+
+def _our_fusion(rankings: list[list[tuple[str, float]]], weights: list[float], mode: str,
+                top_k: int) -> list[tuple[str, str]]:
+    from assistant.retrieval.hybrid import ChunkNode, NodeWithScore, fuse
+
+    results = [[NodeWithScore(ChunkNode(i, f"text of {i}", {"chunk": i}), s) for i, s in r]
+               for r in rankings]
+    return [(n.node.node_id, float(n.score or 0.0).hex())
+            for n in fuse(results, weights, mode, top_k)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["dist_based_score", "relative_score", "reciprocal_rerank"])
+@pytest.mark.parametrize("weight", [0.7, 0.5, 1.0, 0.0])
+def test_fusion_is_llama_index_fusion_to_the_last_bit(mode: str, weight: float) -> None:
+    """Scores like the dense retriever's (exp(-distance)) and BM25's, rankings that share
+    chunks, ties, a chunk repeated, a ranking of one and an empty one: the same chunks in
+    the same order with the same scores, bit for bit."""
+    import random
+
+    rng = random.Random(14)
+    ids = [f"c{n}" for n in range(40)]
+    for case in range(30):
+        dense = [(i, rng.uniform(0.3, 0.9)) for i in rng.sample(ids, 20)]
+        bm25 = [(i, rng.choice([rng.uniform(0.5, 12.0), 3.25])) for i in rng.sample(ids, 20)]
+        bm25.sort(key=lambda pair: -pair[1])
+        if case % 5 == 1:
+            bm25 = bm25[:1]
+        if case % 5 == 2:
+            bm25 = []
+        if case % 5 == 3:
+            dense.append(dense[0])  # a repeat: dropped, the first kept
+        rankings = [dense, bm25]
+        weights = [weight, 1 - weight]
+        assert _our_fusion(rankings, weights, mode, 20) == _library_fusion(
+            rankings, weights, mode, 20)
+
+
+def test_chunk_records_read_as_llama_index_reads_them(service: AssistantService) -> None:
+    """Every stored chunk: the id, text and metadata ``metadata_dict_to_node`` gives."""
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    from assistant.retrieval.hybrid import node_from_record
+    from assistant.store.chroma import get_all
+
+    store = service.store
+    chunks = store.existing_collection(store.chunks_name(service._active_state().generation))
+    got = get_all(chunks, ["documents", "metadatas"])
+    assert len(got["ids"]) > 50
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        theirs, ours = metadata_dict_to_node(dict(meta), text=text), node_from_record(meta, text)
+        assert (ours.node_id, ours.text, ours.metadata) == (
+            theirs.node_id, theirs.get_content(), theirs.metadata)
+    with pytest.raises(ValueError, match="Node content not found"):
+        node_from_record({"title": "a record no llama-index store wrote"}, "text")

@@ -16,7 +16,8 @@ from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.service.assistant_service import AssistantService
 
-pytestmark = [pytest.mark.server, pytest.mark.integration]
+# Slow: a `chroma run` server, and subprocesses of the command line.
+pytestmark = [pytest.mark.server, pytest.mark.integration, pytest.mark.slow]
 
 QUESTIONS = [
     "En quelle année Solidarité Mondiale a-t-elle été reconnue comme ONG ?",

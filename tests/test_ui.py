@@ -413,6 +413,7 @@ def test_public_link_needs_users() -> None:
         check_exposure("127.0.0.1", True, UserTable({}))
 
 
+@pytest.mark.slow  # starts an `assistant` subprocess
 def test_serve_refuses_an_exposed_host_in_one_line(run_cli: CliRunner, tmp_path: Path) -> None:
     env = cli_env(tmp_path / "corpus", tmp_path / "data")
     result = run_cli(["serve", "--host", "0.0.0.0", "--port", "1"], env, timeout=120)
@@ -433,6 +434,7 @@ FOLLOW = ["Et où ?", "Et depuis quand ?", "Et ses missions ?", "Et son adresse 
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # starts the web server
 def test_eight_concurrent_sessions_keep_their_own_history(service: RecordingService,
                                                            tmp_path: Path) -> None:
     from gradio_client import Client

@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_index.core.schema import NodeWithScore
-
 from assistant.answering.matching import supported, text_stems
 from assistant.core.messages import message
 from assistant.core.names import is_acronym
@@ -37,7 +35,7 @@ from assistant.directory.organisations import (
     town_key,
     town_names,
 )
-from assistant.retrieval.hybrid import passage_from
+from assistant.retrieval.hybrid import NodeWithScore, passage_from
 from assistant.store.chroma import get_all
 
 MEMBERSHIP = {"member_of", "part_of"}

@@ -83,7 +83,9 @@ class Settings(BaseSettings):
     )
     fusion_mode: FusionMode = Field(
         "dist_based_score",
-        description="How dense and BM25 rankings are fused (llama-index QueryFusionRetriever).",
+        description=(
+            "How dense and BM25 rankings are fused (as llama-index's QueryFusionRetriever does)."
+        ),
     )
     dense_weight: float = Field(
         0.7, ge=0.0, le=1.0,

@@ -13,10 +13,9 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
 from assistant.core.settings import Settings
@@ -37,6 +36,10 @@ from assistant.store.chroma import (
     ingestion_lock,
 )
 from embeddings.base import TextEncoder, encode_passages_with_spans
+
+if TYPE_CHECKING:  # imported where chunks are written: llama-index costs 1.5 s, and a run
+    # that finds nothing changed writes none
+    from llama_index.core.schema import BaseNode
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +166,8 @@ class GenerationWriter:
     bench/RESULTS.md). ``flush`` must run before the generation switch."""
 
     def __init__(self, store: IndexStore, generation: int) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         self.chunks = ChromaVectorStore(
             chroma_collection=store.collection(store.chunks_name(generation)))
         self.nodes: list[BaseNode] = []
@@ -221,6 +226,8 @@ def write_document(
 ) -> None:
     """Hand one embedded document's chunks, units and mentions to the new generation's
     writer."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
     ids = [chunk_id(doc, c.index) for c in chunks]
     nodes: list[BaseNode] = []
     for cid, chunk, vector in zip(ids, chunks, chunk_vectors, strict=True):

@@ -1,31 +1,32 @@
-"""Retrieval stage: dense (Chroma) + BM25, fused with llama-index's QueryFusionRetriever.
+"""Retrieval stage: dense (Chroma) + BM25, fused as llama-index's QueryFusionRetriever fuses.
 
-Two pieces are ours, each for a measured reason:
-- ``EncoderEmbedding`` adapts our ``TextEncoder`` (real or fake) to llama-index, so
-  tests register a fake through the real code path, and it keeps the last query
-  vector, which the answer engine reuses instead of embedding the question twice.
-- ``AnalyzedBM25Retriever``: llama-index's BM25Retriever stems with one language,
-  folds no accents and drops no stop words from the *query*; ours runs the bilingual
-  analyzer of ``textproc`` on both sides (see the README's retrieval figures).
+The dense query, the node records and the fusion are a few lines of our own instead of
+llama-index's ``VectorStoreIndex`` / ``QueryFusionRetriever``: importing ``llama_index.core``
+took 1.5 s of the 5.7 s of a cold ``assistant ask`` on 2 cores (bench/RESULTS.md,
+2026-12-06), for three small computations. They do what the library did, operation for
+operation (``fuse`` names the library code it follows): the same candidates, the same
+fused scores to the last bit, the same order, so every question set's answers are
+byte-identical. Ingestion still writes the chunks through llama-index's ``ChromaVectorStore``
+(``ingestion/pipeline.py``); ``node_from_record`` reads them back as its
+``metadata_dict_to_node`` did.
+
+Our own BM25 retriever: llama-index's BM25Retriever stems with one language, folds no
+accents and drops no stop words from the *query*; ours runs the bilingual analyzer of
+``textproc`` on both sides (see the README's retrieval figures).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import bm25s
 import numpy as np
-from llama_index.core import VectorStoreIndex
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.llms import MockLLM
-from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
-from llama_index.vector_stores.chroma import ChromaVectorStore
-from pydantic import PrivateAttr
 
-from assistant.core.settings import Settings
+from assistant.core.settings import FusionMode, Settings
 from assistant.core.text import analyze, tokenize_words
 from assistant.core.types import Passage, Unit
 from assistant.core.wordlists import synonyms_of
@@ -34,49 +35,67 @@ from assistant.retrieval.units import load_units
 from assistant.store.chroma import IndexStore, get_all
 from embeddings.base import TextEncoder
 
-
-class EncoderEmbedding(BaseEmbedding):
-    """llama-index embedding backed by a ``TextEncoder`` (query/passage prefixes inside)."""
-
-    _encoder: Any = PrivateAttr()
-    _last_query: tuple[str, np.ndarray] | None = PrivateAttr(default=None)
-
-    def __init__(self, encoder: TextEncoder, **kwargs: Any) -> None:
-        super().__init__(model_name=encoder.name, embed_batch_size=32, **kwargs)
-        self._encoder = encoder
-
-    def query_vector(self, query: str) -> np.ndarray:
-        if self._last_query is not None and self._last_query[0] == query:
-            return self._last_query[1]
-        vector = self._encoder.encode_queries([query])[0]
-        self._last_query = (query, vector)
-        return vector
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.query_vector(query).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encoder.encode_passages([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encoder.encode_passages(texts).tolist()
+RRF_K = 60.0  # reciprocal rank fusion's constant, as llama-index sets it
 
 
-class AnalyzedBM25Retriever(BaseRetriever):
-    """BM25 (bm25s) over chunk context texts, with the bilingual folding/stemming analyzer."""
+@dataclass
+class ChunkNode:
+    """One stored chunk: its id, text and metadata (title, section, source, context...)."""
 
-    def __init__(self, nodes: list[BaseNode], texts: list[str], top_k: int) -> None:
-        super().__init__()
+    node_id: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NodeWithScore:
+    """A chunk with a retriever's (or the fusion's) score."""
+
+    node: ChunkNode
+    score: float | None = None
+
+
+def node_from_record(metadata: Mapping[str, Any], text: str | None) -> ChunkNode:
+    """The chunk of a Chroma record that llama-index's ``ChromaVectorStore`` wrote: its id
+    and metadata are in the ``_node_content`` JSON, its text is the record's document (as
+    ``llama_index.core.vector_stores.utils.metadata_dict_to_node`` reads them)."""
+    content = metadata.get("_node_content")
+    if content is None:
+        raise ValueError("Node content not found in metadata dict.")
+    node = json.loads(str(content))
+    return ChunkNode(str(node["id_"]), node.get("text", "") if text is None else text,
+                     dict(node.get("metadata") or {}))
+
+
+class DenseRetriever:
+    """The chunks nearest to the question's vector in the chunks collection (cosine)."""
+
+    def __init__(self, collection: Any, top_k: int) -> None:
+        self.collection = collection
+        self.top_k = top_k
+
+    def retrieve(self, vector: np.ndarray) -> list[NodeWithScore]:
+        # The vector as llama-index sent it (a list of floats); its score is exp(-distance).
+        got = self.collection.query(query_embeddings=vector.tolist(), n_results=self.top_k)
+        return [
+            NodeWithScore(node_from_record(meta, text), math.exp(-distance))
+            for text, meta, distance in zip(
+                got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
+        ]
+
+
+class AnalyzedBM25Retriever:
+    """BM25 (bm25s) over chunk context texts, with the bilingual folding/stemming analyzer
+    (``analyzed``: each text's ``analyze`` tokens; the query is analyzed the same way)."""
+
+    def __init__(self, nodes: list[ChunkNode], analyzed: Sequence[list[str]], top_k: int) -> None:
         self._nodes = nodes
         self._top_k = max(1, min(top_k, len(nodes)))
         self._bm25 = bm25s.BM25()
-        self._bm25.index([analyze(t) or ["_"] for t in texts], show_progress=False)
+        self._bm25.index([tokens or ["_"] for tokens in analyzed], show_progress=False)
 
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        tokens = [t for t in analyze(query_bundle.query_str) if t in self._bm25.vocab_dict]
+    def retrieve(self, query: str) -> list[NodeWithScore]:
+        tokens = [t for t in analyze(query) if t in self._bm25.vocab_dict]
         if not tokens or not self._nodes:
             return []
         docs, scores = self._bm25.retrieve([tokens], k=self._top_k, show_progress=False)
@@ -87,6 +106,77 @@ class AnalyzedBM25Retriever(BaseRetriever):
         ]
 
 
+def fuse(results: Sequence[list[NodeWithScore]], weights: Sequence[float], mode: FusionMode,
+         top_k: int) -> list[NodeWithScore]:
+    """One ranking from each retriever's, as llama-index 0.14's ``QueryFusionRetriever``
+    with one query: ``_relative_score_fusion`` (dist_based_score, relative_score) or
+    ``_reciprocal_rerank_fusion``, the same float operations in the same order. Chunks are
+    told apart by id where llama-index used its node hash (text and metadata): a chunk's
+    metadata holds its document and index, so both tell the same chunks apart."""
+    results = [first_of_each_chunk(nodes) for nodes in results]  # as its retrievers return
+    if mode == "reciprocal_rerank":
+        fused = reciprocal_rank_fusion(results)
+    else:
+        total = sum(weights)
+        fused = relative_score_fusion(results, [w / total for w in weights],
+                                      dist_based=mode == "dist_based_score")
+    return fused[:top_k]
+
+
+def first_of_each_chunk(nodes: list[NodeWithScore]) -> list[NodeWithScore]:
+    """A ranking without repeats (llama-index's retrievers drop them, keeping the first)."""
+    seen: set[str] = set()
+    unique = []
+    for n in nodes:
+        if n.node.node_id not in seen:
+            seen.add(n.node.node_id)
+            unique.append(n)
+    return unique
+
+
+def relative_score_fusion(results: Sequence[list[NodeWithScore]], weights: Sequence[float],
+                          *, dist_based: bool) -> list[NodeWithScore]:
+    """Each ranking's scores scaled to 0-1 between its min and max (dist_based: its mean
+    -/+ 3 standard deviations), times its retriever's weight, summed per chunk."""
+    fused: dict[str, NodeWithScore] = {}
+    for nodes, weight in zip(results, weights, strict=True):
+        if not nodes:
+            continue
+        low, high = score_range([n.score or 0.0 for n in nodes], dist_based)
+        for n in nodes:
+            if high == low:
+                scaled = 1.0 if high > 0 else 0.0
+            else:
+                scaled = (float(n.score) - low) / (high - low)  # type: ignore[arg-type]
+            score = (scaled or 0.0) * weight  # divided by the number of queries, one
+            if n.node.node_id in fused:
+                kept = fused[n.node.node_id]
+                kept.score = (kept.score or 0.0) + (score or 0.0)
+            else:
+                fused[n.node.node_id] = NodeWithScore(n.node, score)
+    return sorted(fused.values(), key=lambda x: x.score or 0.0, reverse=True)
+
+
+def score_range(scores: list[float], dist_based: bool) -> tuple[float, float]:
+    if not dist_based:
+        return min(scores), max(scores)
+    mean_score = sum(scores) / len(scores)
+    std_dev = (sum((x - mean_score) ** 2 for x in scores) / len(scores)) ** 0.5
+    return mean_score - 3 * std_dev, mean_score + 3 * std_dev
+
+
+def reciprocal_rank_fusion(results: Sequence[list[NodeWithScore]]) -> list[NodeWithScore]:
+    """Sum over the rankings of 1 / (rank + 60); weights play no part."""
+    fused_scores: dict[str, float] = {}
+    node_of: dict[str, ChunkNode] = {}
+    for nodes in results:
+        ranked = sorted(nodes, key=lambda x: x.score or 0.0, reverse=True)
+        for rank, n in enumerate(ranked):
+            node_of[n.node.node_id] = n.node
+            fused_scores[n.node.node_id] = fused_scores.get(n.node.node_id, 0.0) + 1.0 / (
+                rank + RRF_K)
+    ordered = sorted(fused_scores.items(), key=lambda x: x[1], reverse=True)
+    return [NodeWithScore(node_of[chunk_id], score) for chunk_id, score in ordered]
 
 
 def translations(query: str) -> list[str]:
@@ -99,7 +189,7 @@ def passage_from(node_with_score: NodeWithScore, rank: int) -> Passage:
     meta = node.metadata
     return Passage(
         chunk_id=node.node_id,
-        text=node.get_content(),
+        text=node.text,
         title=str(meta.get("title", "")),
         section=str(meta.get("section", "")),
         source=str(meta.get("source", "")),
@@ -111,35 +201,27 @@ def passage_from(node_with_score: NodeWithScore, rank: int) -> Passage:
 
 
 class HybridRetriever:
-    """Dense + BM25 over the active generation, fused by llama-index."""
+    """Dense + BM25 over the active generation, fused (``fuse``)."""
 
     def __init__(self, settings: Settings, store: IndexStore, generation: int,
                  encoder: TextEncoder) -> None:
-        self.embedding = EncoderEmbedding(encoder)
+        self.encoder = encoder
+        self._last_query: tuple[str, np.ndarray] | None = None
         self.store, self.generation = store, generation
         chunks = store.existing_collection(store.chunks_name(generation))
         self.nodes = load_nodes(chunks)
         self.by_id = {n.node_id: n for n in self.nodes}
-        texts = [str(n.metadata.get("context") or n.get_content()) for n in self.nodes]
-        self.statistics = CorpusStatistics(texts)
-        vector_store = ChromaVectorStore(chroma_collection=chunks)
-        index = VectorStoreIndex.from_vector_store(vector_store, embed_model=self.embedding)
-        candidates = max(settings.candidates, settings.top_k)
-        dense = index.as_retriever(similarity_top_k=candidates)
-        retrievers: list[BaseRetriever] = [dense]
-        if self.nodes:
-            retrievers.append(AnalyzedBM25Retriever(self.nodes, texts, candidates))
-        self.fusion = QueryFusionRetriever(
-            retrievers,
-            llm=MockLLM(),  # never called: num_queries=1 generates no extra queries
-            mode=settings.fusion_mode,  # type: ignore[arg-type]
-            # Dense carries the cross-lingual questions BM25 cannot match; measured in
-            # bench/retrieval_modes.py (ignored by reciprocal_rerank, which has no weights).
-            retriever_weights=[settings.dense_weight, 1 - settings.dense_weight][: len(retrievers)],
-            similarity_top_k=candidates,
-            num_queries=1,
-            use_async=False,
-        )
+        texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
+        analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
+        self.statistics = CorpusStatistics(texts, analyzed)
+        self.candidates = max(settings.candidates, settings.top_k)
+        self.dense = DenseRetriever(chunks, self.candidates)
+        self.bm25 = AnalyzedBM25Retriever(self.nodes, analyzed, self.candidates) \
+            if self.nodes else None
+        self.mode: FusionMode = settings.fusion_mode
+        # Dense carries the cross-lingual questions BM25 cannot match; measured in
+        # bench/retrieval_modes.py (ignored by reciprocal_rerank, which has no weights).
+        self.weights = [settings.dense_weight, 1 - settings.dense_weight]
 
     def retrieve(self, query: str, other_names: Sequence[str] = ()) -> list[Passage]:
         """Fused passages. BM25 also gets the question words' bilingual synonyms that look
@@ -149,14 +231,20 @@ class HybridRetriever:
         Économique et Sociale" for "FOPES"), for BM25 too: a passage that names it only by its
         long name shares no word with the question. The dense
         retriever embeds the question as asked."""
-        if not self.nodes:
+        if not self.nodes or self.bm25 is None:
             return []
         lexical = " ".join([query, *other_names, *translations(query)])
-        fused = self.fusion.retrieve(QueryBundle(lexical, custom_embedding_strs=[query]))
+        results = [self.dense.retrieve(self.query_vector(query)), self.bm25.retrieve(lexical)]
+        fused = fuse(results, self.weights, self.mode, self.candidates)
         return [passage_from(n, rank) for rank, n in enumerate(fused, start=1)]
 
     def query_vector(self, query: str) -> np.ndarray:
-        return self.embedding.query_vector(query)
+        """The question's vector, kept for the answer engine (not embedded twice)."""
+        if self._last_query is not None and self._last_query[0] == query:
+            return self._last_query[1]
+        vector = self.encoder.encode_queries([query])[0]
+        self._last_query = (query, vector)
+        return vector
 
     def units_for(self, passages: Sequence[Passage]) -> list[Unit]:
         """The sentences and list items of the passages, with their stored vectors."""
@@ -168,11 +256,8 @@ class HybridRetriever:
         return passage_from(NodeWithScore(node=node, score=0.0), 0) if node is not None else None
 
 
-def load_nodes(collection: Any) -> list[BaseNode]:
-    """Every chunk of the generation, rebuilt as llama-index nodes (for BM25 and lookups)."""
+def load_nodes(collection: Any) -> list[ChunkNode]:
+    """Every chunk of the generation (for BM25 and lookups)."""
     got = get_all(collection, ["documents", "metadatas"])
-    nodes = []
-    for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
-        node = metadata_dict_to_node(dict(meta), text=text)
-        nodes.append(node)
-    return nodes
+    return [node_from_record(meta, text)
+            for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)]

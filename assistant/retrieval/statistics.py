@@ -13,20 +13,30 @@ from assistant.core.text import analyze
 
 def idf_table(texts: Sequence[str]) -> Mapping[str, float]:
     """Smoothed IDF of every stem over the chunk texts."""
+    return idf_of_analyzed([analyze(text) for text in texts])
+
+
+def idf_of_analyzed(analyzed: Sequence[Sequence[str]]) -> Mapping[str, float]:
+    """Smoothed IDF of every stem over the chunk texts' analyzer tokens."""
     df: dict[str, int] = {}
-    for text in texts:
-        for stem in set(analyze(text)):
+    for tokens in analyzed:
+        for stem in set(tokens):
             df[stem] = df.get(stem, 0) + 1
-    n = max(1, len(texts))
+    n = max(1, len(analyzed))
     return {stem: math.log(1 + (n - count + 0.5) / (count + 0.5)) for stem, count in df.items()}
 
 
 class CorpusStatistics:
     """IDF of the index's stems; a stem the index lacks weighs as much as the rarest."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str],
+                 analyzed: Sequence[Sequence[str]] | None = None) -> None:
+        """``analyzed``: the texts' analyzer tokens, when the caller has them already (the
+        retriever's BM25 index needs them too: the corpus is then analyzed once, not twice)."""
         self.chunks = len(texts)
-        self.idf: Mapping[str, float] = idf_table(texts)
+        if analyzed is None:
+            analyzed = [analyze(text) for text in texts]
+        self.idf: Mapping[str, float] = idf_of_analyzed(analyzed)
         # Once per index: the max over 100,000 stems took 1 ms a call at x1000.
         self.idf_max = max(self.idf.values(), default=1.0)
         self.vocabulary: set[str] = set(self.idf)

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from llama_index.core.llms import LLM
 
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
 from assistant.answering.conversation import is_follow_up, resolve_follow_up
@@ -36,13 +35,16 @@ from assistant.core.text import (
 from assistant.core.types import Answer, History, Unit
 from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
-from assistant.generation.generate import Event, generated_answer, rewrite_follow_up
-from assistant.generation.llm import build_llm
-from assistant.ingestion.pipeline import IngestReport, ingest
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
 from embeddings.base import EmbeddingModelError, TextEncoder
 from embeddings.provider import load_encoder
+
+if TYPE_CHECKING:  # imported where used: llama-index costs 1.5 s; only a model needs it
+    from llama_index.core.llms import LLM
+
+    from assistant.generation.generate import Event
+    from assistant.ingestion.pipeline import IngestReport
 
 EncoderFactory = Callable[[Settings], TextEncoder]
 logger = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ class AssistantService:
     # -- ingestion -----------------------------------------------------------
     def ingest(self, *, show_progress: bool = False,
                on_wait: Callable[[], None] | None = None) -> IngestReport:
+        from assistant.ingestion.pipeline import ingest  # a question needs none of it
+
         report = ingest(self.settings, self.store, self.encoder, show_progress=show_progress,
                         on_wait=on_wait)
         return report
@@ -145,6 +149,8 @@ class AssistantService:
         llm, failure = self.loaded_llm()
         standalone = resolve_follow_up(cleaned, history, language)
         if llm is not None and history and is_follow_up(cleaned, language):
+            from assistant.generation.generate import rewrite_follow_up
+
             standalone = rewrite_follow_up(llm, cleaned, history, language,
                                            self.settings.llm_timeout_s) or standalone
         parts = split_compound(standalone, language)
@@ -170,6 +176,8 @@ class AssistantService:
         if llm is None or answer.abstained:
             yield answer
             return
+        from assistant.generation.generate import generated_answer
+
         yield from generated_answer(
             llm, standalone, answer, units, self._encode_claims,
             is_list=profile_question(standalone, language).is_list,
@@ -210,13 +218,20 @@ class AssistantService:
         """The configured model (None: extractive only), or the notice key of why it could
         not be set up (the extractive answer is then given with that notice)."""
         with self._lock:
-            if self._llm is None and self._llm_failure is None:
+            if self._llm is None and self._llm_failure is None and self.wants_llm():
+                from assistant.generation.llm import build_llm
+
                 try:
                     self._llm = build_llm(self.settings)
                 except Exception:  # a bad GGUF path, a missing package: say so, answer anyway
                     logger.info("the language model cannot be set up", exc_info=True)
                     self._llm_failure = "llm_unavailable"
             return self._llm, self._llm_failure
+
+    def wants_llm(self) -> bool:
+        """Is a model configured? ("none", the default, is the extractive engine alone: the
+        generation stage and llama-index are then never imported.)"""
+        return self.settings.llm_provider != "none"
 
     def loaded_llm(self) -> tuple[LLM | None, str | None]:
         """The model with its weights loaded (a local model loads on first use, outside the

@@ -3,11 +3,13 @@ the command line and the web chat both show (one place, so they never disagree).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.core.messages import message
 from assistant.core.types import Answer
-from assistant.ingestion.pipeline import IngestReport
+
+if TYPE_CHECKING:  # a type only: ingestion loads llama-index (1.5 s), which a question needs not
+    from assistant.ingestion.pipeline import IngestReport
 
 
 def report_warnings(report: IngestReport, lang: str) -> list[str]:
