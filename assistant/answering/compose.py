@@ -14,8 +14,8 @@ def compose(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, l
     """The units as the answer's text (a list, or sentences in a row), each with its [n];
     quoted from a document in the other language, the answer says so first, never a silent
     mix of languages."""
-    text, citations = quoted(units, language, as_list)
     other = other_language(units, language)
+    text, citations = quoted(units, language, as_list, generic_intro=not other)
     if other:
         names = prompt_file(language, "messages")["language_names"]
         intro = message("quoted_in_other_language", language, language=names[other])
@@ -33,13 +33,16 @@ def other_language(units: Sequence[Unit], language: str) -> str:
     return other if other in LANGUAGES else ""
 
 
-def quoted(units: Sequence[Unit], language: str, as_list: bool) -> tuple[str, list[Citation]]:
+def quoted(units: Sequence[Unit], language: str, as_list: bool,
+           generic_intro: bool = True) -> tuple[str, list[Citation]]:
+    """The units as text; a list without a lead-in of its own opens with the generic intro
+    (unless the other-language notice already introduces it)."""
     citations = [Citation(u.passage.rank, u.passage, u.text) for u in units]
     if (as_list or sum(is_list_item(u) for u in units) >= 2) and len(units) > 2:
         # The list's own lead-in ("Nos stratégies : ...") introduces it; else a generic intro.
         lead = units[0] if not is_list_item(units[0]) else None
-        lines = [f"{lead.text.strip()} [{lead.passage.rank}]" if lead else
-                 message("list_intro", language)]
+        lines = [f"{lead.text.strip()} [{lead.passage.rank}]"] if lead else (
+            [message("list_intro", language)] if generic_intro else [])
         for unit in units[1:] if lead else units:
             item = strip_list_mark(unit.text).strip()
             lines.append(f"- {item} [{unit.passage.rank}]")
