@@ -159,8 +159,8 @@ def test_chroma_server_stopped_mid_session_says_so_and_answers_again_when_back(
     port, db, log = free_tcp_port(), tmp_path / "db", tmp_path / "server.log"
     server = start_chroma(db, port, log)
     try:
-        settings = Settings(corpus_dir=corpus_dir, data_dir=tmp_path / "data",  # type: ignore[call-arg]
-                            chroma_host="127.0.0.1", chroma_port=port, embedding_model="fake")
+        settings = make_settings(corpus_dir, tmp_path / "data", chroma_host="127.0.0.1",
+                                 chroma_port=port, embedding_model="fake")
         service = AssistantService(settings)
         service.ingest()
         ui = ChatUI(service, FeedbackStore(tmp_path / "feedback.sqlite3"), stream_delay=0)
