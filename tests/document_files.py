@@ -64,7 +64,8 @@ SAMPLE = Sample(
               "et les difficultés rencontrées par les familles."),
         ("num", "1. Dépôt du dossier auprès du guichet."),
         ("num", "2. Visite du logement par une bénévole."),
-        ("p", "Pour tout renseignement : rue de Namur 12, 1300 Wavre."),
+        ("p", "Pour tout renseignement : Habitat Solidaire Brabant, rue de Namur 12, 1300 "
+              "Wavre."),
     ),
     hard_words=("coopératives", "ménages", "décent", "démarches", "définies", "éducation",
                 "œuvres", "efficace", "fidèle", "réflexions", "difficultés", "Dépôt",
@@ -73,6 +74,29 @@ SAMPLE = Sample(
 
 # The words a question about the sample finds only in it (the browser test asks it).
 SAMPLE_FACT = "1987"
+SAMPLE_QUESTION = "Quand Habitat Solidaire Brabant a-t-elle été fondée ?"
+
+# A second document (the browser test uploads it as a DOCX beside the PDF).
+SAMPLE_2 = Sample(
+    title="Maison des jeunes de Ciney : rapport d’activités",
+    organisation="Maison des jeunes de Ciney",
+    language="fr",
+    blocks=(
+        ("h1", "Maison des jeunes de Ciney : rapport d’activités"),
+        ("p", "La Maison des jeunes de Ciney accueille chaque semaine 140 adolescents dans "
+              "son atelier de sérigraphie et son studio de musique."),
+        ("h2", "Ateliers proposés"),
+        ("p", "Les animateurs proposent les ateliers suivants :"),
+        ("li", "la sérigraphie sur textile ;"),
+        ("li", "l’enregistrement de podcasts ;"),
+        ("li", "la réparation de vélos."),
+        ("h2", "Horaires"),
+        ("p", "L’accueil est ouvert du mercredi au samedi, de 14 h à 19 h."),
+    ),
+    hard_words=("sérigraphie", "d’activités", "réparation", "vélos"),
+)
+SAMPLE_2_FACT = "140"
+SAMPLE_2_QUESTION = "Combien d'adolescents la Maison des jeunes de Ciney accueille-t-elle ?"
 
 
 def _ligatured(text: str) -> str:
@@ -96,13 +120,14 @@ def _vera() -> tuple[str, str]:
 
 def pdf_bytes(sample: Sample = SAMPLE, *, pages: int = 1, ligatures: bool = True,
               core_font: bool = False, metadata: bool = True) -> bytes:
-    """A typeset PDF of ``sample`` (repeated over ``pages`` pages, each page's headings
-    numbered): headings in a larger bold font, wrapped paragraphs, a bulleted list drawn
-    with "•", a numbered list. ``ligatures`` writes fi/fl as ligature glyphs;
-    ``core_font`` uses Helvetica (WinAnsi encoding, no ligatures) instead of embedded Vera."""
+    """A typeset PDF of ``sample``: headings in a larger bold font, wrapped paragraphs, a
+    bulleted list drawn with "•", a numbered list. With ``pages`` > 1 every further page
+    holds a heading and nine paragraphs of its own, and every page a running footer with
+    its number. ``ligatures`` writes fi/fl as ligature glyphs; ``core_font`` uses
+    Helvetica (WinAnsi encoding, no ligatures) instead of the embedded Vera."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate
 
     regular, bold = ("Helvetica", "Helvetica-Bold") if core_font else _vera()
     fix = _ligatured if ligatures and not core_font else (lambda t: t)
@@ -113,40 +138,47 @@ def pdf_bytes(sample: Sample = SAMPLE, *, pages: int = 1, ligatures: bool = True
     item = ParagraphStyle("item", parent=body, leftIndent=18, bulletIndent=6,
                           bulletFontName=regular, spaceAfter=2)
     story: list[object] = []
-    for page in range(pages):
-        for kind, text in sample.blocks:
-            text = fix(text)
-            if kind in ("h1", "h2") and pages > 1 and page:
-                text = f"{text} ({page + 1})"
-            if kind == "h1":
-                story.append(Paragraph(text, h1))
-            elif kind == "h2":
-                story.append(Paragraph(text, h2))
-            elif kind == "li":
-                story.append(Paragraph(text, item, bulletText="•"))
-            elif kind == "num":
-                story.append(Paragraph(text, ParagraphStyle("num", parent=body, leftIndent=18)))
-            else:
-                story.append(Paragraph(text, body))
+    for kind, text in sample.blocks:
+        text = fix(text)
+        if kind == "h1":
+            story.append(Paragraph(text, h1))
+        elif kind == "h2":
+            story.append(Paragraph(text, h2))
+        elif kind == "li":
+            story.append(Paragraph(text, item, bulletText="•"))
+        elif kind == "num":
+            story.append(Paragraph(text, ParagraphStyle("num", parent=body, leftIndent=18)))
+        else:
+            story.append(Paragraph(text, body))
+    for page in range(1, pages):
+        story.append(PageBreak())
+        story.append(Paragraph(fix(f"Section {page + 1} : {TOPICS[page % len(TOPICS)]}"), h2))
+        story.extend(filler_paragraphs(page, body, fix))
+
+    def footer(canvas: object, doc: object) -> None:
         if pages > 1:
-            story.extend(filler_paragraphs(page, body, fix))
-            story.append(PageBreak())
-        story.append(Spacer(1, 4))
+            canvas.setFont(regular, 8)  # type: ignore[attr-defined]
+            canvas.drawString(  # type: ignore[attr-defined]
+                72, 30, f"{sample.organisation} — rapport annuel · page "
+                f"{canvas.getPageNumber()}")  # type: ignore[attr-defined]
+
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title=sample.title if metadata else "",
                             author=sample.organisation if metadata else "",
                             lang=sample.language)
-    doc.build(story)  # type: ignore[arg-type]
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)  # type: ignore[arg-type]
     return out.getvalue()
 
 
+TOPICS = ["le logement", "la formation", "l’emploi", "la santé", "la mobilité",
+          "l’alimentation", "le climat", "la migration", "la culture", "l’enfance"]
+
+
 def filler_paragraphs(page: int, style: object, fix: object) -> list[object]:
-    """A page's worth of distinct French prose (for the 20-page PDF)."""
+    """Nine paragraphs of distinct French prose for page ``page`` (0-based)."""
     from reportlab.platypus import Paragraph
 
-    topics = ["le logement", "la formation", "l’emploi", "la santé", "la mobilité",
-              "l’alimentation", "le climat", "la migration", "la culture", "l’enfance"]
-    topic = topics[page % len(topics)]
+    topic = TOPICS[page % len(TOPICS)]
     lines = []
     for n in range(9):
         lines.append(Paragraph(fix(  # type: ignore[operator]

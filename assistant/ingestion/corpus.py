@@ -112,7 +112,10 @@ def describe(
         file=rel,
         title=entry.get("title") or own.title or guess_title(text, path),
         organisation=entry.get("organisation") or own.organisation or guess_organisation(text),
-        language=(entry.get("language") or own.language or detect_language(text[:4000])
+        # The text before the language property: software writes its own language there
+        # (a French Word exports an English text as "fr-BE"); the property settles a text
+        # too short or mixed to tell.
+        language=(entry.get("language") or detect_language(text[:4000]) or own.language
                   or "fr"),
         original_file=entry.get("original_file", ""),
     )

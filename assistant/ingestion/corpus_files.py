@@ -127,8 +127,10 @@ def close_names(wanted: str, names: Iterable[str], titles: dict[str, str]) -> li
     names = sorted(set(names) | set(titles))
     by_key = {n.casefold(): n for n in names}
     by_key.update({t.casefold(): n for n, t in titles.items() if t})
-    found = difflib.get_close_matches(wanted.casefold(), list(by_key), n=3, cutoff=0.5)
-    return list(dict.fromkeys(by_key[k] for k in found))
+    wanted = wanted.strip().casefold()
+    found = [k for k in by_key if wanted and wanted in k]
+    found += difflib.get_close_matches(wanted, list(by_key), n=3, cutoff=0.5)
+    return list(dict.fromkeys(by_key[k] for k in found))[:3]
 
 
 def delete_file(corpus_dir: Path, name: str) -> bool:
