@@ -72,11 +72,10 @@ def test_pdf_keeps_accents_ligatures_headings_and_lists(tmp_path: Path) -> None:
     assert read.properties.language == "fr"
 
 
-def test_pdf_in_a_standard_font_keeps_its_accents(tmp_path: Path) -> None:
+def test_pdf_in_a_standard_font_keeps_its_accents_and_bullets(tmp_path: Path) -> None:
     read = read_document(write_pdf(tmp_path / "core.pdf", core_font=True))
-    for word in SAMPLE.hard_words:
-        assert word in read.text, word
-    assert "## Nos missions" in lines_of(read.text)
+    # Its bullets are code 127, which WinAnsi leaves unused and viewers draw as "•".
+    check_structure(read.text)
 
 
 def test_pdf_without_metadata_gets_no_title_property(tmp_path: Path) -> None:

@@ -45,6 +45,10 @@ _BULLET_START = re.compile(r"^\s*[•◦▪▫■□●○‣⁃∙·\-–*]\s*"
 _NUMBER_START = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[a-h][.)])\s+")
 _PAGE_NUMBER = re.compile(r"^\W*(?:(?:page|p\.)\s*)?\d{1,4}(?:\s*(?:/|sur|of|de)\s*\d{1,4})?\W*$",
                           re.IGNORECASE)
+# A line holding only a bullet: a glyph, or the code 127 (and the other codes WinAnsi leaves
+# unused) that PDF viewers draw as a bullet and pdfminer cannot name.
+_BULLET_ONLY = re.compile(
+    r"^\s*(?:[•◦▪▫■□●○‣⁃∙·\-–*\uf0b7\uf0a7]|\(cid:(?:127|129|141|143|144|157)\))\s*$")
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _WORD_HYPHEN = re.compile(r"[^\W\d_]-$")
 
@@ -95,52 +99,73 @@ def read_pdf(path: Path) -> tuple[str, DocumentProperties, int]:
 
 
 def _boxes(pages: list[Any]) -> tuple[list[Box], float, str]:
-    from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
+    from pdfminer.layout import LTTextContainer, LTTextLine
 
     boxes: list[Box] = []
     sizes: Counter[float] = Counter()
     every_char: list[str] = []
     for number, page in enumerate(pages):
         height = page.height or 1.0
-        for element in _text_boxes(page, LTTextContainer, LTTextLine):
-            lines: list[Line] = []
-            box_sizes: list[float] = []
-            bold = 0
-            count = 0
-            for line in element:
-                if not isinstance(line, LTTextLine):
-                    continue
-                text = " ".join(repair_extracted(line.get_text()).split())
-                if not text:
-                    continue
-                lines.append(Line(text, line.x0, line.x1))
-                for char in line:
-                    if isinstance(char, LTChar) and char.get_text().strip():
-                        box_sizes.append(round(char.size, 1))
-                        bold += bool(_BOLD.search(char.fontname))
-                        count += 1
-            if not lines or not count:
-                continue
-            text = " ".join(line.text for line in lines)
-            every_char.append(text)
-            size = statistics.median(box_sizes)
-            sizes.update({s: 1 for s in box_sizes})
-            middle = (element.y0 + element.y1) / 2
-            at_edge = middle > height * (1 - EDGE_BAND) or middle < height * EDGE_BAND
-            boxes.append(Box(lines, size, bold >= 0.9 * count, number, at_edge))
+        elements, loose = _text_boxes(page, LTTextContainer, LTTextLine)
+        bullets = [line for line in loose if _BULLET_ONLY.match(line.get_text())]
+        # A line outside any box that is not a lone bullet is a box of its own.
+        elements += [[line] for line in loose if not _BULLET_ONLY.match(line.get_text())]
+        for element in elements:
+            box = _box(element, number, height, bullets, sizes)
+            if box is not None:
+                boxes.append(box)
+                every_char.append(box.text)
     body = sizes.most_common(1)[0][0] if sizes else 0.0
     return boxes, body, "".join(every_char)
 
 
-def _text_boxes(container: Any, box_type: type, line_type: type) -> list[Any]:
-    """Text boxes in reading order, those inside figures (form XObjects) included."""
-    found = []
+def _box(element: Any, page: int, height: float, bullets: list[Any],
+         sizes: Counter[float]) -> Box | None:
+    """One text box (or a loose line) as a Box; a bullet drawn apart from its item's text
+    (pdfminer leaves it outside the box) is put back in front of it."""
+    from pdfminer.layout import LTChar, LTTextLine
+
+    lines: list[Line] = []
+    box_sizes: list[float] = []
+    bold = 0
+    for line in element:
+        if not isinstance(line, LTTextLine):
+            continue
+        text = " ".join(repair_extracted(line.get_text()).split())
+        if not text:
+            continue
+        if any(abs(b.y0 - line.y0) <= 2 and b.x1 <= line.x0 + 1 for b in bullets):
+            text = "• " + text
+        lines.append(Line(text, line.x0, line.x1))
+        for char in line:
+            if isinstance(char, LTChar) and char.get_text().strip():
+                box_sizes.append(round(char.size, 1))
+                bold += bool(_BOLD.search(char.fontname))
+    if not lines or not box_sizes:
+        return None
+    sizes.update(box_sizes)
+    y0 = min(line.y0 for line in element if isinstance(line, LTTextLine))
+    y1 = max(line.y1 for line in element if isinstance(line, LTTextLine))
+    middle = (y0 + y1) / 2
+    at_edge = middle > height * (1 - EDGE_BAND) or middle < height * EDGE_BAND
+    return Box(lines, statistics.median(box_sizes), bold >= 0.9 * len(box_sizes), page,
+               at_edge)
+
+
+def _text_boxes(container: Any, box_type: type, line_type: type) -> tuple[list[Any], list[Any]]:
+    """Text boxes in reading order, those inside figures (form XObjects) included; and the
+    lines pdfminer left outside any box."""
+    boxes, loose = [], []
     for element in container:
-        if isinstance(element, box_type) and not isinstance(element, line_type):
-            found.append(element)
-        elif hasattr(element, "__iter__") and not isinstance(element, box_type):
-            found.extend(_text_boxes(element, box_type, line_type))
-    return found
+        if isinstance(element, line_type):
+            loose.append(element)
+        elif isinstance(element, box_type):
+            boxes.append(element)
+        elif hasattr(element, "__iter__"):
+            inner, inner_loose = _text_boxes(element, box_type, line_type)
+            boxes.extend(inner)
+            loose.extend(inner_loose)
+    return boxes, loose
 
 
 def _without_page_furniture(boxes: list[Box], pages: int) -> list[Box]:
