@@ -241,3 +241,25 @@ def test_text_decides_the_language_over_a_property(tmp_path: Path) -> None:
     (corpus / "english.docx").write_bytes(docx_bytes(english))  # says fr-BE in its core.xml
     scan = scan_corpus(corpus, "test")
     assert scan.documents[0].info.language == "en"
+
+
+def test_a_binary_document_is_read_once_by_content(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.ingestion.readers import document
+
+    calls: list[Path] = []
+    real = document._read_binary
+    monkeypatch.setattr(document, "_read_binary",
+                        lambda path, kind: calls.append(path) or real(path, kind))
+    monkeypatch.setattr(document, "_read_cache", type(document._read_cache)())
+    first = write_docx(tmp_path / "Les coopératives d’habitat au Brabant wallon.docx")
+    copy = tmp_path / "copie.docx"
+    copy.write_bytes(first.read_bytes())
+    untitled = read_document(first)
+    assert untitled.properties.title == ""  # its title is its own file name: no title
+    assert read_document(copy).properties.title == SAMPLE.title  # same bytes, other name
+    assert read_document(copy).text == untitled.text
+    assert calls == [first]  # parsed once
+    write_docx(copy, metadata=False)
+    read_document(copy)
+    assert calls == [first, copy]  # other bytes: read again

@@ -142,7 +142,7 @@ def build(ui: ChatUI, labels: Labels) -> DocumentsComponents:
     the Documents tab, under the table)."""
     limit_mb = upload_limit(ui.service.settings) / 1_000_000
     new = labels.new
-    with gr.Row(equal_height=True):
+    with gr.Row():
         with gr.Column(scale=3, min_width=240):
             upload = new(gr.File, {"label": "ui_documents_upload"}, file_count="multiple",
                          file_types=ACCEPTED, type="filepath", elem_id="documents-upload")
@@ -155,7 +155,7 @@ def build(ui: ChatUI, labels: Labels) -> DocumentsComponents:
             choice = new(gr.Dropdown, {"label": "ui_documents_remove_choice"}, choices=[],
                          value=None, elem_id="documents-remove-choice")
             remove = new(gr.Button, {"value": "ui_documents_remove"}, variant="stop",
-                         elem_id="documents-remove")
+                         size="sm", elem_id="documents-remove")
     status = gr.Markdown(elem_id="documents-status")
     return DocumentsComponents(upload, add, choice, remove, status)
 

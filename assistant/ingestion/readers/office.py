@@ -164,7 +164,7 @@ def _table_rows(table: Any) -> list[str]:
 def _docx_properties(document: Any, path: Path) -> DocumentProperties:
     core = document.core_properties
     return DocumentProperties(
-        title=usable_title(core.title or "", path.stem),
+        title=usable_title(core.title or ""),
         organisation=usable_organisation(_docx_company(document)),
         language=language_code(core.language or ""),
     )
@@ -302,6 +302,6 @@ def _odt_properties(document: Any, path: Path) -> DocumentProperties:
             name = (element.getAttribute("name") or "").casefold()
             if name in ("company", "organisation", "organization", "société"):
                 organisation = teletype.extractText(element)
-    return DocumentProperties(title=usable_title(title, path.stem),
+    return DocumentProperties(title=usable_title(title),
                               organisation=usable_organisation(organisation),
                               language=language_code(language))

@@ -258,5 +258,5 @@ def _properties(path: Path) -> DocumentProperties:
         info = document.info[0] if document.info else {}
         title = text_of(info.get("Title"))
         language = text_of(document.catalog.get("Lang"))
-    return DocumentProperties(title=usable_title(title, path.stem),
+    return DocumentProperties(title=usable_title(title),
                               language=language_code(language))
