@@ -1,12 +1,14 @@
 """PDF files, read with pdfminer.six's layout analysis.
 
-Chosen over pypdf and pypdfium2 by measurement (bench/readers_compare.py, figures in
-bench/RESULTS.md): the three keep every French letter of the test PDFs once ligatures are
-spelled out, but only pdfminer groups lines into text boxes and gives each character its
-font size and name, which is what tells a paragraph from the next one (the others give
-one line per printed line, no paragraph ends) and a heading from body text. It reads about
-20 pages a second on one core here (pypdfium2 is ~15x faster, pypdf ~3x), well inside the
-time a 20-page upload may take.
+Chosen over pypdf (and llama-index's PDFReader, which is pypdf) and pypdfium2 by
+measurement (bench/readers_compare.py, figures in bench/RESULTS.md): all keep every French
+letter of the test PDFs once ligatures are spelled out (pypdf and pdfminer's plain text
+keep "ﬁ" glyphs: 10 of 15 hard words as written), but only pdfminer groups lines into text
+boxes and gives each character its font size and name, which is what tells a paragraph
+from the next (plain text from any of them is one line per printed line: 0-2 of 4
+paragraphs whole; ours 4/4) and a heading from body text (ours marks 3/3 headings, the
+others none). It costs 25-45 ms a page on this loaded 2-core machine (pypdf 5, pypdfium2
+1): under a second for 20 pages, and each file is read once (``document``'s cache).
 
 From the layout: a text box set larger than the body text (or bold at body size, short)
 is a heading, written "# ..." (bigger sizes get fewer "#"); inside a box a line opening
