@@ -293,3 +293,38 @@ def test_documents_tab_is_laid_out_and_relabelled(service: AssistantService) -> 
     assert shown["documents-add"]["value"] == "Add and index"
     assert shown["documents-upload"]["label"] == "Add documents"
     assert "10 MB" in shown["documents-help"]["value"]
+
+
+def test_the_chat_answers_while_an_upload_is_indexed(service: AssistantService, files: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload's re-index runs in its own event; a question asked meanwhile is answered
+    from the previous store generation, and from the new one once it is switched in."""
+    import threading
+
+    tab = tab_for(service)
+    started, release = threading.Event(), threading.Event()
+    real_ingest = service.ingest
+
+    def held_ingest(**options: object) -> object:
+        started.set()
+        assert release.wait(30)
+        return real_ingest(**options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "ingest", held_ingest)
+    pdf = write_pdf(files / "rapport.pdf")
+    views: list[object] = []
+    worker = threading.Thread(target=lambda: views.extend(tab.add([str(pdf)], "fr")))
+    worker.start()
+    try:
+        assert started.wait(30)
+        during = tab.ui.reply(SAMPLE_QUESTION, [], "fr")
+        assert during.answer is not None
+        assert all(s.source == FIRST for s in during.answer.sources)
+        assert (service.settings.corpus_dir / "rapport.pdf").exists()  # copied, not indexed
+    finally:
+        release.set()
+        worker.join(60)
+    assert "Index mis à jour : 1 ajouté(s)" in views[-1][0]  # type: ignore[index]
+    after = tab.ui.reply(SAMPLE_QUESTION, [], "fr")
+    assert after.answer is not None and SAMPLE_FACT in after.reply
+    assert after.answer.citations[0].passage.source == "rapport.pdf"

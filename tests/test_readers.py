@@ -157,7 +157,7 @@ def test_a_word_document_named_pdf_is_refused_by_its_content(tmp_path: Path) -> 
     ("notes.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "reason_type_mismatch"),
     ("photo.pdf", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "reason_type_mismatch"),
     ("inconnu.pdf", b"\x00\x01\x02\x03binary", "reason_type_unknown"),
-    ("texte.odt", "Bonjour, ceci est du texte.".encode(), "reason_type_mismatch"),
+    ("texte.odt", "Du texte accentué : déjà lu.".encode(), "reason_type_mismatch"),
     ("ancien.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "reason_legacy_format"),
     ("image.png", b"\x89PNG\r\n\x1a\n", "reason_unsupported"),
     ("image.txt", b"GIF89a\x00\x01binary", "reason_binary"),
