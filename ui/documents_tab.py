@@ -95,10 +95,6 @@ class DocumentsTab:
         return gr.update(choices=[(f"{r.title} — {name}", name) for name, r in documents],
                          value=None)
 
-    def refresh(self, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The table and the removal list as the tab opens."""
-        return self.ui.documents_table(lang), self.choices()
-
     # -- helpers -------------------------------------------------------------------------
     def _run(self, change: Any, lang: str) -> str:
         try:
@@ -168,6 +164,5 @@ def wire(components: DocumentsComponents, tab: DocumentsTab, language: gr.Radio,
                               "api_visibility": "private"}
     components.add.click(tab.add, [components.upload, language], outputs, **shared)
     components.remove.click(tab.remove, [components.choice, language], outputs, **shared)
-    opened.select(tab.refresh, [language], [table, components.choice],
-                  api_visibility="private")
-    app.load(tab.choices, None, [components.choice], api_visibility="private")
+    for event in (opened.select, app.load):  # the table itself is refreshed by ui/app.py
+        event(tab.choices, None, [components.choice], api_visibility="private")
