@@ -1,5 +1,5 @@
-"""Command line: ``assistant ingest | ask | chat | eval | serve | llm serve | feedback
-export``.
+"""Command line: ``assistant ingest | add | remove | ask | chat | eval | serve | llm serve |
+feedback export``.
 
 A thin layer over ``AssistantService``: parse, call, print. Expected failures print
 one clear line on stderr and exit non-zero; never a traceback.
@@ -24,6 +24,7 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer
 from assistant.directory.organisations import themes
 from assistant.service.assistant_service import AssistantService
+from assistant.service.documents import upload_limit
 from assistant.service.evaluation import (
     directory_rows,
     directory_summary,
@@ -59,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="(Ré)indexer le dossier corpus/ (incrémental).")
     ingest.add_argument("--rebuild", action="store_true",
                         help="Mettre l'index actuel de côté et tout reconstruire.")
+    add = sub.add_parser("add", help="Ajouter des documents (PDF, DOCX, ODT, HTML, Markdown, "
+                                     "texte) au dossier corpus/, puis réindexer.")
+    add.add_argument("files", nargs="+", type=Path, help="Fichiers à ajouter.")
+    remove = sub.add_parser("remove", help="Retirer des documents du dossier corpus/ (par nom "
+                                           "de fichier ou titre), puis réindexer.")
+    remove.add_argument("names", nargs="+", help="Noms de fichier (ou titres) à retirer.")
     ask = sub.add_parser("ask", help="Poser une question (ou un lot avec --batch).")
     ask.add_argument("question", nargs="?", help="La question.")
     ask.add_argument("--json", action="store_true", help="Réponse en JSON.")
@@ -109,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ingest":
             return run_ingest(service, rebuild=args.rebuild)
+        if args.command in ("add", "remove"):
+            return run_documents(service, args.command, args.files if args.command == "add"
+                                 else args.names, sys.stdout)
         if args.command == "ask" and args.batch:
             return run_batch(service, args.batch, sys.stdout)
         if args.command == "ask":
@@ -150,6 +160,25 @@ def run_ingest(service: AssistantService, *, rebuild: bool = False) -> int:
                             on_wait=waiting_notice(service.settings))
     print_report(report, lang)
     return 0
+
+
+def run_documents(service: AssistantService, command: str, items: Sequence[Any],
+                  out: TextIO) -> int:
+    """``add FILE...`` / ``remove NAME...``: one line per file (added, replaced, unchanged,
+    removed, refused and why), then the re-index's summary; exit 2 when any was refused."""
+    lang = service.settings.default_language
+    notice = waiting_notice(service.settings)
+    change = (service.add_documents(items, on_wait=notice) if command == "add"
+              else service.remove_documents(items, on_wait=notice))
+    for outcome in change.outcomes:
+        print(outcome.line(lang), file=out)
+    if change.report is not None:
+        print_report(change.report, lang, out)
+    else:
+        print(message("doc_nothing_changed", lang), file=out)
+    if command == "add" and change.refused:
+        print(message("formats_read", lang), file=sys.stderr)
+    return 2 if change.refused else 0
 
 
 def waiting_notice(settings: Settings) -> Callable[[], None]:
@@ -343,7 +372,8 @@ def run_serve(service: AssistantService, *, host: str | None, port: int | None,
     app = build_app(service, settings)
     print(message("serve_started", settings.default_language, host=host, port=port),
           file=sys.stderr)
-    launch_app(app, users, host=host, port=port, share=share, lang=settings.default_language)
+    launch_app(app, users, host=host, port=port, share=share, lang=settings.default_language,
+               max_file_size=upload_limit(settings))
     return 0
 
 

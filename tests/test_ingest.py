@@ -383,7 +383,7 @@ def test_unusable_files_are_skipped_by_name_and_the_rest_is_ingested(
         "latin.txt": "reason_encoding",
         "vide.txt": "reason_empty",
         "blancs.md": "reason_empty",
-        "rapport.pdf": "reason_unsupported",
+        "rapport.pdf": "reason_corrupt",  # read now: a PDF header and nothing after it
     }
     assert sorted(report.added) == CORPUS_FILES
     assert sorted(dict(service.documents())) == CORPUS_FILES

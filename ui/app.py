@@ -12,6 +12,7 @@ from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
+from ui import documents_tab
 from ui.auth import UserTable, check_exposure
 from ui.gradio_offline import gr
 from ui.handlers import ALL, ChatUI
@@ -48,6 +49,7 @@ def build_app(service: AssistantService, settings: Settings, *,
                 table = gr.Dataframe(elem_id="documents-table", interactive=False, wrap=True)
                 reindex = labels.new(gr.Button, {"value": "ui_reindex"}, elem_id="reindex-button")
                 reindex_status = gr.Markdown(elem_id="reindex-status")
+                documents = documents_tab.build(ui, labels)  # upload and remove
         wire_chat(ui, chat, session, target, language)
         language.change(ui.relabel, [language, session], [*labels.blocks, chat.sources, table],
                         api_visibility="private")
@@ -56,6 +58,7 @@ def build_app(service: AssistantService, settings: Settings, *,
         tab.select(ui.documents_table, [language], [table], api_visibility="private")
         reindex.click(ui.reindex, [language], [reindex_status, table], api_name="reindex",
                       concurrency_limit=1)
+        documents_tab.wire(documents, documents_tab.DocumentsTab(ui), language, table, tab, app)
     return app
 
 
@@ -212,7 +215,8 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, session: gr.State, target: gr.St
 
 # -- launch --------------------------------------------------------------------------------------
 def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share: bool = False,
-               prevent_thread_lock: bool = False, lang: str = "fr") -> Any:
+               prevent_thread_lock: bool = False, lang: str = "fr",
+               max_file_size: int | None = None) -> Any:
     """Serve the app; sign-in when accounts exist, else loopback only (checked again here)."""
     check_exposure(host, share, users)
     app.queue(default_concurrency_limit=4)
@@ -221,4 +225,5 @@ def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share:
         auth=users if users else None, auth_message=message("ui_auth", lang),
         prevent_thread_lock=prevent_thread_lock, css=CSS, theme=gr.themes.Default(),
         ssr_mode=False, mcp_server=False, footer_links=["api", "settings"], quiet=True,
+        max_file_size=max_file_size,  # uploads (Documents tab) over it never reach the disk
     )

@@ -32,7 +32,10 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(
         PROJECT_ROOT / "corpus",
-        description="Folder of source documents (.txt, .md, .html) and their manifest.json.",
+        description=(
+            "Folder of source documents (.pdf, .docx, .odt, .html, .md, .txt) and their "
+            "manifest.json."
+        ),
     )
     data_dir: Path = Field(
         PROJECT_ROOT / "data",
@@ -111,6 +114,13 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(
         10_000_000, gt=0,
         description="Larger corpus files are skipped, named in the ingestion report.",
+    )
+    upload_max_bytes: int = Field(
+        10_000_000, gt=0,
+        description=(
+            "Largest file the web Documents tab and `assistant add` accept, in bytes; a "
+            "file over max_document_bytes is refused too (it would not be indexed)."
+        ),
     )
     rate_limit_per_minute: int = Field(
         20, ge=0,

@@ -1,8 +1,9 @@
 """Corpus stage: find the documents, read them safely, clean them, describe them.
 
 A file that cannot be read (permissions, binary, not UTF-8, empty after cleaning, over
-the size limit, a link leading out of the folder) is reported by name and skipped; the
-others go on.
+the size limit, a link leading out of the folder, a scan with no text layer, a damaged
+PDF/DOCX/ODT, content of another type than its name says) is reported by name and
+skipped; the others go on.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from assistant.core.names import is_acronym, names_in
 from assistant.core.text import detect_language
 from assistant.core.types import Document, DocumentInfo
 from assistant.ingestion.cleaning.document import clean_text
+from assistant.ingestion.readers.base import DocumentProperties
+from assistant.ingestion.readers.document import LEGACY_SUFFIXES, decode_text, read_document
 
+# What each file extension claims to be; the content decides (ingestion/readers).
 SUPPORTED_SUFFIXES = {
-    ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"
+    ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+    ".pdf": "pdf", ".docx": "docx", ".odt": "odt",
 }
 MANIFEST_NAME = "manifest.json"
 
@@ -64,16 +69,7 @@ def list_files(corpus_dir: Path) -> list[Path]:
 
 def decode_file(path: Path) -> str:
     """The file's text; raises ValueError with a reason key when it cannot be used."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError("reason_unreadable") from exc
-    if b"\x00" in raw[:8192]:
-        raise ValueError("reason_binary")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError("reason_encoding") from exc
+    return decode_text(path)
 
 
 def guess_title(text: str, path: Path) -> str:
@@ -103,16 +99,24 @@ def guess_organisation(text: str) -> str:
 
 
 def describe(
-    path: Path, corpus_dir: Path, text: str, manifest: dict[str, dict[str, str]]
+    path: Path, corpus_dir: Path, text: str, manifest: dict[str, dict[str, str]],
+    properties: DocumentProperties | None = None,
 ) -> DocumentInfo:
+    """The manifest's entry, else what the document says of itself (PDF, DOCX and ODT
+    properties), else what its text suggests."""
     rel = path.relative_to(corpus_dir).as_posix()
     entry = manifest.get(rel, {})
+    own = properties or DocumentProperties()
     return DocumentInfo(
         doc_id=rel,
         file=rel,
-        title=entry.get("title") or guess_title(text, path),
-        organisation=entry.get("organisation") or guess_organisation(text),
-        language=entry.get("language") or detect_language(text[:4000]) or "fr",
+        title=entry.get("title") or own.title or guess_title(text, path),
+        organisation=entry.get("organisation") or own.organisation or guess_organisation(text),
+        # The text before the language property: software writes its own language there
+        # (a French Word exports an English text as "fr-BE"); the property settles a text
+        # too short or mixed to tell.
+        language=(entry.get("language") or detect_language(text[:4000]) or own.language
+                  or "fr"),
         original_file=entry.get("original_file", ""),
     )
 
@@ -147,7 +151,8 @@ def unusable_reason(path: Path, corpus_dir: Path, max_bytes: int | None) -> Skip
     if path.is_symlink() and is_outside(path, corpus_dir):
         return SkippedFile(name, "reason_outside")
     if SUPPORTED_SUFFIXES.get(path.suffix.lower()) is None:
-        return SkippedFile(name, "reason_unsupported")
+        legacy = path.suffix.lower() in LEGACY_SUFFIXES
+        return SkippedFile(name, "reason_legacy_format" if legacy else "reason_unsupported")
     try:
         size = path.stat().st_size
     except OSError:
@@ -168,16 +173,16 @@ def scan_corpus(corpus_dir: Path, pipeline_version: str,
         if unusable is not None:
             scan.skipped.append(unusable)
             continue
-        fmt = SUPPORTED_SUFFIXES[path.suffix.lower()]
         try:
-            text = clean_text(decode_file(path), fmt)
+            read = read_document(path)  # the content decides the type, not the extension
+            text = clean_text(read.text, read.fmt)
         except ValueError as exc:
-            scan.skipped.append(SkippedFile(name, str(exc.args[0])))
+            scan.skipped.append(SkippedFile(name, str(exc.args[0]), getattr(exc, "values", {})))
             continue
         if not text.strip():
             scan.skipped.append(SkippedFile(name, "reason_empty"))
             continue
-        info = describe(path, corpus_dir, text, manifest)
+        info = describe(path, corpus_dir, text, manifest, read.properties)
         scan.documents.append(Document(info, text, content_hash(info, text, pipeline_version)))
     if not scan.documents and not scan.skipped:
         raise CorpusUnavailable("corpus_empty", path=str(corpus_dir))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from assistant.core.types import Answer, History, Unit
 from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.service.documents import DocumentChange, add_files, remove_names
 from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
 from embeddings.base import EmbeddingModelError, TextEncoder
 from embeddings.provider import load_encoder
@@ -107,6 +109,17 @@ class AssistantService:
         report = ingest(self.settings, self.store, self.encoder, show_progress=show_progress,
                         on_wait=on_wait)
         return report
+
+    def add_documents(self, files: Sequence[Path | tuple[str, Path]], *,
+                      on_wait: Callable[[], None] | None = None) -> DocumentChange:
+        """Copy files into the corpus folder (checked, names cleaned), then re-index."""
+        return add_files(self.settings, files, lambda: self.ingest(on_wait=on_wait))
+
+    def remove_documents(self, names: Sequence[str], *,
+                         on_wait: Callable[[], None] | None = None) -> DocumentChange:
+        """Remove documents by file name or title from the corpus folder, then re-index."""
+        titles = {doc_id: record.title for doc_id, record in self.documents()}
+        return remove_names(self.settings, names, titles, lambda: self.ingest(on_wait=on_wait))
 
     def documents(self) -> list[tuple[str, DocRecord]]:
         state = self.store.read_state()
