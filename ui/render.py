@@ -254,7 +254,7 @@ def organisation_html(number: int, org: Organisation, lang: str) -> str:
     if org.website:
         parts.append(f'<p class="org-website">{website_html(org.website)}</p>')
     if org.description:
-        parts.append(f'<p class="org-description">{html.escape(org.description)}</p>')
+        parts.append(f'<p class="org-description" tabindex="0">{html.escape(org.description)}</p>')
     facts = []
     place = [p for p in (org.town, org.address) if p]
     if org.town and org.address and org.town in org.address:
@@ -287,11 +287,22 @@ def _fact(key: str, css_class: str, value_html: str, lang: str) -> str:
             f'<dd class="{css_class}">{value_html}</dd>')
 
 
+DIRECTORY_PAGE = 20  # cards shown at first; the others one click away
+
+
 def directory_html(organisations: Sequence[Organisation], lang: str) -> str:
-    """The directory panel: "N organisation(s)" then one card per organisation."""
+    """The directory panel: "N organisation(s)", the first ``DIRECTORY_PAGE`` cards, then
+    the others behind a "show the N others" fold."""
     count = html.escape(message("orgs_header", lang, count=len(organisations)))
-    cards = "".join(organisation_html(i, org, lang) for i, org in enumerate(organisations, 1))
-    return f'<div class="directory"><p class="directory-count">{count}</p>{cards}</div>'
+    cards = [organisation_html(i, org, lang) for i, org in enumerate(organisations, 1)]
+    shown, folded = cards[:DIRECTORY_PAGE], cards[DIRECTORY_PAGE:]
+    more = ""
+    if folded:
+        label = html.escape(message("ui_directory_more", lang, count=len(folded)))
+        more = (f'<details class="directory-more"><summary>{label}</summary>'
+                f'{"".join(folded)}</details>')
+    return (f'<div class="directory"><p class="directory-count">{count}</p>{"".join(shown)}'
+            f"{more}</div>")
 
 
 def directory_note(text: str) -> str:

@@ -180,6 +180,10 @@ footer { display: none !important; }
                                    padding: 0 0 0 .75em;
                                    border-left: 3px solid var(--color-accent); }
 #directory .directory-count { font-weight: 600; }
+#directory .directory-more > summary { cursor: pointer; font-weight: 600; padding: .6em 1em;
+  margin-bottom: 1em; border: 1px dashed var(--border-color-primary);
+  border-radius: var(--radius-lg); text-align: center; }
+#directory .directory-more[open] > summary { margin-bottom: 1em; }
 #directory .directory-note { font-style: italic; }
 
 /* -- a phone ------------------------------------------------------------------------------- */
@@ -211,7 +215,19 @@ footer { display: none !important; }
   #input-row #chat-input { padding: 4px !important; }
   #send-button, #stop-button { min-width: 0 !important; padding: 0 .8em !important; }
   #chatbot .message-content { font-size: .95rem; }
-  #directory .org-facts { grid-template-columns: 1fr; }
+  #directory .org { padding: .5em .7em; margin-bottom: .6em; }
+  #directory .org-title { font-size: 1em; }
+  /* Three lines of description; a tap on it shows the rest. */
+  #directory .org-description { display: -webkit-box; -webkit-box-orient: vertical;
+    -webkit-line-clamp: 3; overflow: hidden; font-size: .95em; cursor: pointer; }
+  #directory .org-description:focus { -webkit-line-clamp: unset; outline: none; }
+  #directory .org-facts { gap: .1em .6em; font-size: .85em; }
+  /* The documents table: a narrower title column (pinned), the others a swipe away. */
+  #documents-table th.first-column, #documents-table .body-cell.first-column,
+  #documents-table .sizing-body td:first-child {
+    width: 42vw !important; min-width: 42vw !important; max-width: 42vw !important;
+    flex: 0 0 42vw !important; }
+  #documents-table .body-cell, #documents-table th { font-size: .9em; }
   #document-viewer { inset: 0; border-radius: 0; padding: .8em; }
 }
 """
