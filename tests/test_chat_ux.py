@@ -284,7 +284,7 @@ def test_chat_messages_say_which_questions_wait() -> None:
     assert chat_messages([], [Turn("q")], "en")[1]["content"] == message("ui_thinking", "en")
 
 
-# -- the browser's copy -----------------------------------------------------------------------------
+# -- the browser's copy ----------------------------------------------------------------------------
 def test_the_stored_conversation_round_trips_through_json(ui: ChatUI) -> None:
     session = list(ui.respond(ANSWERED_2, list(ui.respond(ANSWERED, [], "fr"))[-1].session,
                               "fr"))[-1].session
