@@ -331,12 +331,15 @@ def run_chat(service: AssistantService, *, stream: bool = False) -> int:
     if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 must not end the chat
         sys.stdin.reconfigure(errors="replace")
     print(message("chat_welcome", lang))
+    save_questions = line_editing(service.settings.data_dir / CHAT_HISTORY_FILE)
     history: list[tuple[str, str]] = []
     while True:
         try:
             question = input("> ")
         except EOFError:
+            save_questions()
             return 0
+        save_questions()
         if not question.strip():
             return 0
         if question.strip() in ("/effacer", "/clear"):
@@ -354,6 +357,36 @@ def run_chat(service: AssistantService, *, stream: bool = False) -> int:
         print(format_answer(answer) + "\n")
         # Keep the standalone question: later follow-ups still know what "it" refers to.
         history.append((answer.standalone_question or question, answer.text))
+
+
+CHAT_HISTORY_FILE = "chat_history"  # the questions of earlier chats, for the Up arrow
+CHAT_HISTORY_LINES = 500
+
+
+def line_editing(path: Path) -> Callable[[], None]:
+    """In a terminal, the prompt edits like a shell's (arrows, Home/End, Ctrl-R) and Up
+    recalls earlier questions, this chat's and the last ``CHAT_HISTORY_LINES`` of earlier
+    ones (kept in the data folder, readable by its owner only), through the standard
+    library's readline. Returns what saves the questions; piped input is left alone."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return lambda: None
+    try:
+        import readline  # importing it is what turns line editing on for input()
+    except ImportError:  # a Python built without it: plain input, as before
+        return lambda: None
+    from contextlib import suppress
+
+    readline.set_history_length(CHAT_HISTORY_LINES)
+    with suppress(OSError):  # no earlier chat (or an unreadable file): start empty
+        readline.read_history_file(path)
+
+    def save() -> None:
+        with suppress(OSError):  # the chat goes on without remembering
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+            path.chmod(0o600)
+
+    return save
 
 
 # -- serve ----------------------------------------------------------------------

@@ -233,9 +233,9 @@ def test_blank_looking_questions_say_the_question_is_empty(
 
 def test_100k_characters_in_the_chat_are_refused_quickly_and_not_remembered(ui: ChatUI) -> None:
     view = list(ui.respond("é" * 100_000, [], "fr"))[-1]
-    assert view.chatbot[-1]["content"] == message("question_too_long", "fr",
-                                                  length=100_000, limit=2000)
-    assert view.session[-1].answer is None
+    # Refused before it reaches the chat: the reason under the box, the question kept in it.
+    assert view.notice == message("question_too_long", "fr", length=100_000, limit=2000)
+    assert view.question == "é" * 100_000 and view.chatbot == [] and view.session == []
 
 
 def test_html_question_is_answered_and_shown_inert(ui: ChatUI) -> None:

@@ -24,9 +24,9 @@ from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from ui.app import build_app, launch_app
 from ui.auth import UserTable, check_exposure, hash_password, is_loopback
-from ui.handlers import ChatUI
+from ui.handlers import SKIP, ChatUI
 from ui.render import chat_markdown, highlight, sources_html
-from ui.views import ChatView, Exchange, history_of
+from ui.views import ChatView, Exchange
 
 # Questions the fake encoder answers with a citation (and one it abstains on).
 ANSWERED = "Qui soutient les collectifs de sans-papiers ?"
@@ -132,13 +132,18 @@ def test_clear_starts_over(ui: ChatUI, service: RecordingService) -> None:
     assert len(session) == 1  # the old list is not touched
 
 
-def test_refused_question_is_shown_but_not_remembered(ui: ChatUI,
-                                                      service: RecordingService) -> None:
-    session = ask(ui, "a" * 3000)
-    assert session[0].answer is None
-    assert session[0].reply == message("question_too_long", "fr", length=3000, limit=2000)
-    assert history_of(session) == []
-    ask(ui, ANSWERED, session)
+def test_refused_question_stays_in_the_input_with_the_reason(ui: ChatUI,
+                                                              service: RecordingService) -> None:
+    views = list(ui.respond("a" * 3000, [], "fr"))
+    assert len(views) == 1
+    refused = views[0]
+    assert refused.question == "a" * 3000  # kept in the box, to shorten
+    assert refused.notice == message("question_too_long", "fr", length=3000, limit=2000)
+    assert refused.chatbot == [] and refused.session == []
+    assert service.calls == []
+    accepted = list(ui.respond(ANSWERED, [], "fr"))
+    assert accepted[0].question == "" and accepted[0].notice == ""  # emptied once asked
+    assert all(v.question is SKIP for v in accepted[1:])  # text typed meanwhile is kept
     assert service.calls[-1][1] == []
 
 
@@ -226,8 +231,10 @@ def test_each_cited_passage_appears_once_with_all_its_sentences() -> None:
     citations = [Citation(3, two, "B un."), Citation(1, one, "A un."),
                  Citation(1, one, "A trois.")]
     out = sources_html(Answer("...", False, "fr", [one, two], citations), "en")
-    assert out.index('id="source-1"') < out.index('id="source-3"')
-    assert out.count("<mark>") == 3
+    # The text names neither: numbered by rank, 1 and 3 shown as 1 and 2.
+    assert out.index('id="source-1"') < out.index('id="source-2"')
+    assert 'id="source-3"' not in out
+    assert out.count("<mark>") == 3 and out.count("<section") == 2
     assert "File: wsm-fiche-organisation.txt" in out
 
 
@@ -458,7 +465,8 @@ def test_eight_concurrent_sessions_keep_their_own_history(service: RecordingServ
             client.close()
     finally:
         app.close()
-    for i, (_, chatbot, sources, _) in enumerate(results):
+    for i, result in enumerate(results):
+        chatbot, sources = result[1], result[2]
         users = [m["content"][0]["text"] for m in chatbot if m["role"] == "user"]
         assert users == [chat_markdown(FIRST[i]), chat_markdown(FOLLOW[i])], i
         assert len(chatbot) == 4 and isinstance(sources, str)

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,9 @@ from ui.auth import UserTable, check_exposure
 from ui.gradio_offline import gr
 from ui.handlers import ALL, ChatUI
 from ui.labels import Labels, message_list
-from ui.render import CSS, sources_html
+from ui.render import sources_html
+from ui.style import CSS, DOCUMENT_JS, FONTS, MONO_FONTS, SOURCES_JS
+from ui.views import Conversation
 
 CHAT_CONCURRENCY = 16  # sessions answered at once (the service serialises retrieval itself)
 PERSONAS = ("staff", "volunteer", "trainer")
@@ -27,13 +30,16 @@ LANGUAGES = [("Français", "fr"), ("English", "en")]
 # -- layout -------------------------------------------------------------------------------------
 def build_app(service: AssistantService, settings: Settings, *,
               feedback: FeedbackStore | None = None, ui: ChatUI | None = None) -> gr.Blocks:
-    """The Blocks app: chat tab (start screen, chat, feedback, sources), directory tab,
-    documents tab."""
+    """The Blocks app: chat tab (start screen, chat, feedback, sources, the document
+    viewer), directory tab, documents tab."""
     ui = ui or ChatUI(service, feedback or FeedbackStore.for_settings(settings))
     labels = ui.labels
     with gr.Blocks(title=message("ui_title", labels.lang), analytics_enabled=False) as app:
-        session = gr.State([])
+        # One Conversation per browser session: every event of the session gets this object.
+        conversation = gr.State(Conversation)
         target = gr.State(None)
+        # The browser's copy, so that a reload finds the conversation (localStorage).
+        stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=storage_secret(settings))
         with gr.Row(elem_id="header-row"):
             labels.new(gr.Markdown, {"value": header_text}, elem_id="header")
             language = labels.new(gr.Radio, {"label": "ui_language"}, choices=LANGUAGES,
@@ -46,13 +52,14 @@ def build_app(service: AssistantService, settings: Settings, *,
                             elem_id="directory-tab") as directory_tab:
                 directory = directory_filters(ui, labels)
             with labels.new(gr.Tab, {"label": "ui_tab_documents"}, elem_id="documents-tab") as tab:
-                table = gr.Dataframe(elem_id="documents-table", interactive=False, wrap=True)
+                table = gr.Dataframe(elem_id="documents-table", interactive=False, wrap=True,
+                                     pinned_columns=1)
                 reindex = labels.new(gr.Button, {"value": "ui_reindex"}, elem_id="reindex-button")
                 reindex_status = gr.Markdown(elem_id="reindex-status")
                 documents = documents_tab.build(ui, labels)  # upload and remove
-        wire_chat(ui, chat, session, target, language)
-        language.change(ui.relabel, [language, session], [*labels.blocks, chat.sources, table],
-                        api_visibility="private")
+        wire_chat(ui, chat, conversation, target, stored, language, app)
+        language.change(ui.relabel, [language, conversation],
+                        [*labels.blocks, chat.sources, table], api_visibility="private")
         app.load(ui.documents_table, [language], [table], api_visibility="private")
         wire_directory(ui, directory, directory_tab, language, app)
         tab.select(ui.documents_table, [language], [table], api_visibility="private")
@@ -60,6 +67,16 @@ def build_app(service: AssistantService, settings: Settings, *,
                       concurrency_limit=1)
         documents_tab.wire(documents, documents_tab.DocumentsTab(ui), language, table, tab, app)
     return app
+
+
+STORAGE_KEY = "moc-assistant-conversation"
+
+
+def storage_secret(settings: Settings) -> str:
+    """The key Gradio scrambles the browser's copy with. It is sent to the page, so it
+    protects nothing; stable per data folder, so that a restarted server still reads the
+    copies it made, and two installations on one address do not read each other's."""
+    return hashlib.sha256(str(settings.data_dir.resolve()).encode("utf-8")).hexdigest()[:32]
 
 
 def header_text(lang: str) -> str:
@@ -77,20 +94,27 @@ class ChatComponents:
     chatbot: gr.Chatbot
     question: gr.Textbox
     send: gr.Button
+    stop: gr.Button
+    notice: gr.Markdown
     clear: gr.Button
+    feedback: gr.Group
     thumbs_up: gr.Button
     thumbs_down: gr.Button
+    details: gr.Column
     comment: gr.Textbox
     correction: gr.Textbox
     send_feedback: gr.Button
     feedback_status: gr.Markdown
     sources: gr.HTML
+    viewer: gr.Column
+    document: gr.HTML
+    close_document: gr.Button
 
 
 def chat_tab(labels: Labels) -> ChatComponents:
     new = labels.new
-    with gr.Row():
-        with gr.Column(scale=3):
+    with gr.Row(elem_id="chat-row"):
+        with gr.Column(scale=3, elem_id="chat-main"):
             start, examples = start_screen(labels)
             chatbot = new(
                 gr.Chatbot, {"label": "ui_chatbot"}, elem_id="chatbot", height=460,
@@ -98,31 +122,45 @@ def chat_tab(labels: Labels) -> ChatComponents:
                 # Texts arrive escaped (ui/render.py); sanitising stays on as a second guard.
                 sanitize_html=True, render_markdown=True, allow_tags=False, latex_delimiters=[],
             )
-            with gr.Row():
+            # Under the answer, once there is one: a vote, then a comment and a correction.
+            with gr.Group(elem_id="feedback", visible=False) as feedback:
+                with gr.Row(elem_id="feedback-row"):
+                    new(gr.Markdown, {"value": bold("ui_feedback")}, elem_id="feedback-title")
+                    up = new(gr.Button, {"value": "ui_thumbs_up"}, elem_id="thumbs-up",
+                             size="sm")
+                    down = new(gr.Button, {"value": "ui_thumbs_down"}, elem_id="thumbs-down",
+                               size="sm")
+                with gr.Column(elem_id="feedback-details", visible=False) as details:
+                    comment = new(gr.Textbox, {"label": "ui_comment"},
+                                  elem_id="feedback-comment", lines=2)
+                    correction = new(gr.Textbox, {"label": "ui_correction"}, lines=2,
+                                     elem_id="feedback-correction", visible=False)
+                    send_feedback = new(gr.Button, {"value": "ui_feedback_send"},
+                                        elem_id="feedback-send", size="sm")
+                feedback_status = gr.Markdown(elem_id="feedback-status")
+            with gr.Row(elem_id="input-row"):
                 question = new(gr.Textbox, {"label": "ui_input", "placeholder":
                                             "ui_input_placeholder"},
-                               elem_id="chat-input", scale=5, autofocus=True)
+                               elem_id="chat-input", scale=5, autofocus=True, show_label=False,
+                               lines=1, max_lines=6)
                 send = new(gr.Button, {"value": "ui_send"}, elem_id="send-button",
                            variant="primary", scale=1)
+                stop = new(gr.Button, {"value": "ui_stop"}, elem_id="stop-button",
+                           variant="stop", scale=1, visible=False)
+            notice = gr.Markdown(elem_id="chat-notice")
             clear = new(gr.Button, {"value": "ui_clear"}, elem_id="clear-button", size="sm")
-            with gr.Group(elem_id="feedback"):
-                new(gr.Markdown, {"value": bold("ui_feedback")}, elem_id="feedback-title")
-                with gr.Row():
-                    up = new(gr.Button, {"value": "ui_thumbs_up"}, elem_id="thumbs-up")
-                    down = new(gr.Button, {"value": "ui_thumbs_down"}, elem_id="thumbs-down")
-                comment = new(gr.Textbox, {"label": "ui_comment"}, elem_id="feedback-comment",
-                              lines=2)
-                correction = new(gr.Textbox, {"label": "ui_correction"}, lines=2,
-                                 elem_id="feedback-correction", visible=False)
-                send_feedback = new(gr.Button, {"value": "ui_feedback_send"},
-                                    elem_id="feedback-send", size="sm")
-                feedback_status = gr.Markdown(elem_id="feedback-status")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_id="chat-side"):
             new(gr.Markdown, {"value": lambda lang: "### " + message("ui_sources", lang)},
                 elem_id="sources-title")
-            sources = gr.HTML(sources_html(None, labels.lang), elem_id="sources")
-    return ChatComponents(start, examples, chatbot, question, send, clear, up, down, comment,
-                          correction, send_feedback, feedback_status, sources)
+            sources = gr.HTML(sources_html(None, labels.lang), elem_id="sources",
+                              js_on_load=SOURCES_JS)
+    with gr.Column(elem_id="document-viewer", visible=False) as viewer:
+        close = new(gr.Button, {"value": "ui_document_close"}, elem_id="document-close",
+                    size="sm")
+        document = gr.HTML("", elem_id="document", js_on_load=DOCUMENT_JS)
+    return ChatComponents(start, examples, chatbot, question, send, stop, notice, clear,
+                          feedback, up, down, details, comment, correction, send_feedback,
+                          feedback_status, sources, viewer, document, close)
 
 
 def start_screen(labels: Labels) -> tuple[gr.Column, list[gr.Button]]:
@@ -149,6 +187,7 @@ def example_text(persona: str, index: int) -> Callable[[str], str]:
 
 @dataclass
 class DirectoryComponents:
+    text: gr.Textbox
     theme: gr.Dropdown
     town: gr.Dropdown
     search: gr.Button
@@ -156,8 +195,12 @@ class DirectoryComponents:
 
 
 def directory_filters(ui: ChatUI, labels: Labels) -> DirectoryComponents:
-    """Theme and town choices (their names follow the language), a button, the cards."""
-    with gr.Row(equal_height=True):
+    """A search box, theme and town choices (their names follow the language), a button,
+    the cards."""
+    with gr.Row(equal_height=True, elem_id="directory-filters"):
+        text = labels.new(gr.Textbox, {"label": "ui_directory_text",
+                                       "placeholder": "ui_directory_text_placeholder"},
+                          elem_id="directory-text", scale=3, min_width=200, max_lines=1)
         theme = labels.new(gr.Dropdown, {"label": "ui_directory_theme",
                                          "choices": ui.theme_choices},
                            value=ALL, elem_id="directory-theme", scale=2, min_width=200)
@@ -168,14 +211,19 @@ def directory_filters(ui: ChatUI, labels: Labels) -> DirectoryComponents:
                             elem_id="directory-filter", variant="primary", scale=1,
                             min_width=120)
     cards = gr.HTML(elem_id="directory")
-    return DirectoryComponents(theme, town, search, cards)
+    return DirectoryComponents(text, theme, town, search, cards)
 
 
 def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
                    language: gr.Radio, app: gr.Blocks) -> None:
-    filters = [directory.theme, directory.town, language]
+    filters = [directory.theme, directory.town, language, directory.text]
     directory.search.click(ui.directory_cards, filters, [directory.cards],
                            api_name="directory")
+    directory.text.submit(ui.directory_cards, filters, [directory.cards],
+                          api_visibility="private")
+    directory.text.input(ui.directory_cards, filters, [directory.cards],  # as one types
+                         api_visibility="private", trigger_mode="always_last",
+                         show_progress="hidden")
     for choice in (directory.theme, directory.town):  # a user's pick re-renders at once
         choice.input(ui.directory_cards, filters, [directory.cards], api_visibility="private")
     # Cards in the new language; the dropdowns' own texts follow through ChatUI.relabel.
@@ -185,24 +233,47 @@ def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
     tab.select(ui.show_directory, filters, refreshed, api_visibility="private")
 
 
-def wire_chat(ui: ChatUI, chat: ChatComponents, session: gr.State, target: gr.State,
-              language: gr.Radio) -> None:
-    outputs = [chat.question, chat.chatbot, session, chat.sources, chat.start,
-               chat.feedback_status, target]
+def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: gr.State,
+              stored: gr.BrowserState, language: gr.Radio, app: gr.Blocks) -> None:
+    outputs = [chat.question, chat.chatbot, chat.sources, chat.start, chat.feedback,
+               chat.feedback_status, target, chat.stop, chat.notice, stored]
+
+    def respond(question: str, session: Conversation, lang: str,
+                request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        for view in ui.respond(question, session, lang, request):
+            yield view.outputs
+
+    def clear(lang: str, session: Conversation) -> tuple[Any, ...]:
+        return ui.clear(lang, session).outputs
+
+    def restore(saved: Any, session: Conversation, lang: str,
+                request: gr.Request) -> tuple[Any, ...]:
+        return ui.restore(saved, session, lang, request).outputs
+
+    # "multiple": a question sent while an answer streams is a second event, which waits
+    # its turn in the conversation (ChatUI.respond) instead of being dropped.
     shared: dict[str, Any] = {"concurrency_id": "chat", "concurrency_limit": CHAT_CONCURRENCY,
-              "show_progress": "hidden"}
-    chat.question.submit(ui.respond, [chat.question, session, language], outputs,
-                         api_name="ask", **shared)
-    chat.send.click(ui.respond, [chat.question, session, language], outputs,
-                    api_visibility="private", **shared)
+                              "show_progress": "hidden", "trigger_mode": "multiple"}
+    inputs = [chat.question, conversation, language]
+    chat.question.submit(respond, inputs, outputs, api_name="ask", **shared)
+    chat.send.click(respond, inputs, outputs, api_visibility="private", **shared)
     for button in chat.examples:  # the button's own text is the question
-        button.click(ui.respond, [button, session, language], outputs,
+        button.click(respond, [button, conversation, language], outputs,
                      api_visibility="private", **shared)
-    chat.clear.click(ui.clear, [language], outputs, api_name="clear")
-    chat.chatbot.select(ui.show_sources, [session, language], [chat.sources],
+    chat.stop.click(ui.stop, [conversation], [], api_visibility="private",
+                    concurrency_limit=None, show_progress="hidden")
+    chat.clear.click(clear, [language, conversation], outputs, api_name="clear")
+    chat.chatbot.clear(clear, [language, conversation], outputs, api_visibility="private")
+    app.load(restore, [stored, conversation, language], outputs, api_visibility="private",
+             show_progress="hidden")
+    chat.chatbot.select(ui.show_sources, [conversation, language], [chat.sources],
                         api_visibility="private")
-    feedback_inputs = [session, chat.comment, chat.correction, target, language]
-    feedback_outputs = [chat.feedback_status, target, chat.correction]
+    chat.sources.click(ui.open_document, [conversation, language],
+                       [chat.viewer, chat.document], api_visibility="private")
+    chat.close_document.click(lambda: (gr.update(visible=False), ""), None,
+                              [chat.viewer, chat.document], api_visibility="private")
+    feedback_inputs = [conversation, chat.comment, chat.correction, target, language]
+    feedback_outputs = [chat.feedback_status, target, chat.correction, chat.details]
     chat.chatbot.like(ui.on_like, feedback_inputs, feedback_outputs, api_visibility="private")
     chat.thumbs_up.click(ui.thumbs_up, feedback_inputs, feedback_outputs,
                          api_visibility="private")
@@ -223,7 +294,10 @@ def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share:
     return app.launch(
         server_name=host, server_port=port, share=share,
         auth=users if users else None, auth_message=message("ui_auth", lang),
-        prevent_thread_lock=prevent_thread_lock, css=CSS, theme=gr.themes.Default(),
-        ssr_mode=False, mcp_server=False, footer_links=["api", "settings"], quiet=True,
+        prevent_thread_lock=prevent_thread_lock, css=CSS,
+        theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
+        # No footer (its API and settings pages are for developers); no run history kept
+        # in the browser (it would hold the questions asked).
+        ssr_mode=False, mcp_server=False, footer_links=[], run_history=False, quiet=True,
         max_file_size=max_file_size,  # uploads (Documents tab) over it never reach the disk
     )

@@ -16,7 +16,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.messages import message
 from assistant.core.text import fold
 from assistant.core.types import Answer
-from assistant.directory.organisations import themes
+from assistant.directory.organisations import Organisation, themes
 from assistant.generation.generate import Delta, Event
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
@@ -24,24 +24,41 @@ from assistant.service.presenters import answer_record, report_summary, report_w
 from assistant.service.ratelimit import SessionRateLimiter
 from ui.gradio_offline import gr
 from ui.labels import Labels, message_list
-from ui.render import directory_html, directory_note, sources_html
+from ui.render import (
+    chat_messages,
+    cited_sentences,
+    directory_html,
+    directory_note,
+    document_html,
+    document_note,
+    find_spans,
+    shown_reply,
+    sources_html,
+    theme_label,
+)
 from ui.views import (
+    MAX_WAITING,
     ChatView,
+    Conversation,
     DirectoryView,
     Exchange,
     FeedbackTarget,
     FeedbackView,
     Session,
-    chat_messages,
+    Turn,
+    as_conversation,
     growing_prefixes,
     history_of,
     latest_answered,
+    restored_conversation,
+    stored_conversation,
 )
 
 logger = logging.getLogger(__name__)
 
 STREAM_DELAY = 0.02  # seconds between streamed words: reads as typing, ~1 s per answer
 ALL = "*"  # the directory filters' "All" choice (no theme id or town is spelled so)
+SKIP = gr.skip()  # an output left as it is (the browser's copy of the conversation mid-stream)
 
 
 def when(timestamp: float) -> str:
@@ -63,32 +80,99 @@ class ChatUI:
         self._ingester = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex")
 
     # -- chat ------------------------------------------------------------------------------
-    def respond(self, question: str, session: Session | None, lang: str,
+    def respond(self, question: str, session: Sequence[Exchange] | None, lang: str,
                 request: gr.Request | None = None) -> Iterator[ChatView]:
-        """Answer one question of a session, streaming the reply word by word."""
-        before = list(session or [])
+        """Answer one question of a session, streaming the reply word by word.
+
+        A question sent while another is answered waits its turn, shown as waiting, and is
+        answered next (up to ``MAX_WAITING`` of them); a refused question (too long, over
+        the rate limit, the queue full) stays in the input box with the reason under it.
+        ``session``: the app's ``Conversation`` (changed in place), or a plain list (a copy
+        is answered, the list is left as it was)."""
+        conversation = as_conversation(session)
         if not (question or "").strip():
-            yield self._view(before, before, sources_html(None, lang), question="")
+            yield self._view(conversation, lang, question="")
             return
-        thinking = Exchange(question, message("ui_thinking", lang))
-        yield self._view([*before, thinking], before, sources_html(None, lang))
+        try:
+            self.limiter.check(session_key(request))
+            self.service.validate(question)
+        except AssistantError as exc:
+            yield self._view(conversation, lang, question=question, notice=exc.render(lang))
+            return
+        turn = Turn(question)
+        with conversation.lock:
+            queued = len(conversation.waiting) < MAX_WAITING
+            if queued:
+                conversation.waiting.append(turn)
+        if not queued:
+            notice = message("ui_queue_full", lang, count=MAX_WAITING)
+            yield self._view(conversation, lang, question=question, notice=notice)
+            return
+        try:  # the question shows, waiting or answered; the input box and notice empty
+            yield self._view(conversation, lang, question="", notice="")
+            waited = self._wait_for_turn(conversation, turn)
+            if waited is None:  # a new conversation started meanwhile: its view is shown
+                return
+            if waited:  # now "searching the documents" instead of "waiting"
+                yield self._view(conversation, lang)
+            yield from self._answer(conversation, turn, lang, user_of(request))
+        finally:  # however it ends (stopped, cleared, the page gone), the next one goes on
+            with conversation.lock:
+                if conversation.active is turn:
+                    conversation.active = None
+                elif turn in conversation.waiting:
+                    conversation.waiting.remove(turn)
+                conversation.lock.notify_all()
+
+    @staticmethod
+    def _wait_for_turn(conversation: Conversation, turn: Turn) -> bool | None:
+        """Block until the questions sent before this one are answered; whether it had to
+        wait, or None when the conversation was cleared meanwhile."""
+        waited = False
+        with conversation.lock:
+            while not turn.dropped and not (conversation.active is None
+                                            and conversation.waiting[0] is turn):
+                waited = True
+                conversation.lock.wait(timeout=1.0)
+            if turn.dropped:
+                return None
+            conversation.waiting.popleft()
+            conversation.active, turn.started = turn, True
+            return waited
+
+    def _answer(self, conversation: Conversation, turn: Turn, lang: str,
+                user: str) -> Iterator[ChatView]:
+        before = list(conversation)
         done: Exchange | None = None
         drafted = False
-        for item in self.reply_stream(question, before, lang, session_key(request)):
+        for item in self.reply_stream(turn.question, before, lang, limit=False):
+            if turn.stopped:
+                break
             if isinstance(item, Exchange):
                 done = item
             else:  # the model's draft so far; the checked answer replaces it below
                 drafted = True
-                yield self._view([*before, Exchange(question, item)], before,
-                                 sources_html(None, lang))
-        assert done is not None  # reply_stream always ends with the exchange
-        for partial in () if drafted else growing_prefixes(done.reply):
-            yield self._view([*before, Exchange(question, partial)], before,
-                             sources_html(None, lang))
-            if self.stream_delay:
-                time.sleep(self.stream_delay)
-        after = [*before, done]
-        yield self._view(after, after, sources_html(done.answer, lang))
+                turn.reply = item
+                yield self._view(conversation, lang)
+        if done is not None and not drafted:
+            for partial in growing_prefixes(shown_reply(done.reply, done.answer)):
+                if turn.stopped:
+                    break
+                turn.reply = partial
+                yield self._view(conversation, lang)
+                if self.stream_delay:
+                    time.sleep(self.stream_delay)
+        with conversation.lock:
+            if turn.dropped:  # a new conversation started meanwhile: its view is shown
+                return
+            if turn.stopped or done is None:
+                done = Exchange(turn.question, stopped_reply(turn.reply, lang))
+            conversation.append(done)
+            conversation.active = None
+            conversation.lock.notify_all()
+            index = len(conversation) - 1
+        yield self._view(conversation, lang, sources=sources_html(done.answer, lang, index),
+                         stored=stored_conversation(conversation, user))
 
     def reply(self, question: str, session: Session, lang: str, key: str = "") -> Exchange:
         """The service's answer, or its one-line message when it refuses, is over the
@@ -97,12 +181,14 @@ class ChatUI:
         assert isinstance(done, Exchange)
         return done
 
-    def reply_stream(self, question: str, session: Session, lang: str,
-                     key: str = "") -> Iterator[str | Exchange]:
+    def reply_stream(self, question: str, session: Sequence[Exchange], lang: str,
+                     key: str = "", *, limit: bool = True) -> Iterator[str | Exchange]:
         """With a language model: its draft as it grows; always last: the exchange (the
-        checked answer, with the notice when the extractive answer replaced the model's)."""
+        checked answer, with the notice when the extractive answer replaced the model's).
+        ``limit``: count the question against the session's rate (``respond`` has)."""
         try:
-            self.limiter.check(key)
+            if limit:
+                self.limiter.check(key)
             answer: Answer | None = None
             draft = ""
             for event in self._events(question, history_of(session)):
@@ -132,39 +218,102 @@ class ChatUI:
             yield from self.service.ask_stream(question, history)
 
     @staticmethod
-    def _view(shown: Session, kept: Session, sources: str, question: str = "") -> ChatView:
-        return ChatView(question, chat_messages(shown), kept, sources,
-                        gr.update(visible=not shown), "", None)
+    def _view(conversation: Conversation, lang: str, *, question: Any = SKIP, notice: Any = SKIP,
+              sources: str | None = None, stored: Any = SKIP) -> ChatView:
+        """What the chat shows of a conversation now: its exchanges, then the answer being
+        written and the questions waiting; Stop while any is; feedback once the last
+        exchange is an answer. The input box and the notice under it are left as they are
+        unless given: a question typed while an answer streams is not wiped."""
+        with conversation.lock:
+            exchanges, turns, busy = list(conversation), conversation.turns(), conversation.busy
+        rated = bool(exchanges) and exchanges[-1].answer is not None and not busy
+        return ChatView(
+            question, chat_messages(exchanges, turns, lang),
+            sources_html(None, lang) if sources is None else sources,
+            gr.update(visible=not (exchanges or turns)), gr.update(visible=rated), "", None,
+            gr.update(visible=busy), notice, stored, exchanges,
+        )
 
-    def clear(self, lang: str) -> ChatView:
-        """Forget the session's conversation (other sessions are untouched)."""
-        return self._view([], [], sources_html(None, lang))
+    def stop(self, session: Sequence[Exchange] | None) -> None:
+        """Stop the answer being written: what has appeared stays, marked as stopped, and is
+        not remembered for follow-ups; questions waiting after it go on."""
+        if isinstance(session, Conversation):
+            session.stop()
 
-    def show_sources(self, evt: gr.SelectData, session: Session | None, lang: str) -> str:
+    def clear(self, lang: str, session: Sequence[Exchange] | None = None) -> ChatView:
+        """A new conversation: the session's exchanges, the answer being written and the
+        waiting questions are forgotten, on the server and in the browser's storage (other
+        sessions are untouched)."""
+        conversation = session if isinstance(session, Conversation) else Conversation()
+        conversation.reset()
+        return self._view(conversation, lang, notice="", stored=stored_conversation([]))
+
+    def restore(self, stored: Any, session: Sequence[Exchange] | None, lang: str,
+                request: gr.Request | None = None) -> ChatView:
+        """On page load: the conversation the browser kept (a reload finds it again)."""
+        conversation = as_conversation(session)
+        with conversation.lock:
+            if not conversation and not conversation.busy:
+                conversation.extend(restored_conversation(stored, user_of(request)))
+        return self._view(conversation, lang, sources=self.latest_sources(conversation, lang))
+
+    def show_sources(self, evt: gr.SelectData, session: Sequence[Exchange] | None,
+                     lang: str) -> str:
         """Sources of the clicked message's answer (both bubbles of an exchange work)."""
         index = evt.index
-        session = session or []
-        if not isinstance(index, int) or not 0 <= index // 2 < len(session):
+        exchanges = list(session or [])
+        if not isinstance(index, int) or not 0 <= index // 2 < len(exchanges):
             return sources_html(None, lang)
-        return sources_html(session[index // 2].answer, lang)
+        return sources_html(exchanges[index // 2].answer, lang, index // 2)
 
-    def latest_sources(self, session: Session | None, lang: str) -> str:
-        session = session or []
-        latest = latest_answered(session)
-        return sources_html(session[latest].answer if latest >= 0 else None, lang)
+    def latest_sources(self, session: Sequence[Exchange] | None, lang: str) -> str:
+        exchanges = list(session or [])
+        latest = latest_answered(exchanges)
+        if latest < 0:
+            return sources_html(None, lang)
+        return sources_html(exchanges[latest].answer, lang, latest)
 
-    def relabel(self, lang: str, session: Session | None) -> list[Any]:
+    def open_document(self, evt: gr.EventData, session: Sequence[Exchange] | None,
+                      lang: str) -> tuple[dict[str, Any], str]:
+        """The whole document of source card ``number`` of exchange ``exchange`` (sent by
+        the card's button), the cited passage framed and its sentences marked."""
+        data = getattr(evt, "_data", None)
+        data = data if isinstance(data, dict) else {}
+        exchange: Any = data.get("exchange")
+        number: Any = data.get("number")
+        exchanges = list(session or [])
+        try:
+            answer = exchanges[int(exchange)].answer
+            cited = cited_sentences(answer, int(number)) if answer is not None else None
+        except (IndexError, TypeError, ValueError):
+            cited = None
+        if cited is None:
+            return gr.update(visible=True), document_note("ui_document_missing", lang)
+        passage, sentences = cited
+        try:
+            passages = self.service.document_passages(passage.source)
+        except AssistantError as exc:
+            return gr.update(visible=True), directory_note(exc.render(lang))
+        if not passages:
+            return gr.update(visible=True), document_note("ui_document_missing", lang)
+        focus = next((p for p in passages if p.chunk_id == passage.chunk_id), None)
+        if focus is None:  # re-indexed since: the passage with the cited sentences, if any
+            focus = next((p for p in passages if find_spans(p.text, sentences)), passages[0])
+        return gr.update(visible=True), document_html(passages, focus, sentences, lang)
+
+    def relabel(self, lang: str, session: Sequence[Exchange] | None) -> list[Any]:
         """Every interface text in ``lang``, then the sources panel and the documents table."""
         return [*self.labels.updates(lang), self.latest_sources(session, lang),
                 self.documents_table(lang)]
 
     # -- feedback ----------------------------------------------------------------------------
-    def rate(self, index: int, vote: int, session: Session | None, comment: str,
+    def rate(self, index: int, vote: int, session: Sequence[Exchange] | None, comment: str,
              correction: str, target: FeedbackTarget | None, lang: str) -> FeedbackView:
         """Store a vote on exchange ``index`` (a second vote on it changes the same row)."""
-        session = session or []
+        session = list(session or [])
         if not 0 <= index < len(session) or session[index].answer is None:
-            return FeedbackView(message("ui_feedback_no_answer", lang), target, gr.update())
+            return FeedbackView(message("ui_feedback_no_answer", lang), target, gr.update(),
+                                gr.update())
         correction = (correction or "") if vote < 0 else ""
         try:
             if target is not None and target.exchange == index:
@@ -174,11 +323,11 @@ class ChatUI:
                 target = FeedbackTarget(index, self._store_vote(session, index, vote, comment,
                                                                 correction))
         except AssistantError as exc:  # database locked or full: refused, clicking retries
-            return FeedbackView(exc.render(lang), target, gr.update())
+            return FeedbackView(exc.render(lang), target, gr.update(), gr.update())
         return FeedbackView(message("ui_feedback_saved", lang), target,
-                            gr.update(visible=vote < 0))
+                            gr.update(visible=vote < 0), gr.update(visible=True))
 
-    def _store_vote(self, session: Session, index: int, vote: int, comment: str,
+    def _store_vote(self, session: Sequence[Exchange], index: int, vote: int, comment: str,
                     correction: str) -> int:
         exchange = session[index]
         answer = exchange.answer
@@ -190,22 +339,22 @@ class ChatUI:
             comment=comment or "", corrected_answer=correction, language=answer.language,
         )
 
-    def thumbs_up(self, session: Session | None, comment: str, correction: str,
+    def thumbs_up(self, session: Sequence[Exchange] | None, comment: str, correction: str,
                   target: FeedbackTarget | None, lang: str) -> FeedbackView:
-        return self.rate(latest_answered(session or []), 1, session, comment, correction,
+        return self.rate(latest_answered(list(session or [])), 1, session, comment, correction,
                          target, lang)
 
-    def thumbs_down(self, session: Session | None, comment: str, correction: str,
+    def thumbs_down(self, session: Sequence[Exchange] | None, comment: str, correction: str,
                     target: FeedbackTarget | None, lang: str) -> FeedbackView:
-        return self.rate(latest_answered(session or []), -1, session, comment, correction,
+        return self.rate(latest_answered(list(session or [])), -1, session, comment, correction,
                          target, lang)
 
-    def on_like(self, evt: gr.LikeData, session: Session | None, comment: str,
+    def on_like(self, evt: gr.LikeData, session: Sequence[Exchange] | None, comment: str,
                 correction: str, target: FeedbackTarget | None, lang: str) -> FeedbackView:
         """The chatbot's own thumbs, on any answer of the conversation."""
         index, liked = evt.index, evt.liked
         if not isinstance(index, int) or not isinstance(liked, bool):
-            return FeedbackView("", target, gr.update())  # an undone vote: nothing to store
+            return FeedbackView("", target, gr.update(), gr.update())  # an undone vote
         return self.rate(index // 2, 1 if liked else -1, session, comment, correction,
                          target, lang)
 
@@ -281,8 +430,10 @@ class ChatUI:
         towns = self.towns() if towns is None else towns
         return [(message("ui_directory_all", lang), ALL), *((t, t) for t in towns)]
 
-    def directory_cards(self, theme: str | None, town: str | None, lang: str) -> str:
-        """The organisations of a theme (id) and a town, as cards; or the one-line reason."""
+    def directory_cards(self, theme: str | None, town: str | None, lang: str,
+                        text: str | None = "") -> str:
+        """The organisations of a theme (id) and a town whose names, description, place,
+        themes or relations hold every word of ``text``, as cards; or the one-line reason."""
         try:
             found = self.service.organisations(theme=_chosen(theme), town=_chosen(town))
         except AssistantError as exc:
@@ -291,16 +442,41 @@ class ChatUI:
             logger.exception("directory failed")
             detail = f"{type(exc).__name__}: {exc}"[:200]
             return directory_note(message("internal_error", lang, detail=detail))
+        words = fold(text or "").split()
+        if words:
+            found = [org for org in found if all(w in searchable(org) for w in words)]
         return directory_html(found, lang)
 
-    def show_directory(self, theme: str | None, town: str | None, lang: str) -> DirectoryView:
+    def show_directory(self, theme: str | None, town: str | None, lang: str,
+                       text: str | None = "") -> DirectoryView:
         """The tab as it opens: towns of the current index (re-indexing may change them; a
         town no longer there goes back to "All"), then the cards."""
         towns = self.towns()
         if _chosen(town) not in (None, *towns):
             town = ALL
         return DirectoryView(gr.update(choices=self.town_choices(lang, towns), value=town or ALL),
-                             self.directory_cards(theme, town, lang))
+                             self.directory_cards(theme, town, lang, text))
+
+
+def searchable(org: Organisation) -> str:
+    """An organisation's words the directory's search box looks in, folded: names,
+    description, town and address, themes in both languages, related organisations."""
+    themes_named = [theme_label(t, lang) for t in org.themes for lang in ("fr", "en")]
+    parts = [org.title, *org.aliases, org.description, org.town, org.address, org.website,
+             *themes_named, *(r.target_name for r in org.relations)]
+    return fold(" ".join(parts))
+
+
+def stopped_reply(partial: str, lang: str) -> str:
+    """What stays of an answer stopped while it appeared: its words so far, marked."""
+    mark = f"*{message('ui_stopped', lang)}*"
+    return f"{partial} {mark}" if partial.strip() else mark
+
+
+def user_of(request: gr.Request | None) -> str:
+    """The signed-in user ("" without accounts): the browser's copy of a conversation is
+    only given back to the user it was kept for."""
+    return str(getattr(request, "username", None) or "")
 
 
 def session_key(request: gr.Request | None) -> str:

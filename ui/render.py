@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from assistant.core.messages import message
 from assistant.core.types import Answer, Citation, Passage
 from assistant.directory.organisations import Organisation, Relation, theme_by_id
+from ui.views import Exchange, Turn
 
 # Markdown that would fetch or link something even from escaped text: images, inline links,
 # reference definitions. The chatbot renders Markdown, so these get a backslash.
@@ -75,32 +76,137 @@ def cited_passages(citations: Sequence[Citation]) -> list[tuple[Passage, list[st
     return [by_rank[rank] for rank in sorted(by_rank)]
 
 
-def source_html(number: int, passage: Passage, sentences: Sequence[str], lang: str) -> str:
-    """One source card: title, organisation, section, file, passage with highlights."""
+# -- citation numbers ---------------------------------------------------------------------------
+# The service numbers a citation by its passage's rank among the retrieved passages ("[5]"
+# for a one-source answer); people see 1..n in the order the answer cites them. Only the
+# display changes: the service's answer, the command line and the feedback rows keep the
+# service's numbers.
+_MARKER = re.compile(r"(?<!\\)\[(\d+)\]")
+
+
+def citation_numbers(answer: Answer | None) -> dict[int, int]:
+    """Service number -> shown number, 1..n in the order the answer's text first cites them
+    (a cited passage the text never names comes after, by rank)."""
+    if answer is None:
+        return {}
+    cited = {c.number for c in answer.citations}
+    order: list[int] = []
+    for match in _MARKER.finditer(answer.text):
+        number = int(match.group(1))
+        if number in cited and number not in order:
+            order.append(number)
+    order += sorted(cited - set(order))
+    return {number: shown for shown, number in enumerate(order, start=1)}
+
+
+def renumbered(text: str, numbers: dict[int, int]) -> str:
+    """The text with each cited [n] replaced by its shown number (others untouched)."""
+    def shown(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return f"[{numbers[number]}]" if number in numbers else match.group(0)
+
+    return _MARKER.sub(shown, text)
+
+
+def shown_reply(reply: str, answer: Answer | None) -> str:
+    return renumbered(reply, citation_numbers(answer))
+
+
+def chat_messages(session: Sequence[Exchange], turns: Sequence[Turn] = (),
+                  lang: str = "fr") -> list[dict[str, str]]:
+    """Chatbot messages: user and assistant alternate, every text escaped, citations
+    numbered as the sources panel shows them; then the answer being written and the
+    questions waiting their turn, each said so. The [n] stay text (the chatbot's copy
+    button copies the text as it is): the page's script makes them links."""
+    messages = []
+    for exchange in session:
+        messages.append({"role": "user", "content": chat_markdown(exchange.question)})
+        messages.append({"role": "assistant",
+                         "content": chat_markdown(shown_reply(exchange.reply, exchange.answer))})
+    for position, turn in enumerate(turns):
+        if turn.reply:
+            reply = chat_markdown(turn.reply)
+        else:  # the first one is being answered (or about to be): the others wait
+            reply = html.escape(message("ui_thinking" if turn.started or position == 0
+                                        else "ui_queued", lang), quote=False)
+        messages.append({"role": "user", "content": chat_markdown(turn.question)})
+        messages.append({"role": "assistant", "content": reply})
+    return messages
+
+
+def source_html(number: int, passage: Passage, sentences: Sequence[str], lang: str,
+                exchange: int | None = None) -> str:
+    """One source card: title, organisation, section, file, passage with highlights, and
+    (for an exchange of the conversation) a button opening the whole document there."""
     meta = [message("ui_source_organisation", lang, organisation=html.escape(passage.organisation))]
     if passage.section:
         meta.append(message("ui_source_section", lang, section=html.escape(passage.section)))
     meta.append(message("ui_source_file", lang, file=html.escape(passage.source)))
+    opener = ""
+    if exchange is not None:
+        opener = (f'<button type="button" class="open-document" data-exchange="{exchange}" '
+                  f'data-number="{number}">{html.escape(message("ui_open_document", lang))}'
+                  "</button>")
     return (
-        f'<section class="source" id="source-{number}">'
+        f'<section class="source" id="source-{number}" data-number="{number}">'
         f'<h4><span class="source-number">[{number}]</span> {html.escape(passage.title)}</h4>'
         f'<p class="source-meta">{" · ".join(meta)}</p>'
         f'<div class="source-passage">{highlight(passage.text, sentences)}</div>'
-        "</section>"
+        f"{opener}</section>"
     )
 
 
-def sources_html(answer: Answer | None, lang: str) -> str:
-    """The sources panel for an answer: its cited passages, or a plain 'no source' line."""
+def sources_html(answer: Answer | None, lang: str, exchange: int | None = None) -> str:
+    """The sources panel for an answer: its cited passages numbered as its text shows them,
+    or a plain 'no source' line."""
     if answer is None:
         return _note("ui_sources_empty", lang)
     if answer.abstained or not answer.citations:
         return _note("ui_sources_none", lang)
-    cards = [
-        source_html(passage.rank, passage, sentences, lang)
+    numbers = citation_numbers(answer)
+    cards = sorted(
+        (numbers[passage.rank], passage, sentences)
         for passage, sentences in cited_passages(answer.citations)
-    ]
-    return '<div class="sources">' + "".join(cards) + "</div>"
+    )
+    attribute = f' data-exchange="{exchange}"' if exchange is not None else ""
+    return (f'<div class="sources"{attribute}>'
+            + "".join(source_html(n, p, s, lang, exchange) for n, p, s in cards) + "</div>")
+
+
+def cited_sentences(answer: Answer, shown_number: int) -> tuple[Passage, list[str]] | None:
+    """The passage behind shown citation ``shown_number`` of an answer, with its sentences."""
+    numbers = citation_numbers(answer)
+    for passage, sentences in cited_passages(answer.citations):
+        if numbers.get(passage.rank) == shown_number:
+            return passage, sentences
+    return None
+
+
+def document_html(passages: Sequence[Passage], focus: Passage, sentences: Sequence[str],
+                  lang: str) -> str:
+    """A whole document, its passages in order under their section headings, the cited
+    passage framed (``id="doc-focus"``) with its cited sentences marked; all escaped."""
+    head = passages[0] if passages else focus
+    meta = [message("ui_source_organisation", lang, organisation=html.escape(head.organisation)),
+            message("ui_source_file", lang, file=html.escape(head.source))]
+    parts = [f'<article class="document"><h3 class="document-title">{html.escape(head.title)}'
+             f'</h3><p class="source-meta">{" · ".join(meta)}</p>']
+    section = None
+    for passage in passages:
+        if passage.section and passage.section != section:
+            parts.append(f'<h4 class="document-section">{html.escape(passage.section)}</h4>')
+        section = passage.section
+        if passage.chunk_id == focus.chunk_id:
+            parts.append(f'<div class="document-passage" id="doc-focus">'
+                         f"{highlight(passage.text, sentences)}</div>")
+        else:
+            parts.append(f'<div class="document-passage">{html.escape(passage.text)}</div>')
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def document_note(key: str, lang: str) -> str:
+    return f'<p class="document-note">{html.escape(message(key, lang))}</p>'
 
 
 def _note(key: str, lang: str) -> str:
@@ -148,7 +254,7 @@ def organisation_html(number: int, org: Organisation, lang: str) -> str:
     if org.website:
         parts.append(f'<p class="org-website">{website_html(org.website)}</p>')
     if org.description:
-        parts.append(f'<p class="org-description">{html.escape(org.description)}</p>')
+        parts.append(f'<p class="org-description" tabindex="0">{html.escape(org.description)}</p>')
     facts = []
     place = [p for p in (org.town, org.address) if p]
     if org.town and org.address and org.town in org.address:
@@ -169,7 +275,7 @@ def organisation_html(number: int, org: Organisation, lang: str) -> str:
             f'<blockquote class="org-source">{html.escape(s.text)}</blockquote>'
             for s in org.sources
         )
-        parts.append(f'<details class="org-sources" open><summary>'
+        parts.append(f'<details class="org-sources"><summary>'
                      f'{html.escape(message("orgs_sources", lang))} ({len(org.sources)})'
                      f"</summary>{quotes}</details>")
     parts.append("</article>")
@@ -181,49 +287,24 @@ def _fact(key: str, css_class: str, value_html: str, lang: str) -> str:
             f'<dd class="{css_class}">{value_html}</dd>')
 
 
+DIRECTORY_PAGE = 20  # cards shown at first; the others one click away
+
+
 def directory_html(organisations: Sequence[Organisation], lang: str) -> str:
-    """The directory panel: "N organisation(s)" then one card per organisation."""
+    """The directory panel: "N organisation(s)", the first ``DIRECTORY_PAGE`` cards, then
+    the others behind a "show the N others" fold."""
     count = html.escape(message("orgs_header", lang, count=len(organisations)))
-    cards = "".join(organisation_html(i, org, lang) for i, org in enumerate(organisations, 1))
-    return f'<div class="directory"><p class="directory-count">{count}</p>{cards}</div>'
+    cards = [organisation_html(i, org, lang) for i, org in enumerate(organisations, 1)]
+    shown, folded = cards[:DIRECTORY_PAGE], cards[DIRECTORY_PAGE:]
+    more = ""
+    if folded:
+        label = html.escape(message("ui_directory_more", lang, count=len(folded)))
+        more = (f'<details class="directory-more"><summary>{label}</summary>'
+                f'{"".join(folded)}</details>')
+    return (f'<div class="directory"><p class="directory-count">{count}</p>{"".join(shown)}'
+            f"{more}</div>")
 
 
 def directory_note(text: str) -> str:
     """A one-line message (an unknown theme, a missing index) in place of the cards."""
     return f'<p class="directory-note">{html.escape(text)}</p>'
-
-
-CSS = """
-#sources .source { border-left: 3px solid var(--color-accent); padding: 0 0 0 .75em;
-                   margin-bottom: 1em; }
-#sources .source-meta { font-size: .85em; opacity: .8; margin: .2em 0; }
-#sources .source-passage { white-space: pre-wrap; font-size: .9em; }
-#sources mark { background: #fde68a; color: inherit; padding: 0 .1em; }
-#sources .sources-note { font-style: italic; }
-#directory .org { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
-                 padding: .6em 1em; margin-bottom: 1em; overflow-wrap: anywhere; }
-#directory .org-title { margin: 0 0 .2em; }
-#directory .org-aliases, #directory .org-website { font-size: .85em; opacity: .8;
-                                                   margin: 0 0 .3em; }
-#directory .org-description { margin: .3em 0; }
-#directory .org-facts { display: grid; grid-template-columns: max-content 1fr;
-                        gap: .2em 1em; font-size: .9em; margin: .4em 0; }
-#directory .org-facts dt { font-weight: 600; }
-#directory .org-facts dd { margin: 0; }
-#directory .org-facts ul { margin: 0; padding-left: 1.1em; }
-#directory .org-theme { display: inline-block; border-radius: 999px; padding: 0 .6em;
-                        margin: 0 .3em .2em 0; background: var(--color-accent-soft); }
-#directory .org-sources summary { cursor: pointer; font-size: .9em; font-weight: 600;
-                                  margin-bottom: .3em; }
-#directory blockquote.org-source { white-space: pre-wrap; font-size: .85em; margin: .3em 0;
-                                   padding: 0 0 0 .75em;
-                                   border-left: 3px solid var(--color-accent); }
-#directory .directory-count { font-weight: 600; }
-#directory .directory-note { font-style: italic; }
-/* On a phone the language choice goes under the title instead of squeezing it. */
-@media (max-width: 640px) {
-  #header-row { flex-wrap: wrap; }
-  #header-row > * { min-width: 100% !important; flex-basis: 100% !important; }
-  #directory .org-facts { grid-template-columns: 1fr; }
-}
-"""

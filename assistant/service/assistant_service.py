@@ -33,7 +33,7 @@ from assistant.core.text import (
     normalise_question,
     question_language,
 )
-from assistant.core.types import Answer, History, Unit
+from assistant.core.types import Answer, History, Passage, Unit
 from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
 from assistant.retrieval.hybrid import HybridRetriever
@@ -124,6 +124,15 @@ class AssistantService:
     def documents(self) -> list[tuple[str, DocRecord]]:
         state = self.store.read_state()
         return sorted(state.documents.items()) if state else []
+
+    def document_passages(self, source: str) -> list[Passage]:
+        """Every passage of one indexed document (its file name), in the document's order:
+        the web chat opens the whole document at a cited passage."""
+        with self._lock:
+            retriever = self._ready_retriever()
+        nodes = sorted((n for n in retriever.nodes if n.metadata.get("source") == source),
+                       key=lambda n: int(n.metadata.get("chunk_index", 0)))
+        return [p for p in map(retriever.passage_of, (n.node_id for n in nodes)) if p]
 
     def index_exists(self) -> bool:
         return self.store.read_state() is not None
