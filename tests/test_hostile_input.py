@@ -1,0 +1,126 @@
+"""Hostile input found by attack (issues 17 and 19): file names, a broken manifest, document
+text that carries its own citation markers or addresses the assistant, planted links,
+full-width questions. Each test reproduces the attack and checks what a person now sees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.core.messages import message
+from assistant.core.settings import Settings
+from assistant.ingestion.corpus import read_manifest, visible_name
+from assistant.service.assistant_service import AssistantService
+from assistant.service.presenters import report_warnings
+from ui.render import sources_html
+
+RTL = "\u202e"
+
+
+# -- file names ------------------------------------------------------------------------------
+def test_a_file_name_with_an_invalid_utf8_byte_is_skipped_and_named(
+    fake_settings: Settings, corpus_dir: Path
+) -> None:
+    """It aborted the whole ingestion ("Erreur interne (TypeError: argument 'metadatas'")."""
+    raw = os.path.join(os.fsencode(corpus_dir), b"liste\xff des membres.txt")
+    with open(raw, "w", encoding="utf-8") as handle:
+        handle.write("Le Collectif Exemple forme des bénévoles depuis 2001.\n")
+    report = AssistantService(fake_settings).ingest()
+    assert len(report.added) == 5  # the others are indexed
+    assert [s.reason for s in report.skipped] == ["reason_bad_name"]
+    lines = report_warnings(report, "fr")
+    assert lines == [message("file_skipped", "fr", name="liste\\xff des membres.txt",
+                             reason=message("reason_bad_name", "fr"))]
+    lines[0].encode("utf-8")  # printable: no lone surrogate reaches a terminal
+
+
+def test_right_to_left_overrides_in_a_file_name_never_reach_the_sources_panel(
+    fake_settings: Settings, corpus_dir: Path
+) -> None:
+    name = f"facture{RTL}txt.exe.txt"
+    (corpus_dir / name).write_text("Le Groupe Miroir accueille les jeunes depuis 1990.\n",
+                                   encoding="utf-8")
+    service = AssistantService(fake_settings)
+    service.ingest()
+    answer = service.ask("Qui accueille les jeunes depuis 1990 ?")
+    cited = [c.passage for c in answer.citations if "Miroir" in c.unit_text]
+    assert cited and cited[0].source == "facture\\u202etxt.exe.txt"
+    panel = sources_html(answer, "fr")
+    assert RTL not in panel and "facture\\u202etxt.exe.txt" in panel
+    assert all(RTL not in r.file for _, r in service.documents())
+    assert visible_name(f"a{RTL}b\u2066c\x07") == "a\\u202eb\\u2066c\\u0007"
+
+
+# -- a broken manifest ---------------------------------------------------------------------------
+# (line 16: a comma before "}", line 27: one before "]")
+BROKEN_MANIFEST = """{
+  "documents": [
+    {
+      "file": "moc-partenariats-reseaux.txt",
+      "title": "MOC : partenariats de réseaux",
+      "organisation": "MOC",
+      "language": "fr"
+    },
+    {
+      "title": "Une entrée sans fichier",
+      "organisation": "X"
+    },
+    {
+      "file": "wsm-fiche-organisation.txt",
+      "title": "WSM : fiche \u202ede l'organisation",
+      "organisation": "WSM",
+    },
+    {
+      "file": "absent.txt",
+      "title": "Un fichier qui n'existe pas"
+    },
+    {
+      "file": "aid-network-partners-resources.txt",
+      "title": "AID network",
+      "organisation": "AID",
+      "language": "en"
+    },
+  ]
+}
+"""
+
+
+def test_a_broken_manifest_is_reported_by_line_and_its_readable_entries_kept(
+    fake_settings: Settings, corpus_dir: Path
+) -> None:
+    """A trailing comma, an entry without "file" and a listed file that does not exist:
+    every title and organisation used to be lost silently (dev accuracy 1.0 -> 0.889)."""
+    (corpus_dir / "manifest.json").write_text(BROKEN_MANIFEST, encoding="utf-8")
+    manifest = read_manifest(corpus_dir)
+    assert [(p.line, p.key) for p in manifest.problems] == [
+        (9, "manifest_no_file"), (16, "manifest_trailing_comma"),
+        (27, "manifest_trailing_comma")]
+    assert set(manifest.entries) == {"moc-partenariats-reseaux.txt", "absent.txt",
+                                     "wsm-fiche-organisation.txt",
+                                     "aid-network-partners-resources.txt"}
+    report = AssistantService(fake_settings).ingest()
+    assert [(p.line, p.key) for p in report.manifest_problems] == [
+        (9, "manifest_no_file"), (16, "manifest_trailing_comma"),
+        (18, "manifest_missing_file"), (27, "manifest_trailing_comma")]
+    lines = report_warnings(report, "en")
+    assert message("manifest_problem", "en", line=18, detail=message(
+        "manifest_missing_file", "en", file="absent.txt")) in lines
+    assert all(line.startswith("manifest.json, line ") for line in lines)
+    documents = dict(AssistantService(fake_settings).documents())
+    assert documents["moc-partenariats-reseaux.txt"].title == "MOC : partenariats de réseaux"
+    assert documents["aid-network-partners-resources.txt"].organisation == "AID"
+    assert documents["wsm-fiche-organisation.txt"].title == "WSM : fiche de l'organisation"
+    assert len(documents) == 5
+
+
+def test_a_valid_manifest_reports_nothing(corpus_dir: Path) -> None:
+    manifest = read_manifest(corpus_dir)
+    assert manifest.problems == [] and len(manifest.entries) == 5
+
+
+def test_manifest_titles_lose_their_invisible_characters(corpus_dir: Path) -> None:
+    (corpus_dir / "manifest.json").write_text(
+        '{"documents": [{"file": "moc-partenariats-reseaux.txt", "title": "MOC \\u202eCOM"}]}',
+        encoding="utf-8")
+    entry = read_manifest(corpus_dir).entries["moc-partenariats-reseaux.txt"]
+    assert entry["title"] == "MOC COM"
