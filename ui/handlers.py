@@ -73,16 +73,15 @@ class ChatUI:
         thinking = Exchange(question, message("ui_thinking", lang))
         yield self._view([*before, thinking], before, sources_html(None, lang))
         done: Exchange | None = None
-        drafted = False
         for item in self.reply_stream(question, before, lang, session_key(request)):
             if isinstance(item, Exchange):
                 done = item
-            else:  # the model's draft so far; the checked answer replaces it below
-                drafted = True
-                yield self._view([*before, Exchange(question, item)], before,
+            else:  # the model's unchecked draft is never shown: only that it is being written
+                writing = message("ui_llm_writing", lang, words=len(item.split()))
+                yield self._view([*before, Exchange(question, f"*{writing}*")], before,
                                  sources_html(None, lang))
         assert done is not None  # reply_stream always ends with the exchange
-        for partial in () if drafted else growing_prefixes(done.reply):
+        for partial in growing_prefixes(done.reply):  # checked text only
             yield self._view([*before, Exchange(question, partial)], before,
                              sources_html(None, lang))
             if self.stream_delay:
