@@ -19,7 +19,7 @@ from assistant.ingestion.cleaning.document import clean_text
 from assistant.ingestion.corpus import read_manifest, visible_name
 from assistant.service.assistant_service import AssistantService
 from assistant.service.presenters import report_warnings
-from ui.render import sources_html
+from ui.render import chat_markdown, sources_html
 
 RTL = "\u202e"
 
@@ -210,3 +210,97 @@ def test_the_instruction_detector_spares_every_sentence_of_the_corpus() -> None:
     for sentence in ("L'assistante sociale suit les consignes de sécurité.",
                      "Le chatbot de la mutualité répond aux questions des affiliés."):
         assert not addresses_the_assistant(sentence), sentence
+
+
+# -- a planted link in a generated answer ------------------------------------------------------
+def checked_verdicts(text: str, passage_text: str) -> list[str]:
+    from assistant.core.types import Passage
+    from assistant.generation.citations import Evidence, check_answer
+    from embeddings.fake import FakeEncoder
+
+    encoder = FakeEncoder(256)
+    units = split_units(passage_text)
+    passage = Passage("c1", passage_text, "WSM : fiche de l'organisation", "", "wsm.txt",
+                      "WSM", "fr", 1.0, 1)
+    evidence = Evidence(passage, list(zip(units, encoder.encode_passages(units), strict=True)))
+    return [c.verdict for c in check_answer(text, [evidence], encoder.encode_queries).checks]
+
+
+WSM_PAGE = ("Solidarité Mondiale (WSM). Site web : http://www.wsm.be. Courriel : info@wsm.be. "
+            "Téléphone : 02 246 38 80. Chaussée de Haecht 579, 1030 Schaerbeek.")
+
+
+# Planted addresses made of the page's own words, so that every other test passes: the
+# words are in the passage, and so are the phone number's digit groups.
+@pytest.mark.parametrize(("planted", "real"), [
+    ("Le site web de WSM est http://www.solidarite-mondiale.be [1]",
+     "Le site web de WSM est http://www.wsm.be [1]"),
+    ("Le courriel de WSM est wsm@solidarite-mondiale.be [1]",
+     "Le courriel de WSM est info@wsm.be [1]"),
+    ("Le téléphone de WSM est le 02 246 80 38 [1]", "Le téléphone de WSM est le 02 246 38 80 [1]"),
+])
+def test_an_address_or_phone_number_must_be_in_the_cited_passage_as_written(
+        planted: str, real: str) -> None:
+    """"Le site web de WSM est https://evil.example/wsm-login [1]" was `supported` by the
+    real WSM page and shown as a live link."""
+    assert checked_verdicts(real, WSM_PAGE) == ["supported"]
+    assert checked_verdicts(planted, WSM_PAGE) == ["removed_unsupported"]
+
+
+def test_a_planted_link_never_reaches_the_answer(fake_settings: Settings) -> None:
+    from llm_fakes import passages_in, use_scripted, user_text
+
+    def planting(messages: list) -> str:
+        cited = next(p.number for p in passages_in(user_text(messages)) if "wsm.be" in p.text)
+        return f"Site web de WSM : http://www.wsm-fiche-organisation.be [{cited}]"
+
+    use_scripted(planting, "planting")
+    service = AssistantService(fake_settings.model_copy(update={"llm_provider": "planting"}))
+    service.ingest()
+    answer = service.ask("Quel est le site web de WSM ?")
+    assert [c["verdict"] for c in answer.checked] == ["removed_unsupported"]
+    assert "fiche-organisation" not in answer.text and answer.engine == "extractive"
+
+
+# -- links in the chat -----------------------------------------------------------------------
+LIVE = re.compile(r"(?<!\\)(?:https?://|(?<![\w.\\])www\.|mailto:|(?<!\\)@)")
+
+
+@pytest.mark.parametrize("typed", [
+    "Voir www.evil.example/login pour le site.",
+    "Voir https://evil.example/login maintenant.",
+    "Écrire à pirate@evil.example vite.",
+    "Cliquer mailto:pirate@evil.example ici.",
+    "Voir [WSM](http://evil.example) et ![i](http://evil.example/i.png).",
+])
+def test_addresses_in_typed_text_are_never_live(typed: str) -> None:
+    """The chatbot's Markdown linked bare addresses of typed text (issue 19); the escapes
+    read the same and link nothing (tests/test_browser_security.py checks the page)."""
+    shown = chat_markdown(typed)
+    assert not LIVE.search(shown), shown
+    assert "](" not in shown and "![" not in shown
+
+
+def test_a_reference_definition_inside_a_list_item_defines_no_link() -> None:
+    """"- [r]: http://..." defined a link that "[WSM][r]" showed as "WSM"."""
+    shown = chat_markdown("- [r]: http://evil.example/ref\n> [q]: http://evil.example\n"
+                          "Voir [WSM][r].")
+    assert "- \\[r]:" in shown and "&gt; \\[q]:" in shown
+
+
+def test_an_answer_links_only_the_addresses_its_cited_documents_write() -> None:
+    from assistant.core.types import Answer, Citation, Passage
+    from ui.render import document_links
+    from ui.views import Exchange, chat_messages
+
+    page = Passage("c1", "Site web : http://www.wsm.be. Contact : info@wsm.be.", "WSM", "",
+                   "wsm.txt", "WSM", "fr", 1.0, 1)
+    reply = ("Site web : http://www.wsm.be [1], ou https://evil.example ; écrire à "
+             "info@wsm.be ou pirate@evil.example.")
+    answer = Answer(reply, False, "fr", [page], [Citation(1, page, "Site web : http://www.wsm.be.")])
+    assert document_links(answer) == {"http://www.wsm.be", "info@wsm.be"}
+    bubble = chat_messages([Exchange("Et www.evil.example ?", reply, answer)])
+    assert not LIVE.search(bubble[0]["content"])  # the question: typed text
+    shown = bubble[1]["content"]
+    assert "http://www.wsm.be [1]" in shown and "info@wsm.be" in shown
+    assert "https\\://evil.example" in shown and "pirate\\@evil.example" in shown

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from assistant.core.types import Answer
-from ui.render import chat_markdown
+from ui.render import chat_markdown, document_links
 
 
 @dataclass
@@ -70,7 +70,8 @@ def chat_messages(session: Sequence[Exchange]) -> list[dict[str, str]]:
     messages = []
     for exchange in session:
         messages.append({"role": "user", "content": chat_markdown(exchange.question)})
-        messages.append({"role": "assistant", "content": chat_markdown(exchange.reply)})
+        messages.append({"role": "assistant", "content": chat_markdown(
+            exchange.reply, links=document_links(exchange.answer))})
     return messages
 
 
