@@ -304,3 +304,74 @@ def test_an_answer_links_only_the_addresses_its_cited_documents_write() -> None:
     shown = bubble[1]["content"]
     assert "http://www.wsm.be [1]" in shown and "info@wsm.be" in shown
     assert "https\\://evil.example" in shown and "pirate\\@evil.example" in shown
+
+
+# -- a damaged feedback database --------------------------------------------------------------
+def flip_vote(path: Path, sources_json: str) -> None:
+    """Turn a stored thumbs down (-1, one byte 0xFF after the row's sources) into a thumbs up
+    (0x01): the file stays a valid database, the CHECK constraint holds, the vote changed."""
+    raw = bytearray(path.read_bytes())
+    at = raw.index(sources_json.encode()) + len(sources_json.encode())
+    assert raw[at] == 0xFF
+    raw[at] = 0x01
+    path.write_bytes(bytes(raw))
+
+
+def test_export_of_a_damaged_row_says_so_instead_of_changing_a_vote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from assistant import cli
+    from assistant.service.feedback import FeedbackStore
+
+    path = tmp_path / "data" / "feedback.sqlite3"
+    store = FeedbackStore(path)
+    store.add(question="Que fait le CIEP ?", answer="Il forme. [1]", vote=-1,
+              sources=[{"source": "a-unique-source.txt"}], language="fr")
+    store.add(question="Et WSM ?", answer="Une ONG. [1]", vote=-1, language="fr")
+    flip_vote(path, '[{"source": "a-unique-source.txt"}]')
+    with sqlite3.connect(path) as connection:  # SQLite itself sees nothing wrong
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("SELECT vote FROM feedback WHERE id = 1").fetchone()[0] == 1
+    connection.close()
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    code = cli.main(["feedback", "export"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.strip() == message("feedback_damaged_rows", "fr", path=path, rows="1")
+    assert "avis n'a pas pu être enregistré" not in err  # not the vote's message
+
+
+def test_export_of_a_structurally_damaged_database_runs_the_integrity_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant import cli
+    from assistant.service.feedback import FeedbackStore
+
+    path = tmp_path / "data" / "feedback.sqlite3"
+    store = FeedbackStore(path)
+    for i in range(200):
+        store.add(question=f"Question {i} ?", answer="x" * 300, vote=-1)
+    raw = bytearray(path.read_bytes())
+    page = 4096
+    raw[3 * page: 3 * page + 16] = b"\x0d\x00\x00\xff\xff" + b"\x00" * 11  # a B-tree page header
+    path.write_bytes(bytes(raw))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    code = cli.main(["feedback", "export", "--out", str(tmp_path / "out.jsonl")])
+    _, err = capsys.readouterr()
+    assert code == 2 and not (tmp_path / "out.jsonl").exists()
+    assert err.startswith(message("feedback_damaged", "fr", path=path, detail="\x00")
+                          .split("\x00")[0]), err
+
+
+def test_a_french_question_in_full_width_letters_is_answered_in_french(
+    fake_service: AssistantService
+) -> None:
+    fake_service.ingest()
+    asked = "Qui soutient les collectifs de sans-papiers ?"
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c
+                   for c in asked)
+    assert wide != asked
+    answer = fake_service.ask(wide)
+    assert answer.language == "fr" and answer.text == fake_service.ask(asked).text
