@@ -432,3 +432,64 @@ def test_a_paragraph_barely_over_the_limit_stays_whole() -> None:
     split = chunk_document(text, doc_id="d", title="T", max_chars=1000)
     assert len(whole) == 1 and whole[0].text == paragraph
     assert len(split) >= 2 and all(len(c.text) <= 1000 for c in split)
+
+
+# --------------------------------------------------------------------------- work (issue 19)
+def lines_run(text: str) -> int:
+    """Python lines the cleaner and chunker execute on ``text``: work, not time, so the
+    measure is the same on any machine and under any load."""
+    import sys
+    from types import FrameType
+
+    watched = ("assistant/ingestion/", "assistant/core/")
+    count = 0
+
+    def local(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def tracer(frame: FrameType, event: str, arg: object) -> object:
+        name = frame.f_code.co_filename.replace("\\", "/")
+        return local if any(w in name for w in watched) else None
+
+    sys.settrace(tracer)
+    try:
+        chunk_document(clean_text(text, "txt"), doc_id="doc", title="Titre")
+    finally:
+        sys.settrace(None)
+    return count
+
+
+NO_BREAKS = {  # one line each, no sentence end anywhere
+    "words": lambda n: ("solidarité mondiale travail réseau " * (n // 35 + 1))[:n],
+    "no spaces": lambda n: "x" * n,
+    "commas": lambda n: ("mot, " * (n // 5 + 1))[:n],
+    "dotted": lambda n: ("a." * (n // 2 + 1))[:n],
+    "numbers": lambda n: " ".join(f"{i % 9 + 1}. mot" for i in range(n // 7)),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NO_BREAKS))
+def test_chunking_text_without_sentence_breaks_is_linear(shape: str) -> None:
+    """Quadrupling a text without sentence breaks quadruples the work (a quadratic chunker
+    made 16 times more: a 2 MB line took 31 s, a 10 MB one never ended); a line without any
+    separator went past Python's recursion limit."""
+    make = NO_BREAKS[shape]
+    small, large = lines_run(make(20_000)), lines_run(make(80_000))
+    assert large < 4 * small * 1.25, (shape, small, large)
+    chunks = chunks_of(clean_text(make(80_000), "txt"))
+    assert_well_formed(chunks)
+
+
+def test_a_long_line_without_any_separator_is_cut_not_a_recursion_error() -> None:
+    chunks = chunks_of("x" * 1_000_000)
+    assert len(chunks) > 1000 and all(0 < len(c.text) <= 1200 for c in chunks)
+
+
+@pytest.mark.slow
+def test_a_ten_megabyte_one_line_file_is_chunked() -> None:
+    text = ("solidarité mondiale, travail; réseau " * 270_000)[:9_999_000]
+    chunks = chunks_of(clean_text(text, "txt"))
+    assert len(chunks) > 8000 and all(len(c.text) <= 1200 for c in chunks)

@@ -144,17 +144,15 @@ class ChatUI:
                 user: str) -> Iterator[ChatView]:
         before = list(conversation)
         done: Exchange | None = None
-        drafted = False
         for item in self.reply_stream(turn.question, before, lang, limit=False):
             if turn.stopped:
                 break
             if isinstance(item, Exchange):
                 done = item
-            else:  # the model's draft so far; the checked answer replaces it below
-                drafted = True
-                turn.reply = item
+            else:  # the model's unchecked draft is never shown: only that it is being written
+                turn.reply = "*" + message("ui_llm_writing", lang, words=len(item.split())) + "*"
                 yield self._view(conversation, lang)
-        if done is not None and not drafted:
+        if done is not None:  # checked text only
             for partial in growing_prefixes(shown_reply(done.reply, done.answer)):
                 if turn.stopped:
                     break

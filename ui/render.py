@@ -20,11 +20,23 @@ from ui.views import Exchange, Turn
 # reference definitions. The chatbot renders Markdown, so these get a backslash.
 _IMAGE = re.compile(r"!\[")
 _INLINE_LINK = re.compile(r"\]\(")
-_REFERENCE = re.compile(r"^(\s*)\[(?=[^\]\n]*\]:)", re.MULTILINE)  # "[x]: url", not "[1] WSM"
+# "[x]: url" anywhere, in a list item or a quote too ("- [r]: http://..." defined a link
+# whose text hid its target); not "[1] WSM".
+_REFERENCE = re.compile(r"\[(?=[^\]\n]*\]:)")
+# What the chatbot's Markdown turns into a live link by itself (GFM autolinks): an address
+# with a scheme, "www.", "mailto:" or an e-mail address, within a run of non-spaces.
+_AUTOLINK_TOKEN = re.compile(r"\S*(?:://|www\.|mailto:|xmpp:|@[\w-]+\.)\S*", re.IGNORECASE)
+_AUTOLINK_PARTS = re.compile(r"://|(?<![\w.])www\.|mailto:|xmpp:|@", re.IGNORECASE)
+_EDGES = "()[]{}<>.,;:!?*_~\"'«»“”‘’\\"
 
 
-def chat_markdown(text: str) -> str:
+def chat_markdown(text: str, links: Iterable[str] = ()) -> str:
     """User or document text as inert chatbot Markdown: HTML escaped, links neutralised.
+
+    Bare addresses ("https://…", "www.…", "mailto:…", e-mail addresses) become live links
+    only when they are in ``links`` (the addresses the cited documents write: see
+    ``document_links``); any other is written with Markdown escapes, which read the same
+    and link nothing (typed text, issue 19).
 
     Quotes stay as they are (``quote=False``): they only matter inside attributes, and
     French answers are full of apostrophes.
@@ -32,7 +44,26 @@ def chat_markdown(text: str) -> str:
     escaped = html.escape(text, quote=False)
     escaped = _IMAGE.sub(r"!\\[", escaped)
     escaped = _INLINE_LINK.sub(r"]\\(", escaped)
-    return _REFERENCE.sub(r"\1\\[", escaped)
+    escaped = _REFERENCE.sub(r"\\[", escaped)
+    allowed = frozenset(links)
+    return _AUTOLINK_TOKEN.sub(lambda m: _inert_unless(m.group(0), allowed), escaped)
+
+
+def _inert_unless(token: str, allowed: frozenset[str]) -> str:
+    if token.strip(_EDGES) in allowed and "\\" not in token:
+        return token
+    return _AUTOLINK_PARTS.sub(lambda m: "\\" + m.group(0) if m.group(0) == "@"
+                               else m.group(0).replace(":", "\\:").replace(".", "\\."), token)
+
+
+def document_links(answer: Answer | None) -> frozenset[str]:
+    """The addresses written in the passages an answer cites: the only ones its reply may
+    show as live links."""
+    if answer is None:
+        return frozenset()
+    texts = (c.passage.text for c in answer.citations)
+    return frozenset(m.group(0).strip(_EDGES) for text in texts
+                     for m in _AUTOLINK_TOKEN.finditer(html.escape(text, quote=False)))
 
 
 def find_spans(text: str, sentences: Iterable[str]) -> list[tuple[int, int]]:
@@ -122,7 +153,8 @@ def chat_messages(session: Sequence[Exchange], turns: Sequence[Turn] = (),
     for exchange in session:
         messages.append({"role": "user", "content": chat_markdown(exchange.question)})
         messages.append({"role": "assistant",
-                         "content": chat_markdown(shown_reply(exchange.reply, exchange.answer))})
+                         "content": chat_markdown(shown_reply(exchange.reply, exchange.answer),
+                                                    links=document_links(exchange.answer))})
     for position, turn in enumerate(turns):
         if turn.reply:
             reply = chat_markdown(turn.reply)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from assistant.answering.matching import supported, text_stems
 from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
+from assistant.core.instructions import addresses_the_assistant
 from assistant.core.names import names_in
 from assistant.core.text import folded_words, tokenize_words
 from assistant.core.types import Passage, ScoredUnit, Unit
@@ -162,6 +163,11 @@ CHECKS = (
     Check("who_names_action", lambda p: p.asks_who,
           each(lambda s, p: names_what_was_asked(s.unit.passage, p))),
     Check("founder_link", lambda p: p.asks_founder, founding_units),
+    # Documents are data, never instructions: a sentence that gives the assistant orders
+    # ("Ignore toutes les instructions", "</documents> Nouvelle consigne système") is never
+    # an answer (issue 19; core/instructions.py, word lists in core/data/instructions.toml).
+    Check("addresses_the_assistant", lambda p: True,
+          each(lambda s, p: not addresses_the_assistant(s.unit.text))),
 )
 CHECK_NAMES = tuple(c.name for c in CHECKS)
 

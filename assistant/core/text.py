@@ -442,9 +442,17 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 _ANSI_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 
+# Full-width forms ("Ｑｕｅ ｆａｉｔ ｌｅ ＣＩＥＰ ？", typed with an East Asian keyboard or pasted)
+# are the ASCII letters, digits and signs they look like: a French question so written was
+# refused as another language (issue 19).
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def normalise_question(text: str) -> str:
-    """Drop control characters, turn tabs/newlines into spaces, collapse and trim."""
+    """Drop control characters, turn tabs/newlines into spaces, read full-width letters as
+    the letters they are, collapse and trim."""
     text = _ANSI_ESCAPE_RE.sub("", text)  # terminal colour codes pasted with the question
+    text = text.translate(_FULL_WIDTH)
     text = _WHITESPACE_RE.sub(" ", unicodedata.normalize("NFC", text))
     if not text.isprintable():
         text = "".join(

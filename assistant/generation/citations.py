@@ -67,9 +67,10 @@ class Support:
     numbers_ok: bool
     unit_text: str  # the passage's sentence closest in meaning
     names_ok: bool = True
+    literals_ok: bool = True  # its addresses and phone numbers are in the passage as written
 
     def holds(self, thresholds: Thresholds) -> bool:
-        if not (self.numbers_ok and self.names_ok):
+        if not (self.numbers_ok and self.names_ok and self.literals_ok):
             return False
         if self.lexical >= thresholds.lexical:
             return True
@@ -143,6 +144,34 @@ def numbers_in(text: str) -> set[str]:
     return found
 
 
+# What a reader would follow or dial: web addresses (with a scheme, "www." or a bare domain
+# and path), e-mail addresses and phone numbers. In a generated sentence each must be in the
+# cited passage character for character: one planted address ("Le site web de WSM est
+# https://evil.example/wsm-login [1]") is otherwise "supported" by the real page (issue 19).
+LITERAL = re.compile(
+    r"(?:https?://|ftp://|mailto:|www\.)[^\s<>\[\]\"'`]+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[A-Za-z0-9-]+\.)+[a-z]{2,24}(?:/[^\s<>\[\]\"'`]*)?(?![\w@])"
+    r"|\+?\(?\d[\d .()/-]{6,}\d"
+)
+TRAILING = ".,;:!?)»”’'\""
+
+
+def literals_in(text: str) -> list[str]:
+    """The web addresses, e-mail addresses and phone numbers a text writes (a phone number
+    has 8 digits or more: years and counts are the numbers check's)."""
+    found = []
+    for match in LITERAL.finditer(text):
+        literal = match.group(0).rstrip(TRAILING)
+        if literal[:1].isdigit() or literal[:1] in "+(":
+            if sum(c.isdigit() for c in literal) < 8:
+                continue
+        elif "." not in literal and "@" not in literal and ":" not in literal:
+            continue
+        found.append(literal)
+    return found
+
+
 NAME = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
@@ -211,12 +240,13 @@ def support(claim: str, claim_vector: np.ndarray, evidence: Evidence) -> Support
     words_ = frozenset(tokenize_words(context))
     initials = "".join(w[0] for w in tokenize_words(context) if w not in STOPWORDS)
     names_ok = all(name_in_passage(n, stems, words_, initials) for n in names_in_claim(claim))
+    literals_ok = all(literal in context for literal in literals_in(claim))
     best_text, best = "", 0.0
     for text, vector in evidence.units:
         score = float(np.dot(claim_vector, vector))
         if score > best:
             best_text, best = text, score
-    return Support(lexical, best, numbers_ok, best_text, names_ok)
+    return Support(lexical, best, numbers_ok, best_text, names_ok, literals_ok)
 
 
 def check_answer(text: str, evidence: Sequence[Evidence], encode: Encode,

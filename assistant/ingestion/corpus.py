@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -31,10 +33,6 @@ SUPPORTED_SUFFIXES = {
 MANIFEST_NAME = "manifest.json"
 
 
-
-
-
-
 @dataclass
 class SkippedFile:
     name: str
@@ -43,19 +41,215 @@ class SkippedFile:
 
 
 @dataclass
+class ManifestProblem:
+    """What is wrong at one line of manifest.json (``key``: a message, shown with ``values``)."""
+
+    line: int
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CorpusScan:
     documents: list[Document] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    manifest_problems: list[ManifestProblem] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    entries: dict[str, dict[str, str]] = field(default_factory=dict)
+    problems: list[ManifestProblem] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # each entry's line
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
-    """Manifest entries by file name; a missing or broken manifest means guessing titles."""
+    """Manifest entries by file name; a missing manifest means guessing titles."""
+    return read_manifest(corpus_dir).entries
+
+
+def read_manifest(corpus_dir: Path) -> Manifest:
+    """The manifest's entries, read one by one: a broken entry (bad JSON, a trailing comma,
+    no "file") is reported by line and the entries that parse are kept; a broken file used
+    to lose every title and organisation silently."""
     path = corpus_dir / MANIFEST_NAME
+    if not path.is_file():
+        return Manifest()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {entry["file"]: entry for entry in data.get("documents", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Manifest(problems=[ManifestProblem(1, "manifest_unreadable",
+                                                  {"error": type(exc).__name__})])
+    manifest = Manifest()
+    for line, value in _manifest_elements(text, manifest.problems):
+        if not isinstance(value, dict):
+            manifest.problems.append(ManifestProblem(line, "manifest_not_an_entry"))
+            continue
+        name = value.get("file")
+        if not isinstance(name, str) or not name.strip():
+            manifest.problems.append(ManifestProblem(line, "manifest_no_file"))
+            continue
+        entry = {k: clean_label(v) for k, v in value.items() if isinstance(v, str)}
+        entry["file"] = name
+        if name in manifest.entries:
+            manifest.problems.append(ManifestProblem(line, "manifest_duplicate",
+                                                     {"file": visible_name(name)}))
+        manifest.entries[name] = entry
+        manifest.lines[name] = line
+    manifest.problems.sort(key=lambda p: p.line)
+    return manifest
+
+
+_DOCUMENTS_KEY = re.compile(r'"documents"\s*:\s*\[')
+
+
+def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple[int, Any]]:
+    """The elements of the "documents" array with their lines; what cannot be read is
+    reported and skipped up to the next element."""
+    def line_of(position: int) -> int:
+        return text.count("\n", 0, position) + 1
+
+    try:
+        json.loads(text)
+        strict_error = None
+    except json.JSONDecodeError as exc:
+        strict_error = exc
+    start = _DOCUMENTS_KEY.search(text)
+    if start is None:
+        problems.append(ManifestProblem(line_of(strict_error.pos) if strict_error else 1,
+                                        "manifest_no_documents"))
+        return []
+    decoder = json.JSONDecoder()
+    elements: list[tuple[int, Any]] = []
+    found_before = len(problems)
+    position = start.end()
+    expect_element, after_comma, comma = True, False, 0
+    while True:
+        position = _skip_space(text, position)
+        if position >= len(text):
+            problems.append(ManifestProblem(line_of(len(text)), "manifest_syntax",
+                                            {"error": "] missing"}))
+            break
+        char = text[position]
+        if char == "]":
+            if after_comma:
+                problems.append(ManifestProblem(line_of(comma), "manifest_trailing_comma"))
+            break
+        if char == ",":
+            if expect_element:
+                problems.append(ManifestProblem(line_of(position), "manifest_syntax",
+                                                {"error": "extra ','"}))
+            expect_element, after_comma, comma = True, True, position
+            position += 1
+            continue
+        if not expect_element:
+            problems.append(ManifestProblem(line_of(position), "manifest_syntax",
+                                            {"error": "',' missing"}))
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            end = _element_end(text, position)
+            repaired, commas = _without_trailing_commas(text[position:end])
+            try:
+                value = json.loads(repaired) if commas else None
+            except json.JSONDecodeError:
+                commas = []
+            if commas:  # only a trailing comma in the entry: said, and the entry kept
+                problems += [ManifestProblem(line_of(position + c), "manifest_trailing_comma")
+                             for c in commas]
+                elements.append((line_of(position), value))
+            else:
+                problems.append(ManifestProblem(line_of(exc.pos), "manifest_syntax",
+                                                {"error": exc.msg}))
+        else:
+            elements.append((line_of(position), value))
+        position = end
+        expect_element, after_comma = False, False
+    if strict_error is not None and len(problems) == found_before:
+        problems.append(ManifestProblem(line_of(strict_error.pos), "manifest_syntax",
+                                        {"error": strict_error.msg}))
+    return elements
+
+
+def _without_trailing_commas(text: str) -> tuple[str, list[int]]:
+    """The text without the commas that close nothing ("a": 1, }), and where they were;
+    commas inside strings are left alone."""
+    kept: list[str] = []
+    commas: list[int] = []
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            escaped = not escaped and char == "\\"
+            if char == '"' and not escaped:
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "," and text[index + 1:].lstrip()[:1] in ("}", "]"):
+            commas.append(index)
+            continue
+        kept.append(char)
+    return "".join(kept), commas
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _element_end(text: str, position: int) -> int:
+    """Where a broken element ends: the ',' or ']' after it at its own depth (strings
+    skipped), so that the next element is read."""
+    depth, in_string, escaped = 0, False, False
+    for index in range(position, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif char == "," and depth == 0:
+            return index
+    return len(text)
+
+
+def visible_name(name: str) -> str:
+    """A file name as it may be shown: bytes that are not UTF-8 and invisible characters
+    (controls, right-to-left overrides and other format characters) written as escapes,
+    so that "facture\u202etxt.exe" cannot pass for another name."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in name):  # undecodable bytes (surrogateescape)
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(
+        c if unicodedata.category(c) not in _INVISIBLE else f"\\u{ord(c):04x}" for c in name)
+
+
+def clean_label(text: str) -> str:
+    """A manifest title or organisation without invisible characters (they would reorder or
+    hide what the sources panel shows)."""
+    return "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE)
+
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def is_utf8_name(name: str) -> bool:
+    """Was the file name valid UTF-8? (Python keeps other bytes as lone surrogates, which no
+    store and no terminal accepts.)"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def list_files(corpus_dir: Path) -> list[Path]:
@@ -109,7 +303,7 @@ def describe(
     own = properties or DocumentProperties()
     return DocumentInfo(
         doc_id=rel,
-        file=rel,
+        file=visible_name(rel),
         title=entry.get("title") or own.title or guess_title(text, path),
         organisation=entry.get("organisation") or own.organisation or guess_organisation(text),
         # The text before the language property: software writes its own language there
@@ -165,10 +359,20 @@ def unusable_reason(path: Path, corpus_dir: Path, max_bytes: int | None) -> Skip
 def scan_corpus(corpus_dir: Path, pipeline_version: str,
                 max_bytes: int | None = None) -> CorpusScan:
     """Read and clean every supported file; collect the ones that must be skipped."""
-    manifest = load_manifest(corpus_dir)
-    scan = CorpusScan(skipped=outside_manifest_entries(manifest, corpus_dir))
+    read = read_manifest(corpus_dir)
+    manifest = read.entries
+    scan = CorpusScan(skipped=outside_manifest_entries(manifest, corpus_dir),
+                      manifest_problems=read.problems)
+    outside = {s.name for s in scan.skipped}
+    scan.manifest_problems += [
+        ManifestProblem(read.lines[name], "manifest_missing_file", {"file": visible_name(name)})
+        for name in manifest if name not in outside and not (corpus_dir / name).is_file()]
+    scan.manifest_problems.sort(key=lambda p: p.line)
     for path in list_files(corpus_dir):
         name = path.relative_to(corpus_dir).as_posix()
+        if not is_utf8_name(name):  # skipped and named like any unreadable file
+            scan.skipped.append(SkippedFile(name, "reason_bad_name"))
+            continue
         unusable = unusable_reason(path, corpus_dir, max_bytes)
         if unusable is not None:
             scan.skipped.append(unusable)

@@ -25,7 +25,7 @@ from assistant.directory.extraction.fingerprint import extraction_fingerprint
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.reader import extract_mentions
 from assistant.ingestion.chunking.document import chunk_document
-from assistant.ingestion.corpus import SkippedFile, scan_corpus
+from assistant.ingestion.corpus import ManifestProblem, SkippedFile, scan_corpus
 from assistant.store.chroma import (
     ADD_BATCH,
     DocRecord,
@@ -61,6 +61,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     kept_previous: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    manifest_problems: list[ManifestProblem] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
     directory_seconds: float = 0.0  # building and storing the directory (included above)
@@ -304,6 +305,7 @@ def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[],
                        settings.max_document_bytes)
     state = store.read_state()
     plan = plan_ingestion(scan.documents, scan.skipped, state, settings.vector_space)
+    plan.report.manifest_problems = scan.manifest_problems
     same_model = state is not None and state.embedding_model == settings.vector_space
     if state is not None and same_model and not plan.report.changed_anything:
         keep_generation(store, state, plan.report)

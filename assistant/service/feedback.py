@@ -7,6 +7,7 @@ cases people flag can join the evaluation set.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -37,9 +38,18 @@ CREATE TABLE IF NOT EXISTS feedback (
     vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
     comment TEXT NOT NULL DEFAULT '',
     corrected_answer TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL         -- ISO 8601, UTC
+    created_at TEXT NOT NULL,        -- ISO 8601, UTC
+    checksum TEXT NOT NULL DEFAULT '' -- of the row's values (row_checksum): damage shows
 )
 """
+COLUMNS = ("id", "question", "language", "history", "answer", "sources", "vote", "comment",
+           "corrected_answer", "created_at")
+
+
+def row_checksum(values: Sequence[Any]) -> str:
+    """A digest of a row's values (``COLUMNS`` order), stored with it: SQLite keeps no
+    checksum of its own, and one damaged byte turned a thumbs down into a thumbs up."""
+    return hashlib.sha256(json.dumps(list(values), ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class FeedbackStore:
                 with connection:  # commits on success, rolls back on error
                     if not self._schema_ready:
                         connection.execute(SCHEMA)
+                        add_checksums(connection)
                         self._schema_ready = True
                     yield connection
             finally:
@@ -111,7 +122,9 @@ class FeedbackStore:
                 " comment, corrected_answer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
-            return int(cursor.lastrowid or 0)
+            row_id = int(cursor.lastrowid or 0)
+            seal(connection, row_id)
+            return row_id
 
     def update(self, feedback_id: int, *, vote: int | None = None, comment: str | None = None,
                corrected_answer: str | None = None) -> bool:
@@ -130,6 +143,7 @@ class FeedbackStore:
             cursor = connection.execute(
                 f"UPDATE feedback SET {assignments} WHERE id = ?", [*changes.values(), feedback_id]
             )
+            seal(connection, feedback_id)
             return cursor.rowcount > 0
 
     def get(self, feedback_id: int) -> FeedbackRow | None:
@@ -156,7 +170,7 @@ class FeedbackStore:
             ]
 
     def thumbs_down_records(self) -> list[dict[str, Any]]:
-        return [eval_record(row) for row in self.rows(vote=-1)]
+        return [eval_record(row) for row in self.verified_rows(vote=-1)]
 
     def export_thumbs_down(self, path: Path) -> int:
         """Write the thumbs-down cases as dev.jsonl questions; returns how many."""
@@ -166,6 +180,65 @@ class FeedbackStore:
             for record in records:
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         return len(records)
+
+    def verified_rows(self, vote: int | None = None) -> list[FeedbackRow]:
+        """The rows, after SQLite's integrity check and each row's checksum: a damaged
+        database or row raises FeedbackDamaged (its message names the database and the
+        rows), never a silently changed vote."""
+        try:
+            with self._connect() as connection:
+                report = [r[0] for r in connection.execute("PRAGMA integrity_check")]
+                raw = connection.execute(
+                    f"SELECT {', '.join(COLUMNS)}, checksum FROM feedback ORDER BY id").fetchall()
+        except FeedbackUnavailable as exc:
+            detail = str(exc.values.get("detail", exc.key))
+            if exc.key == "feedback_locked":
+                raise FeedbackUnavailable("feedback_export_locked", path=str(self.path),
+                                          detail=detail) from exc
+            raise FeedbackDamaged(str(self.path), detail) from exc
+        except sqlite3.DatabaseError as exc:
+            raise FeedbackDamaged(str(self.path), str(exc)) from exc
+        if report != ["ok"]:
+            raise FeedbackDamaged(str(self.path), "; ".join(report)[:200])
+        damaged = [str(r[0]) for r in raw if r[-1] != row_checksum(r[:-1])]
+        if damaged:
+            raise FeedbackDamaged(str(self.path), "", rows=", ".join(damaged))
+        try:
+            rows = [FeedbackRow(r[0], r[1], r[2], json.loads(r[3]), r[4], json.loads(r[5]),
+                                r[6], r[7], r[8], r[9]) for r in raw]
+        except ValueError as exc:
+            raise FeedbackDamaged(str(self.path), str(exc)[:160]) from exc
+        return [r for r in rows if vote is None or r.vote == vote]
+
+
+class FeedbackDamaged(FeedbackUnavailable):
+    """The feedback database failed its integrity check, or rows their checksums."""
+
+    def __init__(self, path: str, detail: str, rows: str = "") -> None:
+        if rows:
+            super().__init__("feedback_damaged_rows", path=path, rows=rows)
+        else:
+            super().__init__("feedback_damaged", path=path, detail=detail)
+
+
+def seal(connection: sqlite3.Connection, row_id: int) -> None:
+    """Store the row's checksum (after every write to it, in the same transaction)."""
+    values = connection.execute(f"SELECT {', '.join(COLUMNS)} FROM feedback WHERE id = ?",
+                                (row_id,)).fetchone()
+    if values is not None:
+        connection.execute("UPDATE feedback SET checksum = ? WHERE id = ?",
+                           (row_checksum(values), row_id))
+
+
+def add_checksums(connection: sqlite3.Connection) -> None:
+    """A database from before checksums gets the column, and its rows their checksums (as
+    they are now: what came before cannot be verified)."""
+    columns = {r[1] for r in connection.execute("PRAGMA table_info(feedback)")}
+    if "checksum" in columns:
+        return
+    connection.execute("ALTER TABLE feedback ADD COLUMN checksum TEXT NOT NULL DEFAULT ''")
+    for (row_id,) in connection.execute("SELECT id FROM feedback").fetchall():
+        seal(connection, row_id)
 
 
 def describe_failure(exc: sqlite3.Error | OSError) -> FeedbackUnavailable:

@@ -7,18 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.messages import message
 from assistant.core.types import Answer
+from assistant.ingestion.corpus import visible_name
 
 if TYPE_CHECKING:  # a type only: ingestion loads llama-index (1.5 s), which a question needs not
     from assistant.ingestion.pipeline import IngestReport
 
 
 def report_warnings(report: IngestReport, lang: str) -> list[str]:
-    """Files an ingestion skipped or kept in their previous version, one line each."""
+    """Files an ingestion skipped or kept in their previous version, and what is wrong in
+    the manifest, one line each (file names with their invisible characters escaped)."""
     lines = [
-        message("file_skipped", lang, name=s.name, reason=message(s.reason, lang, **s.values))
+        message("file_skipped", lang, name=visible_name(s.name),
+                reason=message(s.reason, lang, **s.values))
         for s in report.skipped
     ]
-    lines += [message("ingest_kept_previous", lang, name=n) for n in report.kept_previous]
+    lines += [message("ingest_kept_previous", lang, name=visible_name(n))
+              for n in report.kept_previous]
+    lines += [message("manifest_problem", lang, line=p.line,
+                      detail=message(p.key, lang, **p.values))
+              for p in report.manifest_problems]
     return lines
 
 

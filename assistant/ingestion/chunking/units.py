@@ -4,6 +4,7 @@ when too long; always substrings of the text."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from assistant.core.lists import BULLET, LIST_MARK
@@ -105,8 +106,9 @@ def limit_length(
     """Cut an over-long span at the strongest separator available, greedily."""
     if end - start <= limit:
         return [(start, end)]
-    if not levels:
-        return [(start, start + limit), *limit_length(text, start + limit, end, limit, ())]
+    if not levels:  # no separator left: pieces of ``limit`` characters (a loop, not a
+        # recursion per piece: a long line without spaces went past Python's recursion limit)
+        return [(piece, min(piece + limit, end)) for piece in range(start, end, limit)]
     separator, weaker = levels[0], levels[1:]
     pattern = r"\s+" if separator == " " else re.escape(separator) + r"(?=\s)"
     cuts = [m.end() for m in re.finditer(pattern, text[start:end])]
@@ -127,8 +129,10 @@ def _greedy_pieces(start: int, end: int, cuts: list[int], limit: int) -> list[tu
     for cut in [*cuts, end]:
         if cut - piece_start <= limit:
             continue
-        reachable = [c for c in cuts if piece_start < c < cut and c - piece_start <= limit]
-        piece_end = reachable[-1] if reachable else cut
+        # The last cut point after piece_start, before cut and within the limit: found by
+        # bisection in the sorted cuts (a scan of them all made a long line quadratic).
+        last = bisect_right(cuts, min(piece_start + limit, cut - 1)) - 1
+        piece_end = cuts[last] if last >= 0 and cuts[last] > piece_start else cut
         pieces.append((piece_start, piece_end))
         piece_start = piece_end
         if cut - piece_start > limit:  # still too far: an over-long piece on its own

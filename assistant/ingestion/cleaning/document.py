@@ -24,6 +24,9 @@ _SPACES = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u2002-\u2006\u2008\u205f\u
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _AUTOLINK = re.compile(r"<((?:https?://|ftp://|mailto:|www\.)[^\s<>]+|[\w.+-]+@[\w-]+\.[\w.-]+)>")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# Citation markers in a document's own text ("[1]", "[2, 3]", footnote calls): a sentence
+# quoted as an answer would carry markers pointing at sources it never had (issue 19).
+_CITATION_MARKER = re.compile(r"[ \t]*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\]")
 
 
 def clean_text(raw: str, fmt: str = "txt") -> str:
@@ -41,6 +44,7 @@ def clean_text(raw: str, fmt: str = "txt") -> str:
         text = html_to_text(text, keep_whitespace=True)
     # Entities left in plain text ("&amp;"); only complete ones, so "R&D" stays as it is.
     text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    text = _CITATION_MARKER.sub("", text)
     lines = _clean_lines(_SPACES.sub(" ", text).split("\n"))
     return _normalise_whitespace(lines)
 
