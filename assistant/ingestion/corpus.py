@@ -359,13 +359,13 @@ def unusable_reason(path: Path, corpus_dir: Path, max_bytes: int | None) -> Skip
 def scan_corpus(corpus_dir: Path, pipeline_version: str,
                 max_bytes: int | None = None) -> CorpusScan:
     """Read and clean every supported file; collect the ones that must be skipped."""
-    read = read_manifest(corpus_dir)
-    manifest = read.entries
+    listed = read_manifest(corpus_dir)
+    manifest = listed.entries
     scan = CorpusScan(skipped=outside_manifest_entries(manifest, corpus_dir),
-                      manifest_problems=read.problems)
+                      manifest_problems=listed.problems)
     outside = {s.name for s in scan.skipped}
     scan.manifest_problems += [
-        ManifestProblem(read.lines[name], "manifest_missing_file", {"file": visible_name(name)})
+        ManifestProblem(listed.lines[name], "manifest_missing_file", {"file": visible_name(name)})
         for name in manifest if name not in outside and not (corpus_dir / name).is_file()]
     scan.manifest_problems.sort(key=lambda p: p.line)
     for path in list_files(corpus_dir):
