@@ -290,8 +290,8 @@ def test_a_reference_definition_inside_a_list_item_defines_no_link() -> None:
 
 def test_an_answer_links_only_the_addresses_its_cited_documents_write() -> None:
     from assistant.core.types import Answer, Citation, Passage
-    from ui.render import document_links
-    from ui.views import Exchange, chat_messages
+    from ui.render import chat_messages, document_links
+    from ui.views import Exchange
 
     page = Passage("c1", "Site web : http://www.wsm.be. Contact : info@wsm.be.", "WSM", "",
                    "wsm.txt", "WSM", "fr", 1.0, 1)
