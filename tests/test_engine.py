@@ -129,7 +129,7 @@ def test_the_fitted_model_is_used_when_none_is_given() -> None:
 
 
 def test_the_checks_are_named_for_ablations() -> None:
-    assert set(CHECK_NAMES) == {"who_names_action", "founder_link"}
+    assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "addresses_the_assistant"}
     assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
 
 

@@ -306,6 +306,7 @@ def test_web_chat_shows_only_checked_text_while_the_model_writes(
     checked answer streams in word by word."""
     from assistant.service.feedback import FeedbackStore
     from ui.handlers import ChatUI
+    from ui.render import chat_markdown, shown_reply
 
     scripted(half_wrong_script)
     service = service_with(indexed, "scripted")
@@ -318,7 +319,9 @@ def test_web_chat_shows_only_checked_text_while_the_model_writes(
     writing = [s for s in shown if s.startswith("*The language model is writing")]
     streamed = [s for s in shown if s not in writing and s != message("ui_thinking", "en")]
     assert writing and len(streamed) > 3
-    assert all(final.reply.startswith(s) for s in streamed)  # prefixes of the checked text
+    # prefixes of the checked text, as the chat shows it (citations renumbered 1..n, escaped)
+    checked_text = chat_markdown(shown_reply(final.reply, final.answer))
+    assert all(checked_text.startswith(s) for s in streamed)
     removed = [c for c in final.answer.checked if c["verdict"] == "removed_unsupported"]
     recited = [c for c in final.answer.checked if c["verdict"] == "recited"]
     assert removed or recited
