@@ -168,18 +168,13 @@ def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
     on). A check is worth keeping where switching it off lowers abstention on the frozen
     sets without raising their accuracy."""
     from assistant.answering.checks import CHECK_NAMES
-    from assistant.answering.engine import (
-        ABSTAIN_THRESHOLD,
-        NOT_SAID_BEFORE,
-        ORGANISATION_KNOWN,
-    )
+    from assistant.answering.engine import ABSTAIN_THRESHOLD, ORGANISATION_KNOWN
     from assistant.service.assistant_service import DIRECTORY_ROUTE
 
     service = mixed_service(folder)
     sets = [s for s in SETS if s.path.exists()]
     table: dict[str, dict[str, dict[str, float]]] = {}
-    for name in ("none", *CHECK_NAMES, ORGANISATION_KNOWN, NOT_SAID_BEFORE, ABSTAIN_THRESHOLD,
-                 DIRECTORY_ROUTE):
+    for name in ("none", *CHECK_NAMES, ORGANISATION_KNOWN, ABSTAIN_THRESHOLD, DIRECTORY_ROUTE):
         service.settings.disabled_checks = [] if name == "none" else [name]
         table[name] = {}
         for qset in sets:

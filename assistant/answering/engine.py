@@ -29,9 +29,6 @@ from assistant.core.types import Answer, Passage, ScoredUnit, Unit
 # abstention threshold, by the names ablations switch them off with.
 ORGANISATION_KNOWN = "organisation_known"
 ABSTAIN_THRESHOLD = "abstain_threshold"
-# A follow-up's answer adds to the conversation: a sentence an earlier answer quoted is not
-# quoted again (switched off by this name for the ablation).
-NOT_SAID_BEFORE = "not_said_before"
 
 
 def question_profile(question: str, language: str,
@@ -66,12 +63,6 @@ def ranked_units(units: Sequence[Unit], context: QuestionContext,
     return sorted(scored, key=lambda s: s.score, reverse=True)
 
 
-def said_before(text: str, said: Sequence[str]) -> bool:
-    """Did an earlier answer of the conversation quote this sentence?"""
-    sentence = " ".join(text.split())
-    return any(sentence in " ".join(answer.split()) for answer in said)
-
-
 def answer_from_units(
     question: str, language: str, sources: list[Passage], units: Sequence[Unit],
     query_vector: np.ndarray, idf: Callable[[str], float], *, max_units: int = 4,
@@ -92,8 +83,6 @@ def answer_from_units(
     context = QuestionContext(profile, query_vector, idf, said_words(said))
     ranked = answering_units(ranked_units(units, context, model), profile,
                              aliases_of or (lambda name: ()), disabled_checks)
-    if said and NOT_SAID_BEFORE not in disabled_checks:
-        ranked = [s for s in ranked if not said_before(s.unit.text, said)]
     threshold = 0.0 if ABSTAIN_THRESHOLD in disabled_checks else model.thresholds.abstain_below
     if not ranked or ranked[0].score < threshold:
         return abstain(language, sources)

@@ -103,8 +103,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description=(
             "Answer-engine checks to switch off (names in assistant/answering/checks.py, plus "
-            "'organisation_known', 'not_said_before', 'abstain_threshold' and "
-            "'directory_route'), for the "
+            "'organisation_known', 'abstain_threshold' and 'directory_route'), for the "
             "ablation figures of bench/quality.py; empty in use."
         ),
     )
