@@ -34,10 +34,10 @@ def test_a_file_name_with_an_invalid_utf8_byte_is_skipped_and_named(
         handle.write("Le Collectif Exemple forme des bénévoles depuis 2001.\n")
     report = AssistantService(fake_settings).ingest()
     assert len(report.added) == 5  # the others are indexed
-    assert [s.reason for s in report.skipped] == ["reason_bad_name"]
+    assert [s.reason for s in report.skipped] == ["reason_name_not_utf8"]
     lines = report_warnings(report, "fr")
     assert lines == [message("file_skipped", "fr", name="liste\\xff des membres.txt",
-                             reason=message("reason_bad_name", "fr"))]
+                             reason=message("reason_name_not_utf8", "fr"))]
     lines[0].encode("utf-8")  # printable: no lone surrogate reaches a terminal
 
 
@@ -290,8 +290,8 @@ def test_a_reference_definition_inside_a_list_item_defines_no_link() -> None:
 
 def test_an_answer_links_only_the_addresses_its_cited_documents_write() -> None:
     from assistant.core.types import Answer, Citation, Passage
-    from ui.render import document_links
-    from ui.views import Exchange, chat_messages
+    from ui.render import chat_messages, document_links
+    from ui.views import Exchange
 
     page = Passage("c1", "Site web : http://www.wsm.be. Contact : info@wsm.be.", "WSM", "",
                    "wsm.txt", "WSM", "fr", 1.0, 1)
