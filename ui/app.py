@@ -221,9 +221,10 @@ def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
                            api_name="directory")
     directory.text.submit(ui.directory_cards, filters, [directory.cards],
                           api_visibility="private")
-    directory.text.input(ui.directory_cards, filters, [directory.cards],  # as one types
-                         api_visibility="private", trigger_mode="always_last",
-                         show_progress="hidden")
+    # As one types: "change", since Gradio's "input" missed deletions and text set at once.
+    directory.text.change(ui.directory_cards, filters, [directory.cards],
+                          api_visibility="private", trigger_mode="always_last",
+                          show_progress="hidden")
     for choice in (directory.theme, directory.town):  # a user's pick re-renders at once
         choice.input(ui.directory_cards, filters, [directory.cards], api_visibility="private")
     # Cards in the new language; the dropdowns' own texts follow through ChatUI.relabel.
