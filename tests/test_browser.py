@@ -538,6 +538,16 @@ def test_nothing_is_lost(served: Served, browser: Any) -> None:
         ask_in_page(page, FOLLOW_UP)
         wait_for_answer(page, 1, with_sources=False)
         assert served.calls[-1][:2] == (FOLLOW_UP, [])
+
+        # A question over the length limit stays in the box, the reason under it.
+        limit = served.ui.service.settings.max_question_chars
+        too_long = " ".join(["Pourquoi ?"] * (limit // 10 + 1))
+        asked_so_far = len(served.calls)
+        ask_in_page(page, too_long)
+        refused = message("question_too_long", "fr", length=len(too_long), limit=limit)
+        expect(page.locator("#chat-notice")).to_contain_text(refused)
+        expect(page.locator("#chat-input textarea")).to_have_value(too_long)
+        assert len(served.calls) == asked_so_far and len(users(page)) == 1  # never asked
     except BaseException:
         with contextlib.suppress(Exception):
             save_screenshot(page, "nothing-lost-failure.png")
