@@ -6,6 +6,7 @@ search box. The real browser checks the same in tests/test_browser.py."""
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import threading
@@ -24,6 +25,7 @@ from assistant.core.types import Answer, Citation, History, Passage
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from assistant.service.ratelimit import SessionRateLimiter
+from ui.app import build_app
 from ui.handlers import ALL, SKIP, ChatUI
 from ui.render import (
     chat_messages,
@@ -328,6 +330,21 @@ def test_reload_restores_the_conversation_once(ui: ChatUI, service: SlowService)
                                      final.session[0].answer.text)]  # type: ignore[union-attr]
     ui.restore(stored, page, "fr")  # a second load does not add it again
     assert len(page) == 2
+
+
+def test_no_load_event_of_its_own_resets_the_conversation(ui: ChatUI, indexed: Settings) -> None:
+    """A State with a callable default is set by a load event of its own, which could run
+    after restore's: in the browser the first question after a reload was then answered
+    without its history. Each session gets a copy of an empty Conversation instead."""
+    app = build_app(ui.service, indexed, ui=ui)
+    states = [b for b in app.blocks.values() if isinstance(b, gr.State)
+              and isinstance(b.value, Conversation)]
+    assert len(states) == 1
+    state = states[0]
+    assert state.load_event_to_attach is None
+    session_copy = copy.deepcopy(state.value)  # what Gradio gives a new session
+    assert isinstance(session_copy, Conversation) and session_copy is not state.value
+    assert not session_copy and not session_copy.busy
 
 
 # -- the whole document ---------------------------------------------------------------------------

@@ -36,7 +36,10 @@ def build_app(service: AssistantService, settings: Settings, *,
     labels = ui.labels
     with gr.Blocks(title=message("ui_title", labels.lang), analytics_enabled=False) as app:
         # One Conversation per browser session: every event of the session gets this object.
-        conversation = gr.State(Conversation)
+        # An instance, which Gradio copies for each session (an empty one), not the class: a
+        # callable default is set by a load event of its own, which could run after
+        # restore's and replace the conversation a reload had just restored.
+        conversation = gr.State(Conversation())
         target = gr.State(None)
         # The browser's copy, so that a reload finds the conversation (localStorage).
         stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=storage_secret(settings))
@@ -221,9 +224,10 @@ def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
                            api_name="directory")
     directory.text.submit(ui.directory_cards, filters, [directory.cards],
                           api_visibility="private")
-    directory.text.input(ui.directory_cards, filters, [directory.cards],  # as one types
-                         api_visibility="private", trigger_mode="always_last",
-                         show_progress="hidden")
+    # As one types: "change", since Gradio's "input" missed deletions and text set at once.
+    directory.text.change(ui.directory_cards, filters, [directory.cards],
+                          api_visibility="private", trigger_mode="always_last",
+                          show_progress="hidden")
     for choice in (directory.theme, directory.town):  # a user's pick re-renders at once
         choice.input(ui.directory_cards, filters, [directory.cards], api_visibility="private")
     # Cards in the new language; the dropdowns' own texts follow through ChatUI.relabel.

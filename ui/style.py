@@ -107,6 +107,11 @@ if (!window.assistantViewerKeys) {  // Escape closes the document
 CSS = """
 /* -- the page ----------------------------------------------------------------------------- */
 footer { display: none !important; }
+/* Gradio's overflow: hidden makes the container a scroll box that never scrolls, so the
+   phone's sticky question box stuck to it (the page's end), not to the screen; clip does
+   not. Here, not in the phone's block: Gradio scopes the rules of an @media block to
+   elements inside the container. */
+.gradio-container { overflow: clip !important; }
 #header h2 { margin: 0 0 .2em; }
 #header p { margin: 0; }
 #language { flex-grow: 0 !important; }
