@@ -9,12 +9,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.middleware import Middleware
+
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.service.assistant_service import AssistantService
+from assistant.service.documents import upload_limit
 from assistant.service.feedback import FeedbackStore
 from ui import documents_tab
-from ui.auth import UserTable, check_exposure
+from ui.auth import ExpiringTokens, HttpGuard, UserTable, check_exposure, sign_in_note
 from ui.gradio_offline import gr
 from ui.handlers import ALL, ChatUI
 from ui.labels import Labels, message_list
@@ -45,6 +48,10 @@ def build_app(service: AssistantService, settings: Settings, *,
             language = labels.new(gr.Radio, {"label": "ui_language"}, choices=LANGUAGES,
                                   value=labels.lang, elem_id="language", scale=0,
                                   min_width=220)
+            # Gradio's /logout ends every session of the user on the server; relative, so
+            # that it works under a reverse proxy's path (root_path).
+            labels.new(gr.Button, {"value": "ui_sign_out"}, link="logout", elem_id="sign-out",
+                       size="sm", scale=0, min_width=120, visible=bool(settings.ui_users))
         with gr.Tabs():
             with labels.new(gr.Tab, {"label": "ui_tab_chat"}, elem_id="chat-tab"):
                 chat = chat_tab(labels)
@@ -287,17 +294,39 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: 
 # -- launch --------------------------------------------------------------------------------------
 def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share: bool = False,
                prevent_thread_lock: bool = False, lang: str = "fr",
-               max_file_size: int | None = None) -> Any:
-    """Serve the app; sign-in when accounts exist, else loopback only (checked again here)."""
+               max_file_size: int | None = None, settings: Settings | None = None) -> Any:
+    """Serve the app; sign-in when accounts exist, else loopback only (checked again here).
+    Uploads are size-limited (``max_file_size``, else the settings' upload limit), sign-ins
+    last ``ui_session_hours``, and FastAPI's own ``/openapi.json`` is not served."""
+    settings = settings or Settings()
     check_exposure(host, share, users)
     app.queue(default_concurrency_limit=4)
-    return app.launch(
+    token_seconds = settings.ui_session_hours * 3600
+    served = app.launch(
         server_name=host, server_port=port, share=share,
-        auth=users if users else None, auth_message=message("ui_auth", lang),
-        prevent_thread_lock=prevent_thread_lock, css=CSS,
+        # A coroutine: Gradio awaits it (its stubs only name plain functions).
+        auth=users.sign_in if users else None,  # type: ignore[arg-type]
+        auth_message=sign_in_note(users, lang),
+        prevent_thread_lock=True, css=CSS,
         theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
         # No footer (its API and settings pages are for developers); no run history kept
         # in the browser (it would hold the questions asked).
         ssr_mode=False, mcp_server=False, footer_links=[], run_history=False, quiet=True,
-        max_file_size=max_file_size,  # uploads (Documents tab) over it never reach the disk
+        # Uploads over it never reach the disk (Gradio answers 413 while receiving them).
+        max_file_size=max_file_size or upload_limit(settings),
+        app_kwargs={"openapi_url": None,
+                    "middleware": [Middleware(HttpGuard, token_seconds=token_seconds)]},
     )
+    expire_tokens(app, token_seconds)
+    if not prevent_thread_lock:
+        app.block_thread()
+    return served
+
+
+def expire_tokens(app: gr.Blocks, seconds: float) -> None:
+    """Swap Gradio's session tokens (a plain dict, kept forever) for expiring ones, before
+    anyone could sign in (the server has just started)."""
+    tokens = ExpiringTokens(seconds)
+    for token, user in app.server_app.tokens.items():
+        tokens[token] = user
+    app.server_app.tokens = tokens

@@ -94,7 +94,7 @@ class ChatUI:
             yield self._view(conversation, lang, question="")
             return
         try:
-            self.limiter.check(session_key(request))
+            self.limiter.check(limit_key(request))
             self.service.validate(question)
         except AssistantError as exc:
             yield self._view(conversation, lang, question=question, notice=exc.render(lang))
@@ -477,9 +477,14 @@ def user_of(request: gr.Request | None) -> str:
     return str(getattr(request, "username", None) or "")
 
 
-def session_key(request: gr.Request | None) -> str:
-    """The browser session a request comes from (the rate limit is per session)."""
-    return str(getattr(request, "session_hash", None) or "")
+def limit_key(request: gr.Request | None) -> str:
+    """Whom the question limit counts: the signed-in user, else the client's address. Never
+    the session hash, which the client picks: a new session per question would escape."""
+    user = getattr(request, "username", None)
+    if user:
+        return f"user:{user}"
+    client = getattr(request, "client", None)
+    return f"address:{getattr(client, 'host', None) or ''}"
 
 
 def _chosen(value: str | None) -> str | None:
