@@ -243,7 +243,8 @@ def served(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     ui = ChatUI(service, FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite3"),
                 stream_delay=0)
     app = build_app(service, settings, ui=ui)
-    users = UserTable({"alice": PASSWORD, "bob": PASSWORD}, SignInThrottle(), lang="en")
+    users = UserTable({name: PASSWORD for name in ("alice", "bob", "carol", "dave")},
+                      SignInThrottle(), lang="en")
     port = free_tcp_port()
     launch_app(app, users, host="127.0.0.1", port=port, prevent_thread_lock=True,
                settings=settings, lang="en")
@@ -346,3 +347,104 @@ def test_http_a_new_client_session_per_question_is_limited_like_one(served: Serv
         notices.append(any(isinstance(x, str) and x.startswith(limited) for x in result))
         client.close()
     assert notices == [False, False, False, True, True]
+
+
+# -- the answer line: bounded, each waiting person shown a place, "busy" past it ---------------
+def test_the_line_admits_in_order_numbers_the_waiting_and_refuses_past_its_size() -> None:
+    from assistant.service.admission import AnswerLine
+
+    line = AnswerLine(concurrency=2, size=2)
+    tickets = [line.enter() for _ in range(4)]
+    assert [t.position for t in tickets if t] == [0, 0, 1, 2]
+    assert line.enter() is None  # full: refused at once
+    assert tickets[0] is not None and tickets[3] is not None
+    tickets[0].leave()
+    assert [t.position for t in tickets[1:] if t] == [0, 0, 1]
+    tickets[3].leave()  # a waiting question dropped: the line just shortens
+    assert line.busy == (2, 0) and line.enter() is not None
+
+
+class BlockingService(AssistantService):
+    """The real service, whose answers wait for ``release`` (an answer being worked on)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.release = threading.Event()
+        self.started = threading.Event()
+
+    def ask(self, question: str, history: Any = None) -> Any:
+        self.started.set()
+        assert self.release.wait(30)
+        return super().ask(question, history)
+
+
+def test_a_waiting_person_sees_their_place_at_once_and_past_the_line_is_told_busy(
+    indexed: Settings, tmp_path: Path
+) -> None:
+    settings = indexed.model_copy(update={"ui_concurrency": 1, "ui_queue_size": 1})
+    service = BlockingService(settings)
+    ui = ChatUI(service, FeedbackStore(tmp_path / "f.sqlite3"), stream_delay=0)
+    first: list[Any] = []
+    answering = threading.Thread(target=lambda: first.extend(
+        ui.respond(ANSWERED, [], "en", request("a", "alice"))))
+    answering.start()
+    assert service.started.wait(30)  # the only answer slot is taken
+    second = ui.respond(ANSWERED, [], "en", request("b", "bob"))
+    views = [next(second), next(second)]  # while the first answer is still blocked
+    assert views[1].notice == message("ui_queue_position", "en", position=1)
+    busy = list(ui.respond(ANSWERED, [], "en", request("c", "carol")))
+    assert len(busy) == 1 and busy[0].question == ANSWERED  # kept in the box
+    assert busy[0].notice == message("ui_busy", "en", waiting=1)
+    service.release.set()
+    rest = list(second)
+    answering.join(30)
+    assert first[-1].session[-1].answer is not None
+    assert rest[0].notice == ""  # its turn came: the place is no longer shown
+    assert rest[-1].session[-1].answer is not None
+    assert ui.line.busy == (0, 0)
+
+
+# -- the conversation belongs to its user ------------------------------------------------------
+def test_a_conversation_is_claimed_by_its_first_user_and_hidden_from_others() -> None:
+    from ui.views import Conversation, Exchange
+
+    conversation = Conversation()
+    assert conversation.owned_by("alice") is conversation
+    conversation.append(Exchange("secret question", "secret answer"))
+    other = conversation.owned_by("bob")
+    assert other is not conversation and list(other) == [] and other.owner == "bob"
+    other.reset()  # bob clearing "his" conversation leaves alice's alone
+    assert conversation.owned_by("alice") is conversation and len(conversation) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_http_a_reused_session_id_shows_nothing_of_the_first_users_conversation(
+    served: Served
+) -> None:
+    from gradio_client import Client
+
+    def client_of(name: str, address: str) -> Any:
+        signed = http_sign_in(served.url, name, PASSWORD, address)
+        assert signed.status_code == 200
+        cookie = "; ".join(f"{k}={v}" for k, v in signed.cookies.items())
+        return Client(served.url + "/", verbose=False, analytics_enabled=False,
+                      download_files=False, headers={"Cookie": cookie})
+
+    def user_turns(result: Any) -> list[str]:
+        return [m["content"][0]["text"] for m in result[1] if m["role"] == "user"]
+
+    # Users no other test asks with (the fixture's limit is 3 questions a minute).
+    first, second = client_of("carol", "198.51.100.50"), client_of("dave", "198.51.100.51")
+    try:
+        mine_before = first.predict("Que fait le CIEP ?", "fr", api_name="/ask")
+        assert user_turns(mine_before) == ["Que fait le CIEP ?"]
+        second.session_hash = first.session_hash  # dave sends carol's session id
+        theirs = second.predict("Et ses formations ?", "fr", api_name="/ask")
+        assert user_turns(theirs) == ["Et ses formations ?"]  # carol's turn is not shown
+        second.predict("fr", api_name="/clear")  # nor cleared by dave
+        mine_after = first.predict("Et ses formations ?", "fr", api_name="/ask")
+        assert user_turns(mine_after) == ["Que fait le CIEP ?", "Et ses formations ?"]
+    finally:
+        first.close()
+        second.close()

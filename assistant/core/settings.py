@@ -226,6 +226,20 @@ class Settings(BaseSettings):
         ),
     )
 
+    ui_concurrency: int = Field(
+        4, gt=0,
+        description=(
+            "Web chat answers worked on and streamed at once (their computation is still "
+            "one at a time); more questions wait in line, each shown its place."
+        ),
+    )
+    ui_queue_size: int = Field(
+        48, ge=0,
+        description=(
+            "Questions that may wait in line for the web chat, each shown its place; past "
+            "it a question is refused at once with a 'busy' message."
+        ),
+    )
     ui_sign_in_failures: int = Field(
         10, gt=0,
         description=(
