@@ -1,7 +1,8 @@
 """Load test of the web chat: concurrent sessions through the Gradio API (issue 6, part 2).
 
 usage: .venv/bin/python bench/load.py [--sessions 20,50] [--duration 60] [--pace 3.1]
-                                      [--rate-limit N] [--json FILE] [--keep]
+                                      [--rate-limit N] [--sign-in-flood THREADS]
+                                      [--json FILE] [--keep]
 
 Run from the project root. Prints figures; asserts nothing.
 
@@ -31,6 +32,12 @@ stands (answer words, a place in line, or "busy": the target is 1 s), to the fir
 words (the "searching" placeholder excepted) and to the complete streamed reply (~20 ms a
 word, ``ui.handlers.STREAM_DELAY``); the largest place in line seen.
 The server's peak RSS is read from ``os.wait4`` when it stops.
+
+``--sign-in-flood N`` (issue 19): the server gets an account and the sessions sign in;
+each count of sessions runs twice, quiet and then with N threads posting wrong sign-ins
+as fast as they can, each with a new user name and client address (``X-Forwarded-For``,
+trusted from loopback), so that no lock-out spares a hash: the signed-in users' figures
+side by side (target: first words p50 within 2x of the quiet run).
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import contextlib
 
 from gradio_client import Client  # noqa: E402
 
@@ -204,12 +213,36 @@ def classify(turn: Turn, tally: Tally, where: str) -> str:
     return "ok"
 
 
+ACCOUNT = ("load", "load-password")  # the account of --sign-in-flood runs
+
+
+def connect(url: str, signed_in: bool) -> Client:
+    """A session; signed in, with a long timeout: sign-ins are hashed one at a time on the
+    server, so 50 sessions signing in at once wait up to several seconds for the last."""
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                  auth=ACCOUNT if signed_in else None,
+                  httpx_kwargs={"timeout": 60} if signed_in else None)
+
+
+def flood(url: str, deadline: float, counter: list[int]) -> None:
+    """Wrong sign-ins until the deadline, each from a new name and address."""
+    import httpx
+
+    with httpx.Client(timeout=30) as http:
+        while time.monotonic() < deadline:
+            n = counter[0] = counter[0] + 1
+            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+            with contextlib.suppress(httpx.HTTPError):
+                http.post(url + "login", data={"username": f"guess{n}", "password": "x"},
+                          headers={"X-Forwarded-For": address})
+
+
 def session_loop(index: int, url: str, deadline: float, pace: float,
-                 reference: dict[int, str], tally: Tally) -> None:
+                 reference: dict[int, str], tally: Tally, signed_in: bool = False) -> None:
     number = index % len(CONVERSATIONS)
     first_q, follow_q, _ = CONVERSATIONS[number]
     try:
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        client = connect(url, signed_in)
     except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
         with tally.lock:
             tally.errors.append(f"session {index}: connect: {exc!r}"[:200])
@@ -250,9 +283,11 @@ def session_loop(index: int, url: str, deadline: float, pace: float,
         client.close()
 
 
-def start_server(data: Path, port: int, rate_limit: int | None, log: Path) -> subprocess.Popen[
-        bytes]:
+def start_server(data: Path, port: int, rate_limit: int | None, log: Path,
+                 accounts: bool = False) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
+    if accounts:
+        env["ASSISTANT_UI_USERS"] = ":".join(ACCOUNT)
     env.update({"ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "ANONYMIZED_TELEMETRY": "False",
                 "GRADIO_ANALYTICS_ENABLED": "False"})
@@ -294,16 +329,21 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def run_load(sessions: int, url: str, args: argparse.Namespace,
-             reference: dict[int, str]) -> tuple[dict[str, Any], Tally]:
-    """``sessions`` sessions at once for ``--duration`` seconds; the figures."""
+def run_load(sessions: int, url: str, args: argparse.Namespace, reference: dict[int, str],
+             flooders: int = 0) -> tuple[dict[str, Any], Tally]:
+    """``sessions`` sessions at once for ``--duration`` seconds (with ``flooders`` threads
+    of wrong sign-ins); the figures."""
     tally = Tally()
     load_before = loadavg()
     deadline = time.monotonic() + args.duration
     started = time.perf_counter()
+    signed_in = bool(args.sign_in_flood)
+    attempts = [0]
     threads = [threading.Thread(target=session_loop, args=(i, url, deadline, args.pace,
-                                                           reference, tally))
+                                                           reference, tally, signed_in))
                for i in range(sessions)]
+    threads += [threading.Thread(target=flood, args=(url, deadline, attempts))
+                for _ in range(flooders)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -311,6 +351,7 @@ def run_load(sessions: int, url: str, args: argparse.Namespace,
     elapsed = time.perf_counter() - started
     figures = {
         "sessions": sessions, "duration_s": args.duration, "elapsed_s": elapsed,
+        "flood_threads": flooders, "wrong_sign_ins": attempts[0],
         "pace_s": args.pace, "rate_limit": args.rate_limit,
         "questions": tally.asked, "answered": len(tally.total_ms),
         "throughput_qps": len(tally.total_ms) / elapsed,
@@ -334,9 +375,11 @@ def run_load(sessions: int, url: str, args: argparse.Namespace,
 
 def print_figures(figures: dict[str, Any], tally: Tally) -> None:
     print()
-    print(f"| figure ({figures['sessions']} sessions) | value |")
+    print(f"| figure ({figures['sessions']} sessions, {figures['flood_threads']} sign-in flood "
+          "threads) | value |")
     print("|---|---|")
-    for key in ("sessions", "elapsed_s", "questions", "answered", "throughput_qps",
+    for key in ("sessions", "flood_threads", "wrong_sign_ins", "elapsed_s", "questions",
+                "answered", "throughput_qps",
                 "conversations_checked", "errors", "refused", "busy", "crossed",
                 "first_status_p50_ms", "first_status_p95_ms", "first_status_max_ms",
                 "in_line_status_p95_ms", "waited_in_line", "largest_place", "first_words_p50_ms",
@@ -363,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=0,
                         help="ASSISTANT_RATE_LIMIT_PER_MINUTE for the server (default 0: every "
                              "session comes from the same address)")
+    parser.add_argument("--sign-in-flood", type=int, default=0, metavar="THREADS",
+                        help="with an account: run each count quiet, then with THREADS "
+                             "threads of wrong sign-ins")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
@@ -373,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://127.0.0.1:{port}/"
     print(f"load test: {counts} sessions x {args.duration:g} s, pace {args.pace:g} s, "
           f"load average {loadavg()}, tmp {tmp}", flush=True)
-    proc = start_server(tmp / "data", port, args.rate_limit, tmp / "serve.log")
+    proc = start_server(tmp / "data", port, args.rate_limit, tmp / "serve.log",
+                        accounts=bool(args.sign_in_flood))
     peak = None
     runs: list[tuple[dict[str, Any], Tally]] = []
     try:
@@ -382,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         reference: dict[int, str] = {}
         weak = []
         for number, (first_q, follow_q, topic) in enumerate(CONVERSATIONS):
-            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+            client = connect(url, bool(args.sign_in_flood))
             ask(client, first_q, language_of(first_q))
             turn = ask(client, follow_q, language_of(follow_q))
             client.close()
@@ -395,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference pass: {len(reference)} follow-up replies, {distinct} distinct",
               flush=True)
         for count in counts:
-            runs.append(run_load(count, url, args, reference))
-            print_figures(*runs[-1])
+            for flooders in sorted({0, args.sign_in_flood}):
+                runs.append(run_load(count, url, args, reference, flooders))
+                print_figures(*runs[-1])
     finally:
         if proc.poll() is None:
             peak = stop_server(proc)

@@ -6,7 +6,6 @@ serves. The fast tests call the pieces; the slow ones a real server over HTTP.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -91,24 +90,41 @@ def test_a_right_sign_in_does_not_count_as_a_failure() -> None:
 
 
 def test_parallel_attempts_cannot_all_pass_the_count() -> None:
-    """Counted before the hash: 30 attempts at once, 10 checked, 20 refused unhashed."""
+    """Counted before the hash: of 30 attempts at once, 10 go on to be checked, the others
+    wait; once those 10 are found wrong, the rest are refused unhashed."""
     throttle = SignInThrottle(clock=Clock())
-    started = []
-    for _ in range(30):
-        with contextlib.suppress(SignInLocked):
-            started.append(throttle.begin(("user:alice", "address:x")))
-    assert len(started) == 10
+    keys = ("user:alice", "address:x")
+    started = [throttle.begin(keys) for _ in range(30)]
+    assert sum(s is not None for s in started) == 10
+    for _ in range(10):
+        throttle.finish(keys, succeeded=False)
+    with pytest.raises(SignInLocked):
+        throttle.begin(keys)
+
+
+def test_a_burst_of_right_sign_ins_from_one_address_is_not_locked_out() -> None:
+    """Twenty people behind one address signing in at once wait their turn, none locked."""
+    users = table(Clock())
+
+    async def burst() -> list[bool]:
+        CLIENT_ADDRESS.set("192.0.2.50")
+        return list(await asyncio.gather(*(users.sign_in("alice", PASSWORD)
+                                           for _ in range(20))))
+    assert asyncio.run(burst()) == [True] * 20
 
 
 def test_the_delay_grows_with_the_failures_up_to_a_bound() -> None:
     clock = Clock()
     throttle = SignInThrottle(max_failures=100, clock=clock)
-    delays = [throttle.begin(("user:alice",))[1] for _ in range(12)]
+    delays = []
+    for _ in range(12):
+        delays.append(throttle.begin(("user:alice",)))
+        throttle.finish(("user:alice",), succeeded=False)
     assert delays[0] == 0.0 and delays[1] == 0.25 and delays[2] == 0.5
     assert all(a <= b for a, b in zip(delays, delays[1:], strict=False))
     assert max(delays) == SignInThrottle.MAX_DELAY
     clock.now += 61  # a minute later the failures are forgotten
-    assert throttle.begin(("user:alice",))[1] == 0.0
+    assert throttle.begin(("user:alice",)) == 0.0
 
 
 def test_sign_ins_are_logged_without_the_password(caplog: pytest.LogCaptureFixture) -> None:
@@ -243,7 +259,7 @@ def served(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     ui = ChatUI(service, FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite3"),
                 stream_delay=0)
     app = build_app(service, settings, ui=ui)
-    users = UserTable({name: PASSWORD for name in ("alice", "bob", "carol", "dave")},
+    users = UserTable({name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin")},
                       SignInThrottle(), lang="en")
     port = free_tcp_port()
     launch_app(app, users, host="127.0.0.1", port=port, prevent_thread_lock=True,
@@ -448,3 +464,24 @@ def test_http_a_reused_session_id_shows_nothing_of_the_first_users_conversation(
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_http_a_long_question_sent_to_the_api_is_refused(served: Served,
+                                                        indexed: Settings) -> None:
+    """The API takes any text (no input box to cut it): the server refuses it, once."""
+    from gradio_client import Client
+
+    signed = http_sign_in(served.url, "erin", PASSWORD, "198.51.100.60")
+    cookie = "; ".join(f"{k}={v}" for k, v in signed.cookies.items())
+    client = Client(served.url + "/", verbose=False, analytics_enabled=False,
+                    download_files=False, headers={"Cookie": cookie})
+    try:
+        long = "Que fait le CIEP ? " * 300
+        result = client.predict(long, "fr", api_name="/ask")
+    finally:
+        client.close()
+    with pytest.raises(AssistantError) as refused:
+        AssistantService(indexed).validate(long)
+    assert refused.value.render("fr") in result and result[1] == []  # told why; nothing kept

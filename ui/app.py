@@ -26,6 +26,7 @@ from ui.style import CSS, DOCUMENT_JS, FONTS, MONO_FONTS, SOURCES_JS
 from ui.views import Conversation, FeedbackTarget, FeedbackView
 
 REFUSAL_WORKERS = 8  # chat workers beyond the line, so a "busy" answer never waits unseen
+STREAMING_WORKERS = 16  # replies shown word by word (~1 s each) after leaving the line
 OTHER_THREADS = 16  # Gradio threads for the other events (tables, feedback, directory)
 PERSONAS = ("staff", "volunteer", "trainer")
 LANGUAGES = [("Français", "fr"), ("English", "en")]
@@ -333,8 +334,9 @@ def mine(session: Conversation, request: gr.Request | None) -> Conversation:
 def chat_workers(settings: Settings) -> int:
     """Gradio workers for the chat's events. Each person in the answer line holds one while
     waiting (it shows their place), so there is one for every answer slot and every place
-    in line, plus a few that give the "busy" answer at once when the line is full."""
-    return settings.ui_concurrency + settings.ui_queue_size + REFUSAL_WORKERS
+    in line, some for the replies being shown word by word, and a few that give the "busy"
+    answer at once when the line is full: nobody waits unseen in Gradio's own queue."""
+    return settings.ui_concurrency + settings.ui_queue_size + STREAMING_WORKERS + REFUSAL_WORKERS
 
 
 # -- launch --------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 ITERATIONS = 200_000  # ~0.1 s a check: cheap for a sign-in, costly for guessing
 SALT_BYTES = 16
+BUSY_POLL = 0.05  # seconds between looks while other attempts on the same name are checked
 # The address of the request being served, set by HttpGuard: Gradio hands the sign-in
 # check only the user name and password.
 CLIENT_ADDRESS: ContextVar[str] = ContextVar("client_address", default="unknown")
@@ -79,21 +80,32 @@ class UserTable:
         address = CLIENT_ADDRESS.get()
         keys = (f"user:{username}", f"address:{address}")
         try:
-            stamp, delay = self.throttle.begin(keys)
+            delay = await self._begin(keys)
         except SignInLocked as exc:
             logger.warning("sign-in refused (locked): user %r from %s", username, address)
             raise HTTPException(status_code=400, detail=exc.render(self.lang)) from None
-        loop = asyncio.get_running_loop()
-        matches = await loop.run_in_executor(self._hasher, self, username, password)
-        await asyncio.sleep(delay)  # grows with the recent failures, right password or not
+        matches = False
+        try:
+            loop = asyncio.get_running_loop()
+            matches = await loop.run_in_executor(self._hasher, self, username, password)
+            await asyncio.sleep(delay)  # grows with the recent failures, right or not
+        finally:
+            self.throttle.finish(keys, matches)
         if matches:
-            self.throttle.succeeded(keys, stamp)
             logger.info("sign-in: user %r from %s", username, address)
         else:
             logger.warning("failed sign-in: user %r from %s (%d wrong for this user, %d for "
                            "this address in the last minute)", username, address,
                            self.throttle.failures(keys[0]), self.throttle.failures(keys[1]))
         return matches
+
+
+    async def _begin(self, keys: tuple[str, ...]) -> float:
+        """The throttle's go-ahead, waiting (off the event loop's back) while attempts in
+        progress fill the count; SignInLocked when locked."""
+        while (delay := self.throttle.begin(keys)) is None:
+            await asyncio.sleep(BUSY_POLL)
+        return delay
 
 
 class ExpiringTokens(dict[str, str]):

@@ -125,9 +125,9 @@ class ChatUI:
             # even if the line filled meanwhile (the bound refuses new questions only).
             ticket = self.line.join()
             yield from self._wait_in_line(conversation, turn, ticket, lang)
-            yield from self._answer(conversation, turn, lang, user_of(request))
+            yield from self._answer(conversation, turn, lang, user_of(request), ticket)
         finally:  # however it ends (stopped, cleared, the page gone), the next one goes on
-            if ticket is not None:
+            if ticket is not None:  # (leaving twice is harmless)
                 ticket.leave()
             self._drop(conversation, turn)
 
@@ -171,8 +171,8 @@ class ChatUI:
             conversation.active, turn.started = turn, True
             return waited
 
-    def _answer(self, conversation: Conversation, turn: Turn, lang: str,
-                user: str) -> Iterator[ChatView]:
+    def _answer(self, conversation: Conversation, turn: Turn, lang: str, user: str,
+                ticket: Ticket | None = None) -> Iterator[ChatView]:
         before = list(conversation)
         done: Exchange | None = None
         for item in self.reply_stream(turn.question, before, lang, limit=False):
@@ -183,6 +183,8 @@ class ChatUI:
             else:  # the model's unchecked draft is never shown: only that it is being written
                 turn.reply = "*" + message("ui_llm_writing", lang, words=len(item.split())) + "*"
                 yield self._view(conversation, lang)
+        if ticket is not None:  # computed: showing it word by word needs no answer slot
+            ticket.leave()
         if done is not None:  # checked text only
             for partial in growing_prefixes(shown_reply(done.reply, done.answer)):
                 if turn.stopped:

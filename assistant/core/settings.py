@@ -229,8 +229,9 @@ class Settings(BaseSettings):
     ui_concurrency: int = Field(
         4, gt=0,
         description=(
-            "Web chat answers worked on and streamed at once (their computation is still "
-            "one at a time); more questions wait in line, each shown its place."
+            "Web chat answers being worked out at once (retrieval itself is one at a time); "
+            "more questions wait in line, each shown its place. A computed answer leaves "
+            "the line while it is shown word by word."
         ),
     )
     ui_queue_size: int = Field(

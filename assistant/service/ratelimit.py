@@ -70,11 +70,13 @@ class SignInLocked(AssistantError):
 
 class SignInThrottle:
     """Wrong sign-ins per key (a user name, a client address): at most ``max_failures`` in
-    any 60 s, after which the key is locked for ``lockout_seconds``.
+    any 60 s; the next attempt locks the key out for ``lockout_seconds``.
 
-    ``begin(keys)`` counts the attempt as a failure *before* the password is checked, so
-    that parallel attempts cannot all pass the count; ``succeeded`` takes it back. The
-    delay it returns grows with the key's recent failures (``delay``)."""
+    Attempts being checked count too (``begin`` .. ``finish``): while a key's failures
+    plus its attempts in progress reach the bound, ``begin`` answers None and the caller
+    waits, so that parallel attempts cannot all slip past the count, and a burst of right
+    sign-ins (people behind one address) waits a moment instead of being locked out. The
+    delay ``begin`` gives grows with the key's recent failures."""
 
     MAX_DELAY = 4.0
 
@@ -82,16 +84,18 @@ class SignInThrottle:
                  clock: Callable[[], float] = time.monotonic,
                  base_delay: float = BASE_DELAY) -> None:
         self.max_failures = max_failures
-        self.base_delay = base_delay
         self.lockout_seconds = lockout_seconds
+        self.base_delay = base_delay
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._checking: dict[str, int] = {}  # attempts begun and not finished, per key
         self._locked: dict[str, float] = {}  # key -> end of its lock-out
         self._lock = threading.Lock()
 
-    def begin(self, keys: tuple[str, ...]) -> tuple[float, float]:
-        """Count an attempt for every key; (its stamp, the delay to wait before answering).
-        Raises SignInLocked, counting nothing, when a key is locked or full."""
+    def begin(self, keys: tuple[str, ...]) -> float | None:
+        """Start an attempt for every key: the delay to wait before answering it, or None
+        when attempts in progress fill the count (try again shortly). Raises SignInLocked
+        when a key is locked out, or has just reached the bound and is locked now."""
         with self._lock:
             now = self._clock()
             for key in keys:
@@ -100,20 +104,28 @@ class SignInThrottle:
                     until = self._locked[key] = now + self.lockout_seconds
                 if until > now:
                     raise SignInLocked("ui_sign_in_locked", seconds=max(1, math.ceil(until - now)))
-            failures = max(len(self._recent(key, now)) for key in keys)
+            failures = [len(self._recent(key, now)) for key in keys]
+            if any(f + self._checking.get(key, 0) >= self.max_failures
+                   for key, f in zip(keys, failures, strict=True)):
+                return None
             for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
+                self._checking[key] = self._checking.get(key, 0) + 1
+            return self.delay(max(failures))
+
+    def finish(self, keys: tuple[str, ...], succeeded: bool) -> None:
+        """End an attempt ``begin`` started; a wrong one counts against every key."""
+        with self._lock:
+            now = self._clock()
+            for key in keys:
+                left = self._checking.get(key, 0) - 1
+                if left > 0:
+                    self._checking[key] = left
+                else:
+                    self._checking.pop(key, None)
+                if not succeeded:
+                    self._failures.setdefault(key, deque()).append(now)
             if len(self._failures) > PRUNE_ABOVE:
                 self._forget_idle(now)
-            return now, self.delay(failures)
-
-    def succeeded(self, keys: tuple[str, ...], stamp: float) -> None:
-        """The attempt begun at ``stamp`` was right: it is not a failure."""
-        with self._lock:
-            for key in keys:
-                hits = self._failures.get(key)
-                if hits is not None and stamp in hits:
-                    hits.remove(stamp)
 
     def failures(self, key: str) -> int:
         with self._lock:
@@ -132,7 +144,7 @@ class SignInThrottle:
         return hits
 
     def _forget_idle(self, now: float) -> None:
-        for key in [k for k, h in self._failures.items() if not self._recent(k, now)]:
+        for key in [k for k in self._failures if not self._recent(k, now)]:
             if self._locked.get(key, 0.0) <= now:
                 del self._failures[key]
                 self._locked.pop(key, None)
