@@ -175,7 +175,7 @@ class HttpGuard:
         path = local_path(scope)
         if path.rstrip("/") == "/login":
             await self.app(scope, receive, self._cookie_rewriter(scope, send))
-        elif path == "/" and scope["method"] in ("GET", "HEAD") and not signed_in(scope):
+        elif path == "/" and scope["method"] == "GET" and not signed_in(scope):
             await self.app(scope, receive, _body_rewriter(send))
         else:
             await self.app(scope, receive, send)
