@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import shutil
 import sys
@@ -24,7 +25,6 @@ from assistant.core.settings import Settings
 from assistant.core.types import Answer
 from assistant.directory.organisations import themes
 from assistant.service.assistant_service import AssistantService
-from assistant.service.documents import upload_limit
 from assistant.service.evaluation import (
     directory_rows,
     directory_summary,
@@ -40,6 +40,7 @@ from assistant.service.presenters import (
     report_summary,
     report_warnings,
 )
+from assistant.service.ratelimit import SignInThrottle
 from assistant.store.chroma import set_aside_corrupted_store
 from ui.auth import UserTable, check_exposure
 
@@ -405,14 +406,26 @@ def run_serve(service: AssistantService, *, host: str | None, port: int | None,
     app = build_app(service, settings)
     print(message("serve_started", settings.default_language, host=host, port=port),
           file=sys.stderr)
+    log_sign_ins()
     launch_app(app, users, host=host, port=port, share=share, lang=settings.default_language,
-               max_file_size=upload_limit(settings))
+               settings=settings)
     return 0
+
+
+def log_sign_ins() -> None:
+    """Sign-ins, failed and successful, one line each on stderr for the administrator."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    auth_log = logging.getLogger("ui.auth")
+    auth_log.addHandler(handler)
+    auth_log.setLevel(logging.INFO)
 
 
 def prepare_access(settings: Settings, host: str, share: bool) -> UserTable:
     """Hash the accounts and refuse an exposed address without them (before any indexing)."""
-    users = UserTable({n: p.get_secret_value() for n, p in settings.ui_users.items()})
+    throttle = SignInThrottle(settings.ui_sign_in_failures, settings.ui_sign_in_lockout_seconds)
+    users = UserTable({n: p.get_secret_value() for n, p in settings.ui_users.items()},
+                      throttle, lang=settings.default_language)
     check_exposure(host, share, users)
     return users
 

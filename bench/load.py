@@ -1,7 +1,8 @@
 """Load test of the web chat: concurrent sessions through the Gradio API (issue 6, part 2).
 
-usage: .venv/bin/python bench/load.py [--sessions 20] [--duration 60] [--pace 3.1]
-                                      [--rate-limit N] [--json FILE] [--keep]
+usage: .venv/bin/python bench/load.py [--sessions 20,50] [--duration 60] [--pace 3.1]
+                                      [--rate-limit N] [--sign-in-flood THREADS]
+                                      [--json FILE] [--keep]
 
 Run from the project root. Prints figures; asserts nothing.
 
@@ -11,22 +12,32 @@ Run from the project root. Prints figures; asserts nothing.
    naming an organisation, then a follow-up that only makes sense with that turn) and
    keeps the follow-up's reply. The pipeline is deterministic: under load the same
    follow-up in the same conversation must get the same reply, word for word.
-3. Load: ``--sessions`` gradio_client sessions at once for ``--duration`` seconds. Each
-   repeats: clear, its own conversation (session i gets conversation i mod 20), checks.
-   A session waits ``--pace`` seconds between the starts of its questions (default 3.1 s:
-   just under the product's per-session limit of 20 questions a minute; ``--pace 0``
-   with ``--rate-limit 0`` hammers the server instead).
+3. Load, once for each count of ``--sessions`` (default 20, then 50): that many
+   gradio_client sessions at once for ``--duration`` seconds. Each repeats: clear, its own
+   conversation (session i gets conversation i mod 20), checks. A session waits ``--pace``
+   seconds between the starts of its questions (default 3.1 s; ``--pace 0`` hammers the
+   server). The question limit counts per client address and every session comes from
+   127.0.0.1, so the server runs with ``--rate-limit 0`` unless told otherwise.
 
 Counted per reply:
   error        an exception in the client, or the reply is the service's internal error;
   refused      the reply is the rate-limit message (designed refusal, not an error);
+  busy         the answer line was full: the "busy" message came instead (designed);
   crossed      the chat shows user turns that are not exactly this session's own, or the
                follow-up's reply differs from the reference (another history was used);
   topic miss   the follow-up's reply and sources do not name the conversation's topic
                (checked on the reference pass: a weak conversation, not a crossing).
-Latency per question: time to the first answer words (the "searching" placeholder
-excepted) and to the complete streamed reply (~20 ms a word, ``ui.handlers.STREAM_DELAY``).
+Latency per question: time to the first thing that tells the person where their question
+stands (answer words, a place in line, or "busy": the target is 1 s), to the first answer
+words (the "searching" placeholder excepted) and to the complete streamed reply (~20 ms a
+word, ``ui.handlers.STREAM_DELAY``); the largest place in line seen.
 The server's peak RSS is read from ``os.wait4`` when it stops.
+
+``--sign-in-flood N`` (issue 19): the server gets an account and the sessions sign in;
+each count of sessions runs twice, quiet and then with N threads posting wrong sign-ins
+as fast as they can, each with a new user name and client address (``X-Forwarded-For``,
+trusted from loopback), so that no lock-out spares a hash: the signed-in users' figures
+side by side (target: first words p50 within 2x of the quiet run).
 """
 
 from __future__ import annotations
@@ -50,6 +61,8 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import contextlib
 
 from gradio_client import Client  # noqa: E402
 
@@ -105,8 +118,8 @@ def percentile(values: list[float], pct: float) -> float:
 def prefixes(key: str) -> tuple[str, ...]:
     """The fixed start of a message (before its first placeholder), in both languages."""
     mark = "\x00"
-    return tuple(message(key, lang, limit=mark, seconds=mark, detail=mark).split(mark)[0]
-                 for lang in ("fr", "en"))
+    return tuple(message(key, lang, limit=mark, seconds=mark, detail=mark, position=mark,
+                         waiting=mark).split(mark)[0] for lang in ("fr", "en"))
 
 
 @dataclass
@@ -116,6 +129,9 @@ class Turn:
     sources: str
     first_words_s: float
     total_s: float
+    first_status_s: float = 0.0  # answer words, a place in line or "busy"
+    busy: bool = False
+    place: int = 0  # the largest place in line shown
 
 
 def messages_of(output: Any) -> tuple[list[str], list[str]]:
@@ -128,21 +144,36 @@ def messages_of(output: Any) -> tuple[list[str], list[str]]:
     return texts["user"], texts["assistant"]
 
 
+def notice_of(output: Any, key: str) -> str:
+    """The notice (under the input box) among the outputs when it is message ``key``."""
+    texts = [x for x in output if isinstance(x, str)] if isinstance(output, (list, tuple)) else []
+    return next((t for t in texts if t.startswith(prefixes(key))), "")
+
+
 def ask(client: Client, question: str, lang: str) -> Turn:
     thinking = message("ui_thinking", lang)
     start = time.perf_counter()
-    first = None
+    first = status = None
+    place, busy = 0, False
     output: Any = None
     job = client.submit(question, lang, api_name="/ask")
     for output in job:
         _, replies = messages_of(output)
-        if first is None and replies and replies[-1] and thinking not in replies[-1]:
+        words = bool(replies and replies[-1] and thinking not in replies[-1])
+        shown = notice_of(output, "ui_queue_position")
+        busy = busy or bool(notice_of(output, "ui_busy"))
+        if shown:
+            place = max(place, int("".join(c for c in shown if c.isdigit()) or 0))
+        if status is None and (words or shown or busy):
+            status = time.perf_counter() - start
+        if first is None and words:
             first = time.perf_counter() - start
     final = job.outputs()[-1] if job.outputs() else output
     total = time.perf_counter() - start
     users, replies = messages_of(final)
     sources = final[2] if isinstance(final, (list, tuple)) and len(final) > 2 else ""
-    return Turn(replies[-1] if replies else "", users, str(sources), first or total, total)
+    return Turn(replies[-1] if replies and not busy else "", users, str(sources),
+                first or total, total, status or total, busy, place)
 
 
 def language_of(question: str) -> str:
@@ -154,6 +185,10 @@ class Tally:
     asked: int = 0
     errors: list[str] = field(default_factory=list)
     refused: int = 0
+    busy: int = 0
+    places: list[int] = field(default_factory=list)
+    first_status_ms: list[float] = field(default_factory=list)
+    in_line_status_ms: list[float] = field(default_factory=list)  # those shown a place
     crossed: list[str] = field(default_factory=list)
     conversations: int = 0
     first_words_ms: list[float] = field(default_factory=list)
@@ -162,6 +197,13 @@ class Tally:
 
 
 def classify(turn: Turn, tally: Tally, where: str) -> str:
+    tally.first_status_ms.append(turn.first_status_s * 1000)
+    tally.places.append(turn.place)
+    if turn.place:
+        tally.in_line_status_ms.append(turn.first_status_s * 1000)
+    if turn.busy:
+        tally.busy += 1
+        return "busy"
     if turn.text.startswith(prefixes("internal_error")) or not turn.text:
         tally.errors.append(f"{where}: {turn.text[:120]!r}")
         return "error"
@@ -171,12 +213,36 @@ def classify(turn: Turn, tally: Tally, where: str) -> str:
     return "ok"
 
 
+ACCOUNT = ("load", "load-password")  # the account of --sign-in-flood runs
+
+
+def connect(url: str, signed_in: bool) -> Client:
+    """A session; signed in, with a long timeout: sign-ins are hashed one at a time on the
+    server, so 50 sessions signing in at once wait up to several seconds for the last."""
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                  auth=ACCOUNT if signed_in else None,
+                  httpx_kwargs={"timeout": 60} if signed_in else None)
+
+
+def flood(url: str, deadline: float, counter: list[int]) -> None:
+    """Wrong sign-ins until the deadline, each from a new name and address."""
+    import httpx
+
+    with httpx.Client(timeout=30) as http:
+        while time.monotonic() < deadline:
+            n = counter[0] = counter[0] + 1
+            address = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+            with contextlib.suppress(httpx.HTTPError):
+                http.post(url + "login", data={"username": f"guess{n}", "password": "x"},
+                          headers={"X-Forwarded-For": address})
+
+
 def session_loop(index: int, url: str, deadline: float, pace: float,
-                 reference: dict[int, str], tally: Tally) -> None:
+                 reference: dict[int, str], tally: Tally, signed_in: bool = False) -> None:
     number = index % len(CONVERSATIONS)
     first_q, follow_q, _ = CONVERSATIONS[number]
     try:
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        client = connect(url, signed_in)
     except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
         with tally.lock:
             tally.errors.append(f"session {index}: connect: {exc!r}"[:200])
@@ -217,9 +283,11 @@ def session_loop(index: int, url: str, deadline: float, pace: float,
         client.close()
 
 
-def start_server(data: Path, port: int, rate_limit: int | None, log: Path) -> subprocess.Popen[
-        bytes]:
+def start_server(data: Path, port: int, rate_limit: int | None, log: Path,
+                 accounts: bool = False) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
+    if accounts:
+        env["ASSISTANT_UI_USERS"] = ":".join(ACCOUNT)
     env.update({"ASSISTANT_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false", "ANONYMIZED_TELEMETRY": "False",
                 "GRADIO_ANALYTICS_ENABLED": "False"})
@@ -261,34 +329,107 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def run_load(sessions: int, url: str, args: argparse.Namespace, reference: dict[int, str],
+             flooders: int = 0) -> tuple[dict[str, Any], Tally]:
+    """``sessions`` sessions at once for ``--duration`` seconds (with ``flooders`` threads
+    of wrong sign-ins); the figures."""
+    tally = Tally()
+    load_before = loadavg()
+    deadline = time.monotonic() + args.duration
+    started = time.perf_counter()
+    signed_in = bool(args.sign_in_flood)
+    attempts = [0]
+    threads = [threading.Thread(target=session_loop, args=(i, url, deadline, args.pace,
+                                                           reference, tally, signed_in))
+               for i in range(sessions)]
+    threads += [threading.Thread(target=flood, args=(url, deadline, attempts))
+                for _ in range(flooders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    figures = {
+        "sessions": sessions, "duration_s": args.duration, "elapsed_s": elapsed,
+        "flood_threads": flooders, "wrong_sign_ins": attempts[0],
+        "pace_s": args.pace, "rate_limit": args.rate_limit,
+        "questions": tally.asked, "answered": len(tally.total_ms),
+        "throughput_qps": len(tally.total_ms) / elapsed,
+        "conversations_checked": tally.conversations,
+        "errors": len(tally.errors), "refused": tally.refused, "busy": tally.busy,
+        "crossed": len(tally.crossed),
+        "first_status_p50_ms": statistics.median(tally.first_status_ms or [float("nan")]),
+        "first_status_p95_ms": percentile(tally.first_status_ms, 95),
+        "first_status_max_ms": max(tally.first_status_ms or [float("nan")]),
+        "in_line_status_p95_ms": percentile(tally.in_line_status_ms, 95),
+        "waited_in_line": sum(1 for p in tally.places if p),
+        "largest_place": max(tally.places or [0]),
+        "first_words_p50_ms": statistics.median(tally.first_words_ms or [float("nan")]),
+        "first_words_p95_ms": percentile(tally.first_words_ms, 95),
+        "complete_p50_ms": statistics.median(tally.total_ms or [float("nan")]),
+        "complete_p95_ms": percentile(tally.total_ms, 95),
+        "load_before": load_before, "load_after": loadavg(),
+    }
+    return figures, tally
+
+
+def print_figures(figures: dict[str, Any], tally: Tally) -> None:
+    print()
+    print(f"| figure ({figures['sessions']} sessions, {figures['flood_threads']} sign-in flood "
+          "threads) | value |")
+    print("|---|---|")
+    for key in ("sessions", "flood_threads", "wrong_sign_ins", "elapsed_s", "questions",
+                "answered", "throughput_qps",
+                "conversations_checked", "errors", "refused", "busy", "crossed",
+                "first_status_p50_ms", "first_status_p95_ms", "first_status_max_ms",
+                "in_line_status_p95_ms", "waited_in_line", "largest_place", "first_words_p50_ms",
+                "first_words_p95_ms", "complete_p50_ms", "complete_p95_ms"):
+        value = figures[key]
+        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
+        print(f"| {key} | {shown} |")
+    slow = figures["first_status_max_ms"] > 1000
+    print(f"\nerrors must be 0: {'ok' if not tally.errors else 'MISSED'}; history crossings "
+          f"must be 0: {'ok' if not tally.crossed else 'MISSED'}; where each question stands "
+          f"within 1 s: {'MISSED' if slow else 'ok'}")
+    for line in (tally.errors + tally.crossed)[:10]:
+        print("  " + line)
+    print(f"load average before {figures['load_before']}, after {figures['load_after']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", default="20,50",
+                        help="session counts, run one after the other (comma-separated)")
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--pace", type=float, default=3.1,
                         help="seconds between the starts of a session's questions")
-    parser.add_argument("--rate-limit", type=int,
-                        help="ASSISTANT_RATE_LIMIT_PER_MINUTE for the server (default: the "
-                             "product's)")
+    parser.add_argument("--rate-limit", type=int, default=0,
+                        help="ASSISTANT_RATE_LIMIT_PER_MINUTE for the server (default 0: every "
+                             "session comes from the same address)")
+    parser.add_argument("--sign-in-flood", type=int, default=0, metavar="THREADS",
+                        help="with an account: run each count quiet, then with THREADS "
+                             "threads of wrong sign-ins")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
+    counts = [int(n) for n in str(args.sessions).split(",") if n.strip()]
 
     tmp = Path(tempfile.mkdtemp(prefix="assistant-load-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    print(f"load test: {args.sessions} sessions x {args.duration:g} s, pace {args.pace:g} s, "
+    print(f"load test: {counts} sessions x {args.duration:g} s, pace {args.pace:g} s, "
           f"load average {loadavg()}, tmp {tmp}", flush=True)
-    proc = start_server(tmp / "data", port, args.rate_limit, tmp / "serve.log")
+    proc = start_server(tmp / "data", port, args.rate_limit, tmp / "serve.log",
+                        accounts=bool(args.sign_in_flood))
     peak = None
+    runs: list[tuple[dict[str, Any], Tally]] = []
     try:
         up_s = wait_until_up(url, proc, 600)
         print(f"assistant serve answered after {up_s:.1f} s (indexing included)", flush=True)
         reference: dict[int, str] = {}
         weak = []
         for number, (first_q, follow_q, topic) in enumerate(CONVERSATIONS):
-            # one session per conversation: the rate limit counts per session
-            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+            client = connect(url, bool(args.sign_in_flood))
             ask(client, first_q, language_of(first_q))
             turn = ask(client, follow_q, language_of(follow_q))
             client.close()
@@ -300,20 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         distinct = len(set(reference.values()))
         print(f"reference pass: {len(reference)} follow-up replies, {distinct} distinct",
               flush=True)
-
-        tally = Tally()
-        load_before = loadavg()
-        deadline = time.monotonic() + args.duration
-        started = time.perf_counter()
-        threads = [threading.Thread(target=session_loop, args=(i, url, deadline, args.pace,
-                                                               reference, tally))
-                   for i in range(args.sessions)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
-        load_after = loadavg()
+        for count in counts:
+            for flooders in sorted({0, args.sign_in_flood}):
+                runs.append(run_load(count, url, args, reference, flooders))
+                print_figures(*runs[-1])
     finally:
         if proc.poll() is None:
             peak = stop_server(proc)
@@ -322,40 +453,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    figures = {
-        "sessions": args.sessions, "duration_s": args.duration, "elapsed_s": elapsed,
-        "pace_s": args.pace, "rate_limit": args.rate_limit,
-        "questions": tally.asked, "answered": len(tally.total_ms),
-        "throughput_qps": len(tally.total_ms) / elapsed,
-        "conversations_checked": tally.conversations,
-        "errors": len(tally.errors), "refused": tally.refused, "crossed": len(tally.crossed),
-        "first_words_p50_ms": statistics.median(tally.first_words_ms or [float("nan")]),
-        "first_words_p95_ms": percentile(tally.first_words_ms, 95),
-        "complete_p50_ms": statistics.median(tally.total_ms or [float("nan")]),
-        "complete_p95_ms": percentile(tally.total_ms, 95),
-        "server_peak_rss_mb": peak, "load_before": load_before, "load_after": load_after,
-        "weak_conversations": weak, "distinct_references": distinct,
-    }
-    print()
-    print("| figure | value |")
-    print("|---|---|")
-    for key in ("sessions", "elapsed_s", "questions", "answered", "throughput_qps",
-                "conversations_checked", "errors", "refused", "crossed",
-                "first_words_p50_ms", "first_words_p95_ms", "complete_p50_ms",
-                "complete_p95_ms", "server_peak_rss_mb"):
-        value = figures[key]
-        shown = f"{value:.1f}" if isinstance(value, float) else str(value)
-        print(f"| {key} | {shown} |")
-    print(f"\nerrors must be 0: {'ok' if not tally.errors else 'MISSED'}; history crossings "
-          f"must be 0: {'ok' if not tally.crossed else 'MISSED'}")
-    for line in (tally.errors + tally.crossed)[:10]:
-        print("  " + line)
+    print(f"\nserver peak RSS: {peak:.0f} MB" if peak else "")
     if weak:
         print("conversations whose follow-up does not name the topic (reference pass):")
         for line in weak:
             print("  " + line)
-    print(f"load average before {load_before}, after {load_after}")
     if args.json:
+        figures = [{**f, "server_peak_rss_mb": peak, "weak_conversations": weak}
+                   for f, _ in runs]
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1),
                              encoding="utf-8")
     return 0

@@ -679,3 +679,48 @@ def test_a_products_look_in_light_and_dark(served: Served, browser: Any, dark: b
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_sign_in_then_sign_out_in_a_real_browser(browser: Any,
+                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Chromium keeps Gradio's session cookie as ui/auth.py rewrites it (SameSite=Lax, a
+    lifetime) on plain HTTP, a wrong password is told, and signing out ends the session."""
+    from conftest import ingested_copy
+
+    from assistant.service.ratelimit import SignInThrottle
+
+    settings = ingested_copy(tmp_path_factory, "browser-auth").model_copy(
+        update={"ui_users": {"alice": "pw-alice"}})
+    service = AssistantService(settings)
+    app = build_app(service, settings, ui=ChatUI(service, FeedbackStore.for_settings(settings)))
+    port = free_tcp_port()
+    users = UserTable({"alice": "pw-alice"}, SignInThrottle(base_delay=0.0))
+    launch_app(app, users, host="127.0.0.1", port=port, prevent_thread_lock=True,
+               settings=settings)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"http://127.0.0.1:{port}/")
+        fields = page.locator("input")
+        fields.nth(0).fill("alice")
+        fields.nth(1).fill("wrong")
+        page.get_by_role("button", name="Login").click()
+        page.get_by_text("Incorrect Credentials").wait_for()
+        fields.nth(0).fill("alice")  # the form empties both fields after a refusal
+        fields.nth(1).fill("pw-alice")
+        page.get_by_role("button", name="Login").click()
+        page.locator("#chat-input").wait_for()
+        cookies = context.cookies()
+        assert cookies and all(c["sameSite"] == "Lax" and c["expires"] > time.time()
+                               for c in cookies)
+        page.locator("#sign-out").click()
+        page.get_by_role("button", name="Login").wait_for()
+        # The cookie the browser had is refused by the server now, not just forgotten.
+        context.add_cookies(cookies)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_role("button", name="Login").wait_for()
+        assert page.locator("#chat-input").count() == 0
+    finally:
+        context.close()
+        app.close()

@@ -9,20 +9,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.middleware import Middleware
+
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.service.assistant_service import AssistantService
+from assistant.service.documents import upload_limit
 from assistant.service.feedback import FeedbackStore
 from ui import documents_tab
-from ui.auth import UserTable, check_exposure
+from ui.auth import ExpiringTokens, HttpGuard, UserTable, check_exposure, sign_in_note
 from ui.gradio_offline import gr
-from ui.handlers import ALL, ChatUI
+from ui.handlers import ALL, ChatUI, user_of
 from ui.labels import Labels, message_list
 from ui.render import sources_html
 from ui.style import CSS, DOCUMENT_JS, FONTS, MONO_FONTS, SOURCES_JS
-from ui.views import Conversation
+from ui.views import Conversation, FeedbackTarget, FeedbackView
 
-CHAT_CONCURRENCY = 16  # sessions answered at once (the service serialises retrieval itself)
+REFUSAL_WORKERS = 8  # chat workers beyond the line, so a "busy" answer never waits unseen
+STREAMING_WORKERS = 16  # replies shown word by word (~1 s each) after leaving the line
+OTHER_THREADS = 16  # Gradio threads for the other events (tables, feedback, directory)
 PERSONAS = ("staff", "volunteer", "trainer")
 LANGUAGES = [("Français", "fr"), ("English", "en")]
 
@@ -48,6 +53,10 @@ def build_app(service: AssistantService, settings: Settings, *,
             language = labels.new(gr.Radio, {"label": "ui_language"}, choices=LANGUAGES,
                                   value=labels.lang, elem_id="language", scale=0,
                                   min_width=220)
+            # Gradio's /logout ends every session of the user on the server; relative, so
+            # that it works under a reverse proxy's path (root_path).
+            labels.new(gr.Button, {"value": "ui_sign_out"}, link="logout", elem_id="sign-out",
+                       size="sm", scale=0, min_width=120, visible=bool(settings.ui_users))
         with gr.Tabs():
             with labels.new(gr.Tab, {"label": "ui_tab_chat"}, elem_id="chat-tab"):
                 chat = chat_tab(labels)
@@ -244,19 +253,50 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: 
 
     def respond(question: str, session: Conversation, lang: str,
                 request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        for view in ui.respond(question, session, lang, request):
+        for view in ui.respond(question, mine(session, request), lang, request):
             yield view.outputs
 
-    def clear(lang: str, session: Conversation) -> tuple[Any, ...]:
-        return ui.clear(lang, session).outputs
+    def clear(lang: str, session: Conversation, request: gr.Request) -> tuple[Any, ...]:
+        return ui.clear(lang, mine(session, request)).outputs
 
     def restore(saved: Any, session: Conversation, lang: str,
                 request: gr.Request) -> tuple[Any, ...]:
-        return ui.restore(saved, session, lang, request).outputs
+        return ui.restore(saved, mine(session, request), lang, request).outputs
+
+    # Every handler that reads the conversation or the vote it points at gets the caller's
+    # own (``mine``): a session id reused by another user shows and changes nothing of it.
+    def stop(session: Conversation, request: gr.Request) -> None:
+        ui.stop(mine(session, request))
+
+    def show_sources(evt: gr.SelectData, session: Conversation, lang: str,
+                     request: gr.Request) -> str:
+        return ui.show_sources(evt, mine(session, request), lang)
+
+    def open_document(evt: gr.EventData, session: Conversation, lang: str,
+                      request: gr.Request) -> tuple[Any, str]:
+        return ui.open_document(evt, mine(session, request), lang)
+
+    def on_like(evt: gr.LikeData, session: Conversation, comment: str, correction: str,
+                vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
+        own = mine(session, request)
+        return ui.on_like(evt, own, comment, correction, vote if own is session else None, lang)
+
+    def thumb(rate: Callable[..., FeedbackView]) -> Callable[..., FeedbackView]:
+        def handler(session: Conversation, comment: str, correction: str,
+                    vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
+            own = mine(session, request)
+            return rate(own, comment, correction, vote if own is session else None, lang)
+        return handler
+
+    def send_comment(vote: FeedbackTarget | None, comment: str, correction: str, lang: str,
+                     session: Conversation, request: gr.Request) -> tuple[str, str, str]:
+        own = mine(session, request) is session
+        return ui.send_comment(vote if own else None, comment, correction, lang)
 
     # "multiple": a question sent while an answer streams is a second event, which waits
     # its turn in the conversation (ChatUI.respond) instead of being dropped.
-    shared: dict[str, Any] = {"concurrency_id": "chat", "concurrency_limit": CHAT_CONCURRENCY,
+    shared: dict[str, Any] = {"concurrency_id": "chat",
+                              "concurrency_limit": chat_workers(ui.service.settings),
                               "show_progress": "hidden", "trigger_mode": "multiple"}
     inputs = [chat.question, conversation, language]
     chat.question.submit(respond, inputs, outputs, api_name="ask", **shared)
@@ -264,44 +304,81 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: 
     for button in chat.examples:  # the button's own text is the question
         button.click(respond, [button, conversation, language], outputs,
                      api_visibility="private", **shared)
-    chat.stop.click(ui.stop, [conversation], [], api_visibility="private",
+    chat.stop.click(stop, [conversation], [], api_visibility="private",
                     concurrency_limit=None, show_progress="hidden")
     chat.clear.click(clear, [language, conversation], outputs, api_name="clear")
     chat.chatbot.clear(clear, [language, conversation], outputs, api_visibility="private")
     app.load(restore, [stored, conversation, language], outputs, api_visibility="private",
              show_progress="hidden")
-    chat.chatbot.select(ui.show_sources, [conversation, language], [chat.sources],
+    chat.chatbot.select(show_sources, [conversation, language], [chat.sources],
                         api_visibility="private")
-    chat.sources.click(ui.open_document, [conversation, language],
+    chat.sources.click(open_document, [conversation, language],
                        [chat.viewer, chat.document], api_visibility="private")
     chat.close_document.click(lambda: (gr.update(visible=False), ""), None,
                               [chat.viewer, chat.document], api_visibility="private")
     feedback_inputs = [conversation, chat.comment, chat.correction, target, language]
     feedback_outputs = [chat.feedback_status, target, chat.correction, chat.details]
-    chat.chatbot.like(ui.on_like, feedback_inputs, feedback_outputs, api_visibility="private")
-    chat.thumbs_up.click(ui.thumbs_up, feedback_inputs, feedback_outputs,
+    chat.chatbot.like(on_like, feedback_inputs, feedback_outputs, api_visibility="private")
+    chat.thumbs_up.click(thumb(ui.thumbs_up), feedback_inputs, feedback_outputs,
                          api_visibility="private")
-    chat.thumbs_down.click(ui.thumbs_down, feedback_inputs, feedback_outputs,
+    chat.thumbs_down.click(thumb(ui.thumbs_down), feedback_inputs, feedback_outputs,
                            api_visibility="private")
-    chat.send_feedback.click(ui.send_comment, [target, chat.comment, chat.correction, language],
+    chat.send_feedback.click(send_comment,
+                             [target, chat.comment, chat.correction, language, conversation],
                              [chat.feedback_status, chat.comment, chat.correction],
                              api_visibility="private")
+
+
+def mine(session: Conversation, request: gr.Request | None) -> Conversation:
+    """The caller's conversation: the session's, once its first user has claimed it; for any
+    other user (a session id reused), a new empty one."""
+    return session.owned_by(user_of(request))
+
+
+def chat_workers(settings: Settings) -> int:
+    """Gradio workers for the chat's events. Each person in the answer line holds one while
+    waiting (it shows their place), so there is one for every answer slot and every place
+    in line, some for the replies being shown word by word, and a few that give the "busy"
+    answer at once when the line is full: nobody waits unseen in Gradio's own queue."""
+    return settings.ui_concurrency + settings.ui_queue_size + STREAMING_WORKERS + REFUSAL_WORKERS
 
 
 # -- launch --------------------------------------------------------------------------------------
 def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share: bool = False,
                prevent_thread_lock: bool = False, lang: str = "fr",
-               max_file_size: int | None = None) -> Any:
-    """Serve the app; sign-in when accounts exist, else loopback only (checked again here)."""
+               max_file_size: int | None = None, settings: Settings | None = None) -> Any:
+    """Serve the app; sign-in when accounts exist, else loopback only (checked again here).
+    Uploads are size-limited (``max_file_size``, else the settings' upload limit), sign-ins
+    last ``ui_session_hours``, and FastAPI's own ``/openapi.json`` is not served."""
+    settings = settings or Settings()
     check_exposure(host, share, users)
     app.queue(default_concurrency_limit=4)
-    return app.launch(
+    token_seconds = settings.ui_session_hours * 3600
+    served = app.launch(
         server_name=host, server_port=port, share=share,
-        auth=users if users else None, auth_message=message("ui_auth", lang),
-        prevent_thread_lock=prevent_thread_lock, css=CSS,
+        # A coroutine: Gradio awaits it (its stubs only name plain functions).
+        auth=users.sign_in if users else None,  # type: ignore[arg-type]
+        auth_message=sign_in_note(users, lang),
+        prevent_thread_lock=True, css=CSS, max_threads=chat_workers(settings) + OTHER_THREADS,
         theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
         # No footer (its API and settings pages are for developers); no run history kept
         # in the browser (it would hold the questions asked).
         ssr_mode=False, mcp_server=False, footer_links=[], run_history=False, quiet=True,
-        max_file_size=max_file_size,  # uploads (Documents tab) over it never reach the disk
+        # Uploads over it never reach the disk (Gradio answers 413 while receiving them).
+        max_file_size=max_file_size or upload_limit(settings),
+        app_kwargs={"openapi_url": None,
+                    "middleware": [Middleware(HttpGuard, token_seconds=token_seconds)]},
     )
+    expire_tokens(app, token_seconds)
+    if not prevent_thread_lock:
+        app.block_thread()
+    return served
+
+
+def expire_tokens(app: gr.Blocks, seconds: float) -> None:
+    """Swap Gradio's session tokens (a plain dict, kept forever) for expiring ones, before
+    anyone could sign in (the server has just started)."""
+    tokens = ExpiringTokens(seconds)
+    for token, user in app.server_app.tokens.items():
+        tokens[token] = user
+    app.server_app.tokens = tokens

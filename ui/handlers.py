@@ -18,6 +18,7 @@ from assistant.core.text import fold
 from assistant.core.types import Answer
 from assistant.directory.organisations import Organisation, themes
 from assistant.generation.generate import Delta, Event
+from assistant.service.admission import AnswerLine, Ticket
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from assistant.service.presenters import answer_record, report_summary, report_warnings
@@ -76,6 +77,7 @@ class ChatUI:
         self.stream_delay = stream_delay
         self.labels = Labels(service.settings.default_language)
         self.limiter = SessionRateLimiter(service.settings.rate_limit_per_minute)
+        self.line = AnswerLine(service.settings.ui_concurrency, service.settings.ui_queue_size)
         self._reindexing = threading.Lock()
         self._ingester = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex")
 
@@ -94,7 +96,7 @@ class ChatUI:
             yield self._view(conversation, lang, question="")
             return
         try:
-            self.limiter.check(session_key(request))
+            self.limiter.check(limit_key(request))
             self.service.validate(question)
         except AssistantError as exc:
             yield self._view(conversation, lang, question=question, notice=exc.render(lang))
@@ -104,10 +106,13 @@ class ChatUI:
             queued = len(conversation.waiting) < MAX_WAITING
             if queued:
                 conversation.waiting.append(turn)
-        if not queued:
-            notice = message("ui_queue_full", lang, count=MAX_WAITING)
+        if not queued or self.line.full:  # the session's own queue, or the server's line
+            self._drop(conversation, turn)
+            notice = (message("ui_busy", lang, waiting=self.line.busy[1]) if queued
+                      else message("ui_queue_full", lang, count=MAX_WAITING))
             yield self._view(conversation, lang, question=question, notice=notice)
             return
+        ticket: Ticket | None = None
         try:  # the question shows, waiting or answered; the input box and notice empty
             yield self._view(conversation, lang, question="", notice="")
             waited = self._wait_for_turn(conversation, turn)
@@ -115,14 +120,40 @@ class ChatUI:
                 return
             if waited:  # now "searching the documents" instead of "waiting"
                 yield self._view(conversation, lang)
-            yield from self._answer(conversation, turn, lang, user_of(request))
+            # In the server's line only once it is this conversation's turn: one person's
+            # questions in a row take one place, not one each. Already accepted: it queues
+            # even if the line filled meanwhile (the bound refuses new questions only).
+            ticket = self.line.join()
+            yield from self._wait_in_line(conversation, turn, ticket, lang)
+            yield from self._answer(conversation, turn, lang, user_of(request), ticket)
         finally:  # however it ends (stopped, cleared, the page gone), the next one goes on
-            with conversation.lock:
-                if conversation.active is turn:
-                    conversation.active = None
-                elif turn in conversation.waiting:
-                    conversation.waiting.remove(turn)
-                conversation.lock.notify_all()
+            if ticket is not None:  # (leaving twice is harmless)
+                ticket.leave()
+            self._drop(conversation, turn)
+
+    @staticmethod
+    def _drop(conversation: Conversation, turn: Turn) -> None:
+        with conversation.lock:
+            if conversation.active is turn:
+                conversation.active = None
+            elif turn in conversation.waiting:
+                conversation.waiting.remove(turn)
+            conversation.lock.notify_all()
+
+    def _wait_in_line(self, conversation: Conversation, turn: Turn, ticket: Ticket,
+                      lang: str) -> Iterator[ChatView]:
+        """While other people's questions fill the answer slots: this one's place in line,
+        shown at once and again whenever it moves."""
+        shown = 0
+        position = ticket.position
+        while position and not (turn.dropped or turn.stopped):
+            if position != shown:
+                yield self._view(conversation, lang,
+                                 notice=message("ui_queue_position", lang, position=position))
+                shown = position
+            position = ticket.wait(timeout=0.5)
+        if shown:
+            yield self._view(conversation, lang, notice="")
 
     @staticmethod
     def _wait_for_turn(conversation: Conversation, turn: Turn) -> bool | None:
@@ -140,8 +171,8 @@ class ChatUI:
             conversation.active, turn.started = turn, True
             return waited
 
-    def _answer(self, conversation: Conversation, turn: Turn, lang: str,
-                user: str) -> Iterator[ChatView]:
+    def _answer(self, conversation: Conversation, turn: Turn, lang: str, user: str,
+                ticket: Ticket | None = None) -> Iterator[ChatView]:
         before = list(conversation)
         done: Exchange | None = None
         for item in self.reply_stream(turn.question, before, lang, limit=False):
@@ -152,6 +183,8 @@ class ChatUI:
             else:  # the model's unchecked draft is never shown: only that it is being written
                 turn.reply = "*" + message("ui_llm_writing", lang, words=len(item.split())) + "*"
                 yield self._view(conversation, lang)
+        if ticket is not None:  # computed: showing it word by word needs no answer slot
+            ticket.leave()
         if done is not None:  # checked text only
             for partial in growing_prefixes(shown_reply(done.reply, done.answer)):
                 if turn.stopped:
@@ -477,9 +510,14 @@ def user_of(request: gr.Request | None) -> str:
     return str(getattr(request, "username", None) or "")
 
 
-def session_key(request: gr.Request | None) -> str:
-    """The browser session a request comes from (the rate limit is per session)."""
-    return str(getattr(request, "session_hash", None) or "")
+def limit_key(request: gr.Request | None) -> str:
+    """Whom the question limit counts: the signed-in user, else the client's address. Never
+    the session hash, which the client picks: a new session per question would escape."""
+    user = getattr(request, "username", None)
+    if user:
+        return f"user:{user}"
+    client = getattr(request, "client", None)
+    return f"address:{getattr(client, 'host', None) or ''}"
 
 
 def _chosen(value: str | None) -> str | None:

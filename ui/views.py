@@ -51,14 +51,24 @@ class Conversation(list[Exchange]):
     ``waiting`` and is answered next, in order, instead of being lost; ``lock`` guards
     both and wakes the waiting questions."""
 
-    def __init__(self, exchanges: Iterable[Exchange] = ()) -> None:
+    def __init__(self, exchanges: Iterable[Exchange] = (), owner: str | None = None) -> None:
         super().__init__(exchanges)
         self.lock = threading.Condition()
         self.active: Turn | None = None
         self.waiting: deque[Turn] = deque()
+        self.owner = owner  # the signed-in user it belongs to ("" without accounts)
+
+    def owned_by(self, user: str) -> Conversation:
+        """This conversation when it is ``user``'s (its first user claims it), else a new
+        empty one: Gradio finds a session's state by an id the client sends, so another
+        user reusing that id must not see, continue or clear this conversation."""
+        with self.lock:
+            if self.owner is None:
+                self.owner = user
+            return self if self.owner == user else Conversation(owner=user)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Conversation:
-        return Conversation(self)  # a lock cannot be copied; a copy has nothing in flight
+        return Conversation(self, self.owner)  # a lock cannot be copied; nothing in flight
 
     @property
     def busy(self) -> bool:

@@ -123,7 +123,10 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(
         20, ge=0,
-        description="Questions one web chat session may ask in any 60 s; 0 turns the limit off.",
+        description=(
+            "Questions one signed-in user (or, without accounts, one client address) may ask "
+            "the web chat in any 60 s, whatever the number of sessions; 0 turns the limit off."
+        ),
     )
     ingest_wait_seconds: float = Field(
         300.0, ge=0,
@@ -220,6 +223,37 @@ class Settings(BaseSettings):
             "Web chat accounts, 'user:password' entries (comma-separated or a JSON list) or a "
             "JSON object; hashed in memory at start. Empty: no sign-in, loopback only."
         ),
+    )
+
+    ui_concurrency: int = Field(
+        4, gt=0,
+        description=(
+            "Web chat answers being worked out at once (retrieval itself is one at a time); "
+            "more questions wait in line, each shown its place. A computed answer leaves "
+            "the line while it is shown word by word."
+        ),
+    )
+    ui_queue_size: int = Field(
+        48, ge=0,
+        description=(
+            "Questions that may wait in line for the web chat, each shown its place; past "
+            "it a question is refused at once with a 'busy' message."
+        ),
+    )
+    ui_sign_in_failures: int = Field(
+        10, gt=0,
+        description=(
+            "Wrong sign-ins allowed per user name and per client address in any 60 s; the "
+            "next attempt locks that name or address out for ui_sign_in_lockout_seconds."
+        ),
+    )
+    ui_sign_in_lockout_seconds: float = Field(
+        300.0, gt=0,
+        description="How long a user name or client address stays locked out of sign-in.",
+    )
+    ui_session_hours: float = Field(
+        12.0, gt=0,
+        description="How long a web chat sign-in lasts; then the user signs in again.",
     )
 
     @field_validator("disabled_checks", mode="before")
