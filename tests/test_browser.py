@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import TIMEOUT_MS, artifact, launched_chromium, sync_api, words
 from conftest import CliRunner, cli_env, free_tcp_port
 
 from assistant.core.messages import message, prompt_file
-from assistant.core.settings import PROJECT_ROOT
 from assistant.core.types import Answer, History
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
@@ -41,20 +41,8 @@ from ui.auth import UserTable
 from ui.handlers import ChatUI
 from ui.render import DIRECTORY_PAGE, citation_numbers, shown_reply
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the browser test needs "
-                "Debian's Chromium and never downloads one", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install -e .[dev])")
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--no-first-run", "--disable-quic", "--disable-component-update",
-               "--disable-sync"]
-TIMEOUT_MS = 20_000  # any single Playwright wait
 ANSWER_TIMEOUT = 60.0  # seconds for one answer to stream in completely
 
 EXAMPLE_ID = "example-staff-0"
@@ -69,9 +57,6 @@ CITATION = re.compile(r"\[\d+\]")
 BOT = "#chatbot [data-testid='bot'] .message-content"
 USER = "#chatbot [data-testid='user'] .message-content"
 
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 @dataclass
@@ -109,13 +94,7 @@ def served(real_service: AssistantService, monkeypatch: pytest.MonkeyPatch) -> I
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=LAUNCH_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from launched_chromium()
 
 
 def wait_for_answer(page: Any, count: int, *, with_sources: bool = True,
@@ -146,8 +125,7 @@ def wait_for_answer(page: Any, count: int, *, with_sources: bool = True,
 
 
 def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
+    path = artifact(name)
     page.screenshot(path=str(path), full_page=full_page)
     return path
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import TIMEOUT_MS, artifact, launched_chromium, sync_api, words
 from conftest import CORPUS, free_tcp_port, make_settings
 from document_files import (
     SAMPLE,
@@ -27,27 +28,14 @@ from document_files import (
 )
 
 from assistant.core.messages import message
-from assistant.core.settings import PROJECT_ROOT
 from assistant.service.assistant_service import AssistantService
 from assistant.service.feedback import FeedbackStore
 from ui.app import build_app, launch_app
 from ui.auth import UserTable
 from ui.handlers import ChatUI
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); the browser test needs "
-                "Debian's Chromium and never downloads one", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install -e .[dev])")
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--no-first-run", "--disable-quic", "--disable-component-update",
-               "--disable-sync"]
-TIMEOUT_MS = 20_000
 INDEX_TIMEOUT_MS = 120_000  # reading, embedding and switching in the two new documents
 ANSWER_TIMEOUT = 60.0
 PDF_NAME, DOCX_NAME = "Rapport Habitat (2024).pdf", "maison-des-jeunes.docx"
@@ -79,9 +67,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     finally:
         app.close()
 
-
-def words(text: str) -> str:
-    return " ".join(text.split())
 
 
 def answer_with_sources(page: Any, count: int) -> str:
@@ -130,7 +115,7 @@ def test_upload_a_pdf_and_a_docx_then_ask_them(served: tuple[str, Path], browser
         table = page.locator("#documents-table")
         expect(table).to_contain_text(SAMPLE.title)
         expect(table).to_contain_text(SAMPLE_2.title)
-        page.screenshot(path=str(_artifact("documents-upload-1440x900.png")), full_page=True)
+        page.screenshot(path=str(artifact("documents-upload-1440x900.png")), full_page=True)
 
         page.get_by_role("tab", name=message("ui_tab_chat", "fr")).click()
         for count, (question, fact, source, title) in enumerate((
@@ -144,24 +129,13 @@ def test_upload_a_pdf_and_a_docx_then_ask_them(served: tuple[str, Path], browser
             assert fact in card.locator("mark").first.inner_text()
     except BaseException:
         with contextlib.suppress(Exception):
-            page.screenshot(path=str(_artifact("documents-failure.png")), full_page=True)
+            page.screenshot(path=str(artifact("documents-failure.png")), full_page=True)
         raise
     finally:
         context.close()
     assert not errors, errors
 
 
-def _artifact(name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS / name
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=LAUNCH_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    yield from launched_chromium()
