@@ -58,6 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Assistant documentaire MOC / WSM / AID : réponses citées, hors ligne.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    add_document_commands(sub)
+    add_question_commands(sub)
+    add_server_commands(sub)
+    return parser
+
+
+def add_document_commands(sub: Any) -> None:
+    """ingest, add, remove: what the corpus holds."""
     ingest = sub.add_parser("ingest", help="(Ré)indexer le dossier corpus/ (incrémental).")
     ingest.add_argument("--rebuild", action="store_true",
                         help="Mettre l'index actuel de côté et tout reconstruire.")
@@ -67,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="Retirer des documents du dossier corpus/ (par nom "
                                            "de fichier ou titre), puis réindexer.")
     remove.add_argument("names", nargs="+", help="Noms de fichier (ou titres) à retirer.")
+
+
+def add_question_commands(sub: Any) -> None:
+    """ask, chat, eval, orgs: questions to the documents and the directory."""
     ask = sub.add_parser("ask", help="Poser une question (ou un lot avec --batch).")
     ask.add_argument("question", nargs="?", help="La question.")
     ask.add_argument("--json", action="store_true", help="Réponse en JSON.")
@@ -85,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     orgs.add_argument("--theme", help="Thème, en français ou en anglais (logement, housing...).")
     orgs.add_argument("--town", help="Localité (Liège, Bruxelles...).")
     orgs.add_argument("--json", action="store_true", help="Sortie JSON.")
+
+
+def add_server_commands(sub: Any) -> None:
+    """serve, llm serve, feedback export: the web chat, a model server, the chat's votes."""
     serve = sub.add_parser("serve", help="Démarrer la conversation web (Gradio).")
     serve.add_argument("--host", help="Adresse d'écoute (défaut : ASSISTANT_UI_HOST, 127.0.0.1).")
     serve.add_argument("--port", type=int, help="Port (défaut : ASSISTANT_UI_PORT, 7860).")
@@ -106,7 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="Écrire les cas « pouce en bas » au format de shared/eval/dev.jsonl."
     )
     export.add_argument("--out", type=Path, help="Fichier JSONL (défaut : la sortie standard).")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -248,9 +248,20 @@ def wire_directory(ui: ChatUI, directory: DirectoryComponents, tab: gr.Tab,
 
 def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: gr.State,
               stored: gr.BrowserState, language: gr.Radio, app: gr.Blocks) -> None:
+    """Every event of the chat tab. Every handler that reads the conversation or the vote
+    it points at gets the caller's own (``mine``): a session id reused by another user
+    shows and changes nothing of it."""
     outputs = [chat.question, chat.chatbot, chat.sources, chat.start, chat.feedback,
                chat.feedback_status, target, chat.stop, chat.notice, stored]
+    wire_questions(ui, chat, conversation, stored, language, app, outputs)
+    wire_sources(ui, chat, conversation, language)
+    wire_feedback(ui, chat, conversation, target, language)
 
+
+def wire_questions(ui: ChatUI, chat: ChatComponents, conversation: gr.State,
+                   stored: gr.BrowserState, language: gr.Radio, app: gr.Blocks,
+                   outputs: list[Any]) -> None:
+    """Asking (the box, Send, the examples), Stop, clearing and the restore at load."""
     def respond(question: str, session: Conversation, lang: str,
                 request: gr.Request) -> Iterator[tuple[Any, ...]]:
         for view in ui.respond(question, mine(session, request), lang, request):
@@ -263,35 +274,8 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: 
                 request: gr.Request) -> tuple[Any, ...]:
         return ui.restore(saved, mine(session, request), lang, request).outputs
 
-    # Every handler that reads the conversation or the vote it points at gets the caller's
-    # own (``mine``): a session id reused by another user shows and changes nothing of it.
     def stop(session: Conversation, request: gr.Request) -> None:
         ui.stop(mine(session, request))
-
-    def show_sources(evt: gr.SelectData, session: Conversation, lang: str,
-                     request: gr.Request) -> str:
-        return ui.show_sources(evt, mine(session, request), lang)
-
-    def open_document(evt: gr.EventData, session: Conversation, lang: str,
-                      request: gr.Request) -> tuple[Any, str]:
-        return ui.open_document(evt, mine(session, request), lang)
-
-    def on_like(evt: gr.LikeData, session: Conversation, comment: str, correction: str,
-                vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
-        own = mine(session, request)
-        return ui.on_like(evt, own, comment, correction, vote if own is session else None, lang)
-
-    def thumb(rate: Callable[..., FeedbackView]) -> Callable[..., FeedbackView]:
-        def handler(session: Conversation, comment: str, correction: str,
-                    vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
-            own = mine(session, request)
-            return rate(own, comment, correction, vote if own is session else None, lang)
-        return handler
-
-    def send_comment(vote: FeedbackTarget | None, comment: str, correction: str, lang: str,
-                     session: Conversation, request: gr.Request) -> tuple[str, str, str]:
-        own = mine(session, request) is session
-        return ui.send_comment(vote if own else None, comment, correction, lang)
 
     # "multiple": a question sent while an answer streams is a second event, which waits
     # its turn in the conversation (ChatUI.respond) instead of being dropped.
@@ -310,12 +294,47 @@ def wire_chat(ui: ChatUI, chat: ChatComponents, conversation: gr.State, target: 
     chat.chatbot.clear(clear, [language, conversation], outputs, api_visibility="private")
     app.load(restore, [stored, conversation, language], outputs, api_visibility="private",
              show_progress="hidden")
+
+
+def wire_sources(ui: ChatUI, chat: ChatComponents, conversation: gr.State,
+                 language: gr.Radio) -> None:
+    """A message's sources in the panel, and the whole document at a passage."""
+    def show_sources(evt: gr.SelectData, session: Conversation, lang: str,
+                     request: gr.Request) -> str:
+        return ui.show_sources(evt, mine(session, request), lang)
+
+    def open_document(evt: gr.EventData, session: Conversation, lang: str,
+                      request: gr.Request) -> tuple[Any, str]:
+        return ui.open_document(evt, mine(session, request), lang)
+
     chat.chatbot.select(show_sources, [conversation, language], [chat.sources],
                         api_visibility="private")
     chat.sources.click(open_document, [conversation, language],
                        [chat.viewer, chat.document], api_visibility="private")
     chat.close_document.click(lambda: (gr.update(visible=False), ""), None,
                               [chat.viewer, chat.document], api_visibility="private")
+
+
+def wire_feedback(ui: ChatUI, chat: ChatComponents, conversation: gr.State,
+                  target: gr.State, language: gr.Radio) -> None:
+    """Thumbs (the chatbot's and the panel's), the comment and the correction."""
+    def on_like(evt: gr.LikeData, session: Conversation, comment: str, correction: str,
+                vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
+        own = mine(session, request)
+        return ui.on_like(evt, own, comment, correction, vote if own is session else None, lang)
+
+    def thumb(rate: Callable[..., FeedbackView]) -> Callable[..., FeedbackView]:
+        def handler(session: Conversation, comment: str, correction: str,
+                    vote: FeedbackTarget | None, lang: str, request: gr.Request) -> FeedbackView:
+            own = mine(session, request)
+            return rate(own, comment, correction, vote if own is session else None, lang)
+        return handler
+
+    def send_comment(vote: FeedbackTarget | None, comment: str, correction: str, lang: str,
+                     session: Conversation, request: gr.Request) -> tuple[str, str, str]:
+        own = mine(session, request) is session
+        return ui.send_comment(vote if own else None, comment, correction, lang)
+
     feedback_inputs = [conversation, chat.comment, chat.correction, target, language]
     feedback_outputs = [chat.feedback_status, target, chat.correction, chat.details]
     chat.chatbot.like(on_like, feedback_inputs, feedback_outputs, api_visibility="private")

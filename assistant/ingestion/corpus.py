@@ -119,7 +119,6 @@ def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple
         problems.append(ManifestProblem(line_of(strict_error.pos) if strict_error else 1,
                                         "manifest_no_documents"))
         return []
-    decoder = json.JSONDecoder()
     elements: list[tuple[int, Any]] = []
     found_before = len(problems)
     position = start.end()
@@ -145,30 +144,38 @@ def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple
         if not expect_element:
             problems.append(ManifestProblem(line_of(position), "manifest_syntax",
                                             {"error": "',' missing"}))
-        try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            end = _element_end(text, position)
-            repaired, commas = _without_trailing_commas(text[position:end])
-            try:
-                value = json.loads(repaired) if commas else None
-            except json.JSONDecodeError:
-                commas = []
-            if commas:  # only a trailing comma in the entry: said, and the entry kept
-                problems += [ManifestProblem(line_of(position + c), "manifest_trailing_comma")
-                             for c in commas]
-                elements.append((line_of(position), value))
-            else:
-                problems.append(ManifestProblem(line_of(exc.pos), "manifest_syntax",
-                                                {"error": exc.msg}))
-        else:
-            elements.append((line_of(position), value))
-        position = end
+        read, position = _read_element(text, position, problems)
+        elements += read
         expect_element, after_comma = False, False
     if strict_error is not None and len(problems) == found_before:
         problems.append(ManifestProblem(line_of(strict_error.pos), "manifest_syntax",
                                         {"error": strict_error.msg}))
     return elements
+
+
+def _read_element(text: str, position: int,
+                  problems: list[ManifestProblem]) -> tuple[list[tuple[int, Any]], int]:
+    """The element at ``position`` as [(line, value)], or [] with its problem said; and
+    where it ends. An entry whose only fault is a trailing comma is kept, the comma said."""
+    def line_of(at: int) -> int:
+        return text.count("\n", 0, at) + 1
+
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, position)
+    except json.JSONDecodeError as exc:
+        end = _element_end(text, position)
+        repaired, commas = _without_trailing_commas(text[position:end])
+        try:
+            value = json.loads(repaired) if commas else None
+        except json.JSONDecodeError:
+            commas = []
+        if not commas:
+            problems.append(ManifestProblem(line_of(exc.pos), "manifest_syntax",
+                                            {"error": exc.msg}))
+            return [], end
+        problems += [ManifestProblem(line_of(position + c), "manifest_trailing_comma")
+                     for c in commas]
+    return [(line_of(position), value)], end
 
 
 def _without_trailing_commas(text: str) -> tuple[str, list[int]]:
