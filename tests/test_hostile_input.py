@@ -34,10 +34,10 @@ def test_a_file_name_with_an_invalid_utf8_byte_is_skipped_and_named(
         handle.write("Le Collectif Exemple forme des bénévoles depuis 2001.\n")
     report = AssistantService(fake_settings).ingest()
     assert len(report.added) == 5  # the others are indexed
-    assert [s.reason for s in report.skipped] == ["reason_bad_name"]
+    assert [s.reason for s in report.skipped] == ["reason_name_not_utf8"]
     lines = report_warnings(report, "fr")
     assert lines == [message("file_skipped", "fr", name="liste\\xff des membres.txt",
-                             reason=message("reason_bad_name", "fr"))]
+                             reason=message("reason_name_not_utf8", "fr"))]
     lines[0].encode("utf-8")  # printable: no lone surrogate reaches a terminal
 
 

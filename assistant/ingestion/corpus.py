@@ -371,7 +371,7 @@ def scan_corpus(corpus_dir: Path, pipeline_version: str,
     for path in list_files(corpus_dir):
         name = path.relative_to(corpus_dir).as_posix()
         if not is_utf8_name(name):  # skipped and named like any unreadable file
-            scan.skipped.append(SkippedFile(name, "reason_bad_name"))
+            scan.skipped.append(SkippedFile(name, "reason_name_not_utf8"))
             continue
         unusable = unusable_reason(path, corpus_dir, max_bytes)
         if unusable is not None:
