@@ -26,9 +26,11 @@ from typing import Any
 import pytest
 from conftest import (
     CORPUS,
+    QUESTIONS,
     CliRunner,
     cli_env,
     free_tcp_port,
+    load_jsonl,
     make_settings,
     start_chroma,
     stop_process,
@@ -202,6 +204,22 @@ def test_a_slow_store_call_blocks_no_other_session(
     finally:
         release.set()
         blocked.join(30)
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_questions_in_parallel_get_the_answers_they_get_one_at_a_time(
+    real_service: AssistantService
+) -> None:
+    """With no service lock over a question, sessions run in parallel on the real model:
+    each answer (text and sources) is the one the question gets alone."""
+    questions = [row["q"] for row in load_jsonl(QUESTIONS)[:8]]
+    alone = [real_service.ask(str(q)) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(real_service.ask, [str(q) for q in questions] * 2))
+    for answer, expected in zip(together, alone * 2, strict=True):
+        assert answer.text == expected.text
+        assert [p.chunk_id for p in answer.sources] == [p.chunk_id for p in expected.sources]
 
 
 # -- a full disk, a read-only data folder ----------------------------------------------------
