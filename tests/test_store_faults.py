@@ -98,7 +98,8 @@ def server_settings(corpus: Path, data: Path, port: int, **overrides: Any) -> Se
 @pytest.mark.server
 @pytest.mark.integration
 def test_a_hung_chroma_server_gives_the_message_within_the_timeout_to_every_session(
-    server: tuple[subprocess.Popen[bytes], int, Path], corpus_dir: Path, tmp_path: Path
+    server: tuple[subprocess.Popen[bytes], int, Path], corpus_dir: Path, tmp_path: Path,
+    run_cli: CliRunner
 ) -> None:
     """SIGSTOP: the port stays open and nothing answers. Two sessions waited 185 s and
     more, the second behind the first on the service lock (issue 19)."""
@@ -131,6 +132,12 @@ def test_a_hung_chroma_server_gives_the_message_within_the_timeout_to_every_sess
     with pytest.raises(IndexUnavailable) as raised:  # a new question fails at once
         service.ask(ANSWERED)
     assert raised.value.key == "store_unreachable" and time.monotonic() - later < 1.0
+    # A new process (`assistant ask`): its first request, the heartbeat, times out too.
+    env = cli_env(corpus_dir, tmp_path / "data", ASSISTANT_CHROMA_HOST="127.0.0.1",
+                  ASSISTANT_CHROMA_PORT=str(port), ASSISTANT_CHROMA_TIMEOUT_S=str(timeout))
+    asked = run_cli(["ask", ANSWERED], env, timeout=60)
+    assert asked.returncode == 2, asked.stdout + asked.stderr
+    assert (asked.stdout + asked.stderr).strip().startswith(prefix("store_unreachable"))
 
     os.kill(process.pid, signal.SIGCONT)
     time.sleep(timeout + 0.5)  # the breaker lets requests through again

@@ -205,17 +205,42 @@ def limit_waits(client: ClientAPI, settings: Settings) -> None:
         session._transport = CircuitBreaker(transport, settings.chroma_timeout_s)
 
 
+def within_timeout(make: Callable[[], ClientAPI], seconds: float) -> ClientAPI:
+    """``make()`` in a daemon thread, waited for ``seconds``: chromadb's HttpClient sends
+    requests with no timeout while it is built (identity, tenant, database), before its
+    session can be given one. On a hung server the thread stays blocked until the server
+    answers or goes; being a daemon, it keeps no process from exiting."""
+    made: list[ClientAPI] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            made.append(make())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from the Chroma server within {seconds:g} s")
+    if failed:
+        raise failed[0]
+    return made[0]
+
+
 def open_client(settings: Settings) -> ClientAPI:
     """An embedded persistent client, or an HTTP client when a host is configured."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.chroma_host:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host,
+            host = settings.chroma_host
+            client = within_timeout(lambda: chromadb.HttpClient(
+                host=host,
                 port=settings.chroma_port,
                 ssl=settings.chroma_ssl,
                 settings=chroma_settings,
-            )
+            ), settings.chroma_timeout_s)
             limit_waits(client, settings)
             client.heartbeat()
             return client
