@@ -497,6 +497,7 @@ def test_questions_asked_during_re_indexes_all_get_answers(
     chatting.ask(ANSWERED)  # nothing held any more: the previous generations go
     assert chatting.store.generations() == {4}
     assert_no_orphan_folders(fake_settings)
+    assert list((fake_settings.data_dir / "leases").iterdir()) == []  # no hold left behind
 
 
 HOLDER = """
