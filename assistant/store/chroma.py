@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -406,13 +406,12 @@ class IndexStore:
                 raise failure from exc
             raise IndexUnavailable("index_corrupted", detail=f"{name}: {exc}"[:160]) from exc
 
-    def drop_generations_except(self, keep: int | None, held: Set[int] = frozenset()) -> None:
+    def drop_generations_except(self, keep: int | None) -> None:
         """Delete collections of other generations (old ones, or orphans of a crash), but not
-        of a generation a question still holds (``held``: see ``store.leases``); then the
-        segment folders no collection names any more."""
-        held = {*held, *self.leases.held()}
-        wanted = {name for generation in {*held, *([] if keep is None else [keep])}
-                  for name in self.generation_names(generation)}
+        of a generation a question still holds (see ``store.leases``); then the segment
+        folders no collection names any more."""
+        kept = self.leases.held() | ({keep} if keep is not None else set())
+        wanted = {name for generation in kept for name in self.generation_names(generation)}
         for name in self.list_collection_names():
             if name.startswith(f"{self.prefix}_g") and name not in wanted:
                 self.client.delete_collection(name)
