@@ -89,6 +89,7 @@ class AssistantService:
         self._llm_failure: str | None = None
         self._seen_generation: int | None = None  # the active one at the latest question
         self._drop_pending = False  # a superseded generation awaits deletion
+        self._drop_attempts = 0
         self._lock = threading.RLock()  # held for no store call: a hung store blocks no one
         self._building = threading.Lock()  # one retriever build at a time
 
@@ -218,12 +219,22 @@ class AssistantService:
 
     def _drop_superseded(self) -> None:
         """A generation this process held is no longer active: delete it if nobody else
-        holds it. Tried again at the next question while an ingestion runs (best effort:
-        the next ingestion does it otherwise)."""
+        holds it. Tried again at the next question when it could not run (an ingestion, or
+        another thread's attempt, held the lock); best effort: the next ingestion does it
+        otherwise."""
+        with self._lock:
+            self._drop_attempts += 1
+            attempt = self._drop_attempts
         try:
-            self._drop_pending = not drop_unused_generations(self.store)
+            ran = drop_unused_generations(self.store)
         except Exception:  # noqa: BLE001 - housekeeping never fails a question
             logger.info("previous generations not deleted yet", exc_info=True)
+            ran = False
+        with self._lock:  # an attempt that started after this one may have been refused
+            if not ran:
+                self._drop_pending = True
+            elif attempt == self._drop_attempts:
+                self._drop_pending = False
 
     def _ask_stream(self, question: str, history: History | None) -> Iterator[Event]:
         cleaned, language = self.validate(question)
