@@ -6,6 +6,7 @@ Imports nothing from the other modules of this package (they all import it)."""
 from __future__ import annotations
 
 import os
+import threading
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -156,3 +157,45 @@ def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
+
+class SerialEncoder:
+    """An encoder that may not be called from two threads at once (the fake's word table,
+    torch's thread settings), called by one thread at a time: the service no longer holds
+    one lock over a whole question (a hung store must not serialise sessions)."""
+
+    thread_safe = False
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        self.encoder = encoder
+        self.dimension = encoder.dimension
+        self.name = encoder.name
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self.encoder.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self.encoder.encode_passages(texts)
+
+    def __getattr__(self, name: str) -> object:  # the encoder's other attributes, as they are
+        if name == "encoder":
+            raise AttributeError(name)
+        return getattr(self.encoder, name)
+
+
+class SerialSpanEncoder(SerialEncoder):
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[Span]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self.encoder.encode_passages_with_spans(texts, spans)  # type: ignore[attr-defined, no-any-return]
+
+
+def one_thread_at_a_time(encoder: TextEncoder) -> TextEncoder:
+    """The encoder itself when it says it is thread-safe, else it behind a lock."""
+    if getattr(encoder, "thread_safe", False) or isinstance(encoder, SerialEncoder):
+        return encoder
+    return SerialSpanEncoder(encoder) if isinstance(encoder, SpanEncoder) else SerialEncoder(
+        encoder)

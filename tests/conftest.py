@@ -100,6 +100,9 @@ def cli_env(corpus: Path, data: Path, **extra: str) -> dict[str, str]:
         HF_HUB_OFFLINE="1",
         ANONYMIZED_TELEMETRY="False",
         TOKENIZERS_PARALLELISM="false",
+        # This checkout's code: the shared virtualenv's editable install may point at another.
+        PYTHONPATH=os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]
+                                   ).rstrip(os.pathsep),
     )
     env.update(extra)
     return env

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, description="Chroma server port (server mode only).")
     chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    chroma_timeout_s: float = Field(
+        10.0, gt=0,
+        description=(
+            "Longest wait for one request to the Chroma server (server mode); past it the "
+            "question gets the unreachable-server message, and the next requests fail at "
+            "once for as long again (a hung server costs each session one wait at most)."
+        ),
+    )
     collection_prefix: str = Field(
         "assistant", description="Prefix of the Chroma collections this assistant owns."
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
+from assistant.core.errors import AssistantError
 from assistant.core.settings import Settings
 from assistant.core.types import Chunk, Document
 from assistant.directory import storage as directory_store
@@ -34,6 +35,7 @@ from assistant.store.chroma import (
     RecordBuffer,
     copy_records,
     ingestion_lock,
+    store_failure,
 )
 from embeddings.base import TextEncoder, encode_passages_with_spans
 
@@ -294,7 +296,15 @@ def ingest(
     Another ingestion of the same data folder is waited for (``on_wait`` tells the user);
     it usually leaves this one nothing to do."""
     with ingestion_lock(settings, on_wait):
-        return _ingest(settings, store, encoder_factory, show_progress)
+        try:
+            return _ingest(settings, store, encoder_factory, show_progress)
+        except AssistantError:
+            raise
+        except Exception as exc:  # a store that goes away, a full or read-only disk: said
+            failure = store_failure(exc, settings)  # as such, not as an internal error
+            if failure is None:
+                raise
+            raise failure from exc
 
 
 def _ingest(settings: Settings, store: IndexStore, encoder_factory: Callable[[], TextEncoder],
@@ -335,19 +345,27 @@ def write_generation(settings: Settings, store: IndexStore,
     generation = (old_generation or 0) + 1
     store.drop_generations_except(old_generation)  # clear any orphan using this number
     new_state = IndexState(generation, settings.vector_space)
+    try:
+        if state is not None and old_generation is not None:
+            copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
 
-    if state is not None and old_generation is not None:
-        copy_unchanged(store, old_generation, generation, plan.to_copy, state, new_state)
-
-    inputs = embed_documents(settings, store, encoder_factory, show_progress, plan.to_embed,
-                             new_state)
-    # Make sure every collection exists even for an empty generation.
-    for name in store.generation_names(generation):
-        store.collection(name)
-    # The directory, built once here rather than on each process' first directory question,
-    # stored in the new generation: it becomes visible with the switch below.
-    plan.report.directory_seconds = store_directory(store, generation, new_state, inputs,
-                                                    old_generation)
+        inputs = embed_documents(settings, store, encoder_factory, show_progress,
+                                 plan.to_embed, new_state)
+        # Make sure every collection exists even for an empty generation.
+        for name in store.generation_names(generation):
+            store.collection(name)
+        # The directory, built once here rather than on each process' first directory
+        # question, stored in the new generation: it becomes visible with the switch below.
+        plan.report.directory_seconds = store_directory(store, generation, new_state, inputs,
+                                                        old_generation)
+    except Exception:
+        # The unfinished generation goes (on a full disk, that frees what it took); the
+        # previous one was never touched and keeps answering.
+        try:
+            store.drop_generations_except(old_generation)
+        except Exception:  # noqa: BLE001 - the next run clears it; report the first failure
+            logger.info("the unfinished generation could not be removed", exc_info=True)
+        raise
     store.write_state(new_state)  # the switch: from here on the new generation answers
     store.drop_generations_except(generation)
     plan.report.chunks = sum(r.chunks for r in new_state.documents.values())

@@ -240,8 +240,9 @@ class HybridRetriever:
 
     def query_vector(self, query: str) -> np.ndarray:
         """The question's vector, kept for the answer engine (not embedded twice)."""
-        if self._last_query is not None and self._last_query[0] == query:
-            return self._last_query[1]
+        last = self._last_query  # read once: another thread's question may replace it
+        if last is not None and last[0] == query:
+            return last[1]
         vector = self.encoder.encode_queries([query])[0]
         self._last_query = (query, vector)
         return vector

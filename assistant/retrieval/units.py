@@ -25,7 +25,7 @@ def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) 
     except IndexUnavailable:
         raise
     except Exception as exc:
-        raise describe_failure(exc) from exc
+        raise describe_failure(exc, store.settings) from exc
     units = [
         Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
              np.asarray(vector, dtype=np.float32), str(meta.get("unit_kind") or "sentence"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from assistant.answering.directory_answers import (
 from assistant.answering.engine import answer_from_units
 from assistant.answering.evidence import gather_evidence
 from assistant.answering.profile import profile_question
-from assistant.core.errors import BadQuestion, IndexUnavailable
+from assistant.core.errors import AssistantError, BadQuestion, IndexUnavailable
 from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.core.text import (
@@ -38,8 +39,16 @@ from assistant.directory import storage as directory_store
 from assistant.directory.organisations import Directory, Organisation, find_themes, themes
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.service.documents import DocumentChange, add_files, remove_names
-from assistant.store.chroma import DocRecord, IndexState, IndexStore, describe_failure, get_all
-from embeddings.base import EmbeddingModelError, TextEncoder
+from assistant.store.chroma import (
+    DocRecord,
+    IndexState,
+    IndexStore,
+    describe_failure,
+    drop_unused_generations,
+    get_all,
+    store_failure,
+)
+from embeddings.base import EmbeddingModelError, TextEncoder, one_thread_at_a_time
 from embeddings.provider import load_encoder
 
 if TYPE_CHECKING:  # imported where used: llama-index costs 1.5 s; only a model needs it
@@ -75,30 +84,38 @@ class AssistantService:
         self._encoder: TextEncoder | None = None
         self._store: IndexStore | None = None
         self._retriever: HybridRetriever | None = None
-        self._generation: int | None = None
         self._directory: tuple[int, Directory] | None = None
         self._llm: LLM | None = None
         self._llm_failure: str | None = None
-        self._lock = threading.RLock()
+        self._seen_generation: int | None = None  # the active one at the latest question
+        self._drop_pending = False  # a superseded generation awaits deletion
+        self._drop_attempts = 0
+        self._lock = threading.RLock()  # held for no store call: a hung store blocks no one
+        self._building = threading.Lock()  # one retriever build at a time
 
     # -- shared pieces -------------------------------------------------------
     @property
     def store(self) -> IndexStore:
-        with self._lock:  # the web UI calls from several threads at once
-            if self._store is None:
-                self._store = IndexStore(self.settings)
-            return self._store
+        if self._store is None:
+            # Opened outside the lock (a server's heartbeat may hang until the timeout); two
+            # threads opening at once keep the first (the web UI calls from several threads).
+            opened = IndexStore(self.settings)
+            with self._lock:
+                if self._store is None:
+                    self._store = opened
+        return self._store
 
     def encoder(self) -> TextEncoder:
         with self._lock:
             if self._encoder is None:
-                self._encoder = self._encoder_factory(self.settings)
+                # Questions run in parallel (no lock over a question): an encoder that is
+                # not thread-safe is called by one thread at a time.
+                self._encoder = one_thread_at_a_time(self._encoder_factory(self.settings))
             return self._encoder
 
     def warm(self) -> None:
         """Load the models and the retriever now, so the first question is not slow."""
-        with self._lock:
-            self._ready_retriever()
+        self._ready_retriever()
         self.loaded_llm()  # a local GGUF model: a minute or two the first time, seconds after
 
     # -- ingestion -----------------------------------------------------------
@@ -128,8 +145,7 @@ class AssistantService:
     def document_passages(self, source: str) -> list[Passage]:
         """Every passage of one indexed document (its file name), in the document's order:
         the web chat opens the whole document at a cited passage."""
-        with self._lock:
-            retriever = self._ready_retriever()
+        retriever = self._ready_retriever()
         nodes = sorted((n for n in retriever.nodes if n.metadata.get("source") == source),
                        key=lambda n: int(n.metadata.get("chunk_index", 0)))
         return [p for p in map(retriever.passage_of, (n.node_id for n in nodes)) if p]
@@ -165,7 +181,62 @@ class AssistantService:
     def ask_stream(self, question: str, history: History | None = None) -> Iterator[Event]:
         """The answer as events: with a model configured, its draft as it streams (Delta),
         then the checked answer; without one, the answer alone. Bad input raises
-        BadQuestion when iteration starts."""
+        BadQuestion when iteration starts. The question holds the store generation it
+        reads: a re-index meanwhile deletes it only once no question holds it."""
+        self.validate(question)
+        with self.holding_generation():
+            yield from self._ask_stream(question, history)
+
+    @contextmanager
+    def holding_generation(self) -> Iterator[None]:
+        """Hold the active generation (store.leases) for as long as the block runs; the
+        state is read again once held, so that an ingestion committing meanwhile either
+        sees the hold or has already switched (then the new generation is held). A
+        superseded generation is deleted by this process' first question on the new one,
+        or by the last question holding it, on its way out."""
+        state = self.store.read_state()
+        if state is not None:
+            seen, self._seen_generation = self._seen_generation, state.generation
+            if seen not in (None, state.generation) or self._drop_pending:
+                self._drop_superseded()  # this process has moved on from ``seen``
+        for _ in range(3):
+            if state is None:
+                break
+            with self.store.leases.hold(state.generation):
+                again = self.store.read_state()
+                held = again is not None and again.generation == state.generation
+                if held:
+                    try:
+                        yield
+                    finally:
+                        superseded = self._seen_generation != state.generation
+            if held:
+                if superseded:  # after the release: this hold no longer keeps it
+                    self._drop_superseded()
+                return
+            state = again
+        yield  # switched three times in a row, or no index (the question says so)
+
+    def _drop_superseded(self) -> None:
+        """A generation this process held is no longer active: delete it if nobody else
+        holds it. Tried again at the next question when it could not run (an ingestion, or
+        another thread's attempt, held the lock); best effort: the next ingestion does it
+        otherwise."""
+        with self._lock:
+            self._drop_attempts += 1
+            attempt = self._drop_attempts
+        try:
+            ran = drop_unused_generations(self.store)
+        except Exception:  # noqa: BLE001 - housekeeping never fails a question
+            logger.info("previous generations not deleted yet", exc_info=True)
+            ran = False
+        with self._lock:  # an attempt that started after this one may have been refused
+            if not ran:
+                self._drop_pending = True
+            elif attempt == self._drop_attempts:
+                self._drop_pending = False
+
+    def _ask_stream(self, question: str, history: History | None) -> Iterator[Event]:
         cleaned, language = self.validate(question)
         history = list(history or [])
         llm, failure = self.loaded_llm()
@@ -213,10 +284,17 @@ class AssistantService:
     def _extractive(self, standalone: str, language: str,
                     said: Sequence[str] = ()) -> tuple[Answer, list[Unit]]:
         """The engine's answer from the passages; ``said``: the conversation's answers."""
-        with self._lock:
-            retriever = self._ready_retriever()
+        retriever = self._ready_retriever()
+        try:  # no lock: sessions are not serialised behind a slow or hung store
             evidence = gather_evidence(standalone, language, retriever, self.directory,
                                        self.settings.top_k, self._aliases_of)
+        except AssistantError:
+            raise
+        except Exception as exc:  # the store failing mid-retrieval: said as such
+            failure = store_failure(exc, self.settings)
+            if failure is None:
+                raise
+            raise failure from exc
         answer = answer_from_units(
             standalone, language, evidence.sources, evidence.units, evidence.query_vector,
             retriever.statistics.idf_of, max_units=self.settings.answer_max_units,
@@ -269,33 +347,38 @@ class AssistantService:
         return llm, failure
 
     def _encode_claims(self, texts: list[str]) -> np.ndarray:
-        with self._lock:  # the encoder is shared with retrieval
-            return self.encoder().encode_queries(texts)
+        return self.encoder().encode_queries(texts)  # thread-safe, or behind its own lock
 
     # -- the organisation directory -------------------------------------------
     def directory(self) -> Directory:
         """The directory of the active generation (no model needed: the CLI lists fast):
         the one ingestion stored beside it, else (a store from an older version, or a
         directory built by other code) built here from the mentions and chunks."""
+        state = self._active_state()
+        known = self._directory
+        if known is not None and known[0] == state.generation:
+            return known[1]
+        # Loaded outside the lock (a hung store serialises no one); two threads loading at
+        # once both get a correct directory.
+        loaded = self._load_directory(state.generation)
         with self._lock:
-            state = self._active_state()
-            if self._directory is None or self._directory[0] != state.generation:
-                stored = directory_store.load(self.store, state.generation)
-                if stored is not None:
-                    self._directory = (state.generation, stored)
-                    return stored
-                try:
-                    orgs = self.store.existing_collection(self.store.orgs_name(state.generation))
-                    chunks = self.store.existing_collection(
-                        self.store.chunks_name(state.generation))
-                    got: Any = get_all(chunks, ["documents"])
-                except IndexUnavailable:
-                    raise
-                except Exception as exc:
-                    raise describe_failure(exc) from exc
-                texts = list(zip(got["ids"], got["documents"] or [], strict=True))
-                self._directory = (state.generation, load_directory(orgs, texts))
-            return self._directory[1]
+            self._directory = (state.generation, loaded)
+        return loaded
+
+    def _load_directory(self, generation: int) -> Directory:
+        stored = directory_store.load(self.store, generation)
+        if stored is not None:
+            return stored
+        try:
+            orgs = self.store.existing_collection(self.store.orgs_name(generation))
+            chunks = self.store.existing_collection(self.store.chunks_name(generation))
+            got: Any = get_all(chunks, ["documents"])
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            raise describe_failure(exc, self.settings) from exc
+        texts = list(zip(got["ids"], got["documents"] or [], strict=True))
+        return load_directory(orgs, texts)
 
     def organisations(self, theme: str | None = None,
                       town: str | None = None) -> list[Organisation]:
@@ -333,20 +416,22 @@ class AssistantService:
         found = search(query, directory)
         if not found:
             return None
-        with self._lock:
-            retriever = self._ready_retriever()
+        retriever = self._ready_retriever()
         return compose_directory_answer(query, found, language, retriever.by_id,
                                         self.settings.list_max_units, directory)
 
     def _ready_retriever(self) -> HybridRetriever:
-        """The retriever for the active generation (reloaded after a re-ingestion)."""
+        """The retriever for the active generation (reloaded after a re-ingestion). Built
+        under its own lock, not the service's: questions needing it wait for it, nothing
+        else does (a hung store fails the build within the store timeout)."""
         state = self._active_state()
-        if self._retriever is None or self._generation != state.generation:
-            self._retriever = HybridRetriever(
-                self.settings, self.store, state.generation, self.encoder()
-            )
-            self._generation = state.generation
-        return self._retriever
+        with self._building:
+            retriever = self._retriever
+            if retriever is None or retriever.generation != state.generation:
+                retriever = HybridRetriever(self.settings, self.store, state.generation,
+                                            self.encoder())
+                self._retriever = retriever
+            return retriever
 
     def _active_state(self) -> IndexState:
         state = self.store.read_state()

@@ -9,9 +9,13 @@ previous generation answering; orphans are deleted by the next run.
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
+import re
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -29,7 +34,9 @@ from filelock import FileLock, Timeout
 
 from assistant.core.errors import IndexUnavailable
 from assistant.core.settings import Settings
+from assistant.store.leases import GenerationLeases
 
+logger = logging.getLogger(__name__)
 STATE_ID = "state"
 CHROMA_TABLES = {"collections", "segments"}  # tables every Chroma store has
 LOCK_NAME = "ingest.lock"
@@ -71,15 +78,155 @@ class IndexState:
         return cls(data["generation"], data["embedding_model"], docs)
 
 
-def describe_failure(exc: BaseException) -> IndexUnavailable:
-    """Map Chroma/sqlite/network failures to one clear message."""
-    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-    text = detail.lower()
+def describe_failure(exc: BaseException, settings: Settings | None = None) -> IndexUnavailable:
+    """Map Chroma/sqlite/network/disk failures to one clear message. With the settings, a
+    full disk or a read-only data folder is said as such (naming the folder), never as a
+    corrupted index that a rebuild would fix."""
+    return store_failure(exc, settings) or IndexUnavailable("index_corrupted",
+                                                            detail=first_line(exc))
+
+
+def first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+
+
+# A data folder with less free space than this when the store fails is taken as full: Chroma
+# reports a full disk as "Error in compaction: Failed to apply logs to the metadata segment".
+DISK_FULL_MARGIN = 64 * 1024 * 1024
+UNREACHABLE_WORDS = ("connect", "refused", "timed out", "timeout", "resolve", "http",
+                     "disconnected", "unreachable", "circuit open", "reset by peer")
+
+
+def store_failure(exc: BaseException, settings: Settings | None = None
+                  ) -> IndexUnavailable | None:
+    """The message for a failure of the store (network, lock, disk); None when it does not
+    look like one (a bug, to be reported as such)."""
+    detail = first_line(exc)
+    chain = [error for error in causes(exc) if from_store(error)]
+    folder = str(settings.data_dir) if settings is not None else ""
+    embedded = settings is not None and not settings.chroma_host
+    for error in chain:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT) \
+                and embedded:
+            return IndexUnavailable("store_disk_full", path=folder, detail=detail)
+        if isinstance(error, OSError) and error.errno == errno.EROFS and embedded:
+            return IndexUnavailable("data_dir_read_only", path=folder, detail=detail)
+        if isinstance(error, httpx.TransportError | ConnectionError | TimeoutError):
+            return IndexUnavailable("store_unreachable", detail=detail)
+    if not chain:
+        return None
+    text = " ".join(first_line(e) for e in chain).lower()
+    if embedded and ("readonly database" in text or "read-only file system" in text):
+        return IndexUnavailable("data_dir_read_only", path=folder, detail=detail)
+    if embedded and ("disk is full" in text or "no space left" in text or disk_nearly_full(
+            settings)):  # type: ignore[arg-type]
+        return IndexUnavailable("store_disk_full", path=folder, detail=detail)
     if "locked" in text or "busy" in text:
         return IndexUnavailable("store_locked", detail=detail)
-    if any(w in text for w in ("connect", "refused", "timed out", "timeout", "resolve", "http")):
+    if not embedded and any(w in text for w in UNREACHABLE_WORDS):
         return IndexUnavailable("store_unreachable", detail=detail)
-    return IndexUnavailable("index_corrupted", detail=detail)
+    return None
+
+
+# Where the store's failures come from: Chroma (its Rust core's errors included), SQLite, the
+# HTTP client, the system. A bug elsewhere whose text says "http" or "locked" stays a bug.
+STORE_MODULES = {"chromadb", "sqlite3", "httpx", "httpcore"}
+
+
+def from_store(error: BaseException) -> bool:
+    return isinstance(error, OSError) or type(error).__module__.split(".")[0] in STORE_MODULES
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """The exception and those it was raised from or during."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def disk_nearly_full(settings: Settings) -> bool:
+    try:
+        return shutil.disk_usage(settings.data_dir).free < DISK_FULL_MARGIN
+    except OSError:
+        return False
+
+
+class CircuitBreaker(httpx.BaseTransport):
+    """The HTTP transport to a Chroma server, failing fast for ``cooldown`` seconds after a
+    request timed out: a hung server (stopped, port open, nothing answers) costs each
+    session one timeout at most, not one per store call (a question makes several). A
+    refused connection fails fast by itself: it does not open the breaker, so answers
+    resume as soon as a stopped server is back."""
+
+    def __init__(self, transport: httpx.BaseTransport, cooldown: float) -> None:
+        self.transport = transport
+        self.cooldown = cooldown
+        self.open_until = 0.0
+        self.reason = ""
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            waiting = self.open_until - time.monotonic()
+            reason = self.reason
+        if waiting > 0:
+            raise httpx.ConnectError(f"circuit open for {waiting:.0f} s after: {reason}",
+                                     request=request)
+        try:
+            return self.transport.handle_request(request)
+        except httpx.TimeoutException as exc:
+            with self._lock:
+                self.open_until = time.monotonic() + self.cooldown
+                self.reason = first_line(exc)
+            raise
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def limit_waits(client: ClientAPI, settings: Settings) -> None:
+    """Every request to a Chroma server gets the settings' timeout and the circuit breaker.
+
+    Our own because the library offers none: chromadb's HttpClient builds its httpx.Client
+    with ``timeout=None`` and no setting changes it (its ``chroma_*_request_timeout_seconds``
+    apply to the distributed gRPC backend only), so a hung server is waited for forever."""
+    server = getattr(client, "_server", None)
+    session = getattr(server, "_session", None)
+    if not isinstance(session, httpx.Client):
+        logger.warning("chromadb's HTTP client is not as expected: requests to the server "
+                       "have no timeout (ASSISTANT_CHROMA_TIMEOUT_S is not applied)")
+        return
+    session.timeout = httpx.Timeout(settings.chroma_timeout_s)
+    transport = getattr(session, "_transport", None)
+    if isinstance(transport, httpx.BaseTransport) and not isinstance(transport, CircuitBreaker):
+        session._transport = CircuitBreaker(transport, settings.chroma_timeout_s)
+
+
+def within_timeout(make: Callable[[], ClientAPI], seconds: float) -> ClientAPI:
+    """``make()`` in a daemon thread, waited for ``seconds``: chromadb's HttpClient sends
+    requests with no timeout while it is built (identity, tenant, database), before its
+    session can be given one. On a hung server the thread stays blocked until the server
+    answers or goes; being a daemon, it keeps no process from exiting."""
+    made: list[ClientAPI] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            made.append(make())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from the Chroma server within {seconds:g} s")
+    if failed:
+        raise failed[0]
+    return made[0]
 
 
 def open_client(settings: Settings) -> ClientAPI:
@@ -87,12 +234,14 @@ def open_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.chroma_host:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host,
+            host = settings.chroma_host
+            client = within_timeout(lambda: chromadb.HttpClient(
+                host=host,
                 port=settings.chroma_port,
                 ssl=settings.chroma_ssl,
                 settings=chroma_settings,
-            )
+            ), settings.chroma_timeout_s)
+            limit_waits(client, settings)
             client.heartbeat()
             return client
         if settings.chroma_path.exists() and not settings.chroma_path.is_dir():
@@ -104,7 +253,7 @@ def open_client(settings: Settings) -> ClientAPI:
     except IndexUnavailable:
         raise
     except Exception as exc:  # chromadb raises many types; all mean "store unusable"
-        raise describe_failure(exc) from exc
+        raise describe_failure(exc, settings) from exc
 
 
 def make_data_folder(path: Path) -> None:
@@ -147,7 +296,7 @@ def ingestion_lock(settings: Settings,
     lock = FileLock(path)
     try:
         lock.acquire(timeout=0)
-    except Timeout:
+    except Timeout:  # (a TimeoutError, hence an OSError: caught first)
         if on_wait is not None:
             on_wait()
         try:
@@ -155,8 +304,29 @@ def ingestion_lock(settings: Settings,
         except Timeout as exc:
             raise IndexUnavailable("ingest_busy", path=str(path),
                                    seconds=round(settings.ingest_wait_seconds)) from exc
+    except OSError as exc:  # a read-only or full data folder: said as such
+        raise store_failure(exc, settings) or IndexUnavailable(
+            "data_dir_unusable", path=str(settings.data_dir), detail=first_line(exc)) from exc
     try:
         yield
+    finally:
+        lock.release()
+
+
+def drop_unused_generations(store: IndexStore) -> bool:
+    """Delete the generations neither active nor held, unless an ingestion is running (it
+    does so itself at its end): a previous generation goes once the last question holding
+    it is done. True when it ran."""
+    lock = FileLock(store.settings.data_dir / LOCK_NAME)
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):
+        return False
+    try:
+        state = store.read_state()
+        if state is not None:
+            store.drop_generations_except(state.generation)
+        return True
     finally:
         lock.release()
 
@@ -168,6 +338,8 @@ class IndexStore:
         self.settings = settings
         self.client = client or open_client(settings)
         self.prefix = settings.collection_prefix
+        # The generations questions hold, in this process and the others of the data folder.
+        self.leases = GenerationLeases(settings.data_dir, self.prefix)
         self._state_cache: tuple[str, IndexState] | None = None  # (its JSON, parsed)
 
     # -- names -------------------------------------------------------------
@@ -209,7 +381,7 @@ class IndexStore:
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexUnavailable("index_corrupted", detail=str(exc)[:160]) from exc
         except Exception as exc:
-            raise describe_failure(exc) from exc
+            raise describe_failure(exc, self.settings) from exc
 
     def write_state(self, state: IndexState) -> None:
         """The commit point of an ingestion: one upsert switches the active generation."""
@@ -229,17 +401,67 @@ class IndexStore:
         try:
             return self.client.get_collection(name, embedding_function=None)
         except Exception as exc:
+            failure = store_failure(exc, self.settings)
+            if failure is not None:
+                raise failure from exc
             raise IndexUnavailable("index_corrupted", detail=f"{name}: {exc}"[:160]) from exc
 
     def drop_generations_except(self, keep: int | None) -> None:
-        """Delete collections of other generations (old ones, or orphans of a crash)."""
-        wanted = set() if keep is None else set(self.generation_names(keep))
+        """Delete collections of other generations (old ones, or orphans of a crash), but not
+        of a generation a question still holds (see ``store.leases``); then the segment
+        folders no collection names any more."""
+        kept = self.leases.held() | ({keep} if keep is not None else set())
+        wanted = {name for generation in kept for name in self.generation_names(generation)}
         for name in self.list_collection_names():
             if name.startswith(f"{self.prefix}_g") and name not in wanted:
                 self.client.delete_collection(name)
+        sweep_segment_folders(self.settings)
+
+    def generations(self) -> set[int]:
+        """The generations that have collections in the store."""
+        found = set()
+        for name in self.list_collection_names():
+            match = re.fullmatch(rf"{re.escape(self.prefix)}_g(\d+)_[a-z]+", name)
+            if match:
+                found.add(int(match.group(1)))
+        return found
 
     def list_collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+
+SEGMENT_FOLDER = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def sweep_segment_folders(settings: Settings) -> list[str]:
+    """Delete the segment folders of an embedded store that no segment of its database
+    names: Chroma leaves a deleted collection's vector folder behind (4 folders a
+    re-index), and a killed ingestion leaves its unfinished ones. The folders removed.
+
+    Called under the ingestion lock: no other ingestion creates collections meanwhile, and
+    a folder is listed before the database is read, so a folder made after its segment row
+    is always named."""
+    if settings.chroma_host or not settings.chroma_path.is_dir():
+        return []
+    folders = [p for p in settings.chroma_path.iterdir()
+               if p.is_dir() and SEGMENT_FOLDER.fullmatch(p.name)]
+    if not folders:
+        return []
+    database = settings.chroma_path / "chroma.sqlite3"
+    try:
+        with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True,
+                                     timeout=5)) as connection:
+            named = {str(row[0]) for row in connection.execute("SELECT id FROM segments")}
+    except sqlite3.Error:
+        return []  # unreadable: touch nothing
+    removed = []
+    for folder in folders:
+        if folder.name not in named:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    if removed:
+        logger.info("removed %d segment folder(s) no collection uses", len(removed))
+    return removed
 
 
 def copy_records(source: Collection, target: Collection, where: dict[str, Any]) -> int:
@@ -348,7 +570,10 @@ __all__ = [
     "RecordBuffer",
     "add_in_batches",
     "copy_records",
+    "drop_unused_generations",
     "ingestion_lock",
     "open_client",
     "set_aside_corrupted_store",
+    "store_failure",
+    "sweep_segment_folders",
 ]
