@@ -418,3 +418,13 @@ def test_views_leave_the_input_alone_while_streaming(conversation_views: list[Ch
     assert rest and all(v.question is SKIP and v.notice is SKIP for v in rest)
     assert all(v.stored is SKIP for v in conversation_views[:-1])
     assert conversation_views[-1].stored is not SKIP
+
+
+def test_the_same_question_sent_twice_is_two_turns() -> None:
+    """Dropping one sending of a question (its page gone while it waited) leaves the other
+    sending of the same words in line: turns are found by identity, not by their text."""
+    conversation = Conversation()
+    first, second = Turn("Et ses membres ?"), Turn("Et ses membres ?")
+    conversation.waiting.extend([first, second])
+    ChatUI._drop(conversation, second)
+    assert len(conversation.waiting) == 1 and conversation.waiting[0] is first

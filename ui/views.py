@@ -31,7 +31,10 @@ class Exchange:
 Session = list[Exchange]
 
 
-@dataclass
+# eq=False: a turn is one sending of a question, found again by identity; two sendings
+# of the same question are two turns (compared by value, dropping the one dropped the other
+# from the line, and the other then waited for a place that was gone).
+@dataclass(eq=False)
 class Turn:
     """A question sent to a conversation: waiting its turn, then being answered (``reply``
     grows as it streams); ``stopped`` once Stop (or a new conversation) ended it."""
