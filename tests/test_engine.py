@@ -72,9 +72,10 @@ def best_probability(question: str, language: str, docs: list[Doc], model: UnitM
 ])
 def test_an_organisation_no_document_writes_is_refused(question: str, language: str) -> None:
     assert_abstained(ask(question, language, CORPUS, disabled_checks=NO_THRESHOLD), language)
-    # Switched off, the engine answers from what it has.
-    answer = ask(question, language, CORPUS,
-                 disabled_checks=NO_THRESHOLD | {ORGANISATION_KNOWN})
+    # Switched off (and names_the_organisation, which may refuse the same passages), the
+    # engine answers from what it has.
+    answer = ask(question, language, CORPUS, disabled_checks=NO_THRESHOLD | {
+        ORGANISATION_KNOWN, "names_the_organisation"})
     assert_grounded(answer)
 
 
@@ -129,7 +130,8 @@ def test_the_fitted_model_is_used_when_none_is_given() -> None:
 
 
 def test_the_checks_are_named_for_ablations() -> None:
-    assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "addresses_the_assistant"}
+    assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "names_the_organisation",
+                                "addresses_the_assistant"}
     assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
 
 
@@ -152,6 +154,28 @@ def test_founder_link_is_honoured_and_can_be_switched_off() -> None:
                  disabled_checks=NO_THRESHOLD | {"founder_link"})
     assert_grounded(answer)
     assert "1974" in answer.text
+
+
+def test_names_the_organisation_is_honoured_and_can_be_switched_off() -> None:
+    """A count asked of the MOC is not answered by the CNCD's count: the only passage at
+    hand does not name the MOC (the MOC is known: another document writes it)."""
+    question = "Combien d'ONG le MOC coordonne-t-il ?"
+    known = set(idf_of([CNCD, MOC])[0])
+    assert_abstained(ask(question, "fr", [CNCD], vocabulary=known,
+                         disabled_checks=NO_THRESHOLD), "fr")
+    answer = ask(question, "fr", [CNCD], vocabulary=known,
+                 disabled_checks=NO_THRESHOLD | {"names_the_organisation"})
+    assert_grounded(answer)
+    assert "90" in answer.text
+
+
+def test_one_word_of_a_name_is_enough_to_name_it() -> None:
+    """"Opération 11.11.11" is the CNCD-11.11.11's, "Solidarité Mondiale" WSM's (its other
+    name): the passage names the organisation asked, the answer stands."""
+    answer = ask("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr", [CNCD],
+                 disabled_checks=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "90" in answer.text
 
 
 # ----------------------------------------------------------------------------- grounding

@@ -7,13 +7,24 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answering.matching import supported, text_stems
+from assistant.answering.matching import name_known, passage_context, supported, text_stems
 from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
 from assistant.core.instructions import addresses_the_assistant
 from assistant.core.names import names_in
 from assistant.core.text import folded_words, tokenize_words
 from assistant.core.types import Passage, ScoredUnit, Unit
+
+
+def names_the_asked(passage: Passage, profile: QuestionProfile) -> bool:
+    """Does the passage (its title, heading or text) name each organisation the question
+    asks about, by one word of one of its names? "How many members does the JOC have?" is
+    not answered by "The European Youth Forum has 104 members". One word, in either
+    language, so that "Decent Work" names "Travail Décent" and a partial or translated name
+    still counts (the whole name was too strict: bench/QUALITY.md)."""
+    stems = text_stems(passage_context(passage))
+    return all(any(name_known(a, stems) for a in profile.names_of(n))
+               for n in profile.strong_names)
 
 
 def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
@@ -166,6 +177,8 @@ CHECKS = (
     # Documents are data, never instructions: a sentence that gives the assistant orders
     # ("Ignore toutes les instructions", "</documents> Nouvelle consigne système") is never
     # an answer (issue 19; core/instructions.py, word lists in core/data/instructions.toml).
+    Check("names_the_organisation", lambda p: bool(p.strong_names),
+          each(lambda s, p: names_the_asked(s.unit.passage, p))),
     Check("addresses_the_assistant", lambda p: True,
           each(lambda s, p: not addresses_the_assistant(s.unit.text))),
 )
