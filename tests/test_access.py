@@ -6,7 +6,9 @@ serves. The fast tests call the pieces; the slow ones a real server over HTTP.""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -242,6 +244,34 @@ def test_a_long_question_is_refused_whatever_path_it_takes(indexed: Settings,
     assert view.notice == refused.value.render("fr") and view.session == []
 
 
+# -- the sign-in page ----------------------------------------------------------------------------
+def test_the_sign_in_page_is_a_form_password_managers_know_in_the_apps_language() -> None:
+    from ui.sign_in import sign_in_page
+
+    page = sign_in_page("fr", "Connectez-vous.", "Refusé <b>", 'al"ice').decode()
+    assert '<html lang="fr">' in page and '<form id="sign-in" method="post"' in page
+    assert '<label for="username">Nom d\'utilisateur</label>' in page
+    assert '<label for="password">Mot de passe</label>' in page
+    assert 'name="username" type="text" autocomplete="username"' in page
+    assert 'name="password" type="password" autocomplete="current-password"' in page
+    assert '<button type="submit">Se connecter</button>' in page
+    assert "Refusé &lt;b&gt;" in page and 'value="al&quot;ice"' in page  # escaped
+    assert "<script" not in page and "http" not in page  # nothing fetched, no script
+    assert '<meta name="viewport" content="width=device-width' in page
+    assert "role=\"alert\"" not in sign_in_page("en", "Sign in.").decode()
+
+
+def test_a_refused_sign_in_is_told_in_one_line_of_ours() -> None:
+    from ui.auth import refusal
+
+    wrong = message("ui_sign_in_wrong", "en")
+    assert refusal(b'{"detail": "Incorrect credentials."}', "en") == wrong
+    assert refusal(b'{"detail": [{"loc": ["body", "password"]}]}', "en") == wrong
+    assert refusal(b"not json", "en") == wrong
+    locked = message("ui_sign_in_locked", "fr", seconds=42)
+    assert refusal(json.dumps({"detail": locked}).encode(), "en") == locked
+
+
 # -- a real server over HTTP -------------------------------------------------------------------
 @dataclass
 class Served:
@@ -259,7 +289,8 @@ def served(indexed: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     ui = ChatUI(service, FeedbackStore(tmp_path_factory.mktemp("fb") / "f.sqlite3"),
                 stream_delay=0)
     app = build_app(service, settings, ui=ui)
-    users = UserTable({name: PASSWORD for name in ("alice", "bob", "carol", "dave", "erin")},
+    names = ("alice", "bob", "carol", "dave", "erin", "frank")
+    users = UserTable({name: PASSWORD for name in names},
                       SignInThrottle(), lang="en")
     port = free_tcp_port()
     launch_app(app, users, host="127.0.0.1", port=port, prevent_thread_lock=True,
@@ -326,10 +357,11 @@ def test_http_cookies_page_schema_openapi_and_upload_size(served: Served) -> Non
                      headers={"X-Forwarded-For": "198.51.100.31", "X-Forwarded-Proto": "https"},
                      timeout=30)
     assert [("Secure" in c) for c in tls.headers.get_list("set-cookie")] == [True]
-    # The sign-in page: no API schema (/gradio_api/info refuses it to the same visitor).
+    # The sign-in page is ours: no API schema, no Gradio script (/gradio_api/info refuses
+    # the schema to the same visitor).
     page = httpx.get(f"{served.url}/", timeout=10)
-    assert page.status_code == 200 and "auth_required" in page.text
-    assert '"/ask"' not in page.text and "named_endpoints" in page.text
+    assert page.status_code == 200 and '<form id="sign-in"' in page.text
+    assert '"/ask"' not in page.text and "gradio" not in page.text.lower()
     assert httpx.get(f"{served.url}/gradio_api/info", timeout=10).status_code == 401
     signed_page = httpx.get(f"{served.url}/", cookies=dict(signed.cookies), timeout=10)
     assert '"/ask"' in signed_page.text  # signed in, the schema is there as before
@@ -342,6 +374,55 @@ def test_http_cookies_page_schema_openapi_and_upload_size(served: Served) -> Non
     small = {"files": ("small.txt", b"x" * 1000, "text/plain")}
     assert httpx.post(f"{served.url}/gradio_api/upload", files=small,
                       cookies=dict(signed.cookies), timeout=30).status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_http_the_sign_in_form_posts_to_gradio_and_answers_with_a_page_or_the_app(
+        served: Served) -> None:
+    """Where a visitor lands: our form (not Gradio's script); its post goes to Gradio's
+    /login and comes back as the form with our one-line reason, or a redirect to the app
+    with the session cookies. API clients posting to /login still get Gradio's JSON."""
+    import httpx
+
+    page = httpx.get(f"{served.url}/", timeout=10)
+    form = re.search(r'<form id="sign-in" method="post" action="([^"]+)">(.*?)</form>',
+                     page.text, re.S)
+    assert form and form.group(1) == "login?form=1"
+    assert re.search(r'<input id="username" name="username" type="text" '
+                     r'autocomplete="username"', form.group(2))
+    assert re.search(r'<input id="password" name="password" type="password" '
+                     r'autocomplete="current-password"', form.group(2))
+    assert '<label for="username">User name</label>' in form.group(2)  # the app's language
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert httpx.head(f"{served.url}/", timeout=10).status_code == 200
+
+    def post(name: str, password: str, address: str) -> Any:
+        return httpx.post(f"{served.url}/{form.group(1)}",
+                          data={"username": name, "password": password},
+                          headers={"X-Forwarded-For": address}, timeout=30)
+
+    wrong = post("dave", "wrong", "198.51.100.70")
+    assert wrong.status_code == 400 and wrong.headers["content-type"].startswith("text/html")
+    assert message("ui_sign_in_wrong", "en") in wrong.text
+    assert "Incorrect" not in wrong.text and not wrong.cookies
+    assert 'autocomplete="username" autocapitalize="none"\n spellcheck="false" required ' \
+           'value="dave"' in wrong.text  # the name stays filled in
+    right = post("dave", PASSWORD, "198.51.100.71")
+    assert right.status_code == 303 and right.headers["location"] == "./"
+    assert all("SameSite=Lax" in c for c in right.headers.get_list("set-cookie"))
+    app_page = httpx.get(f"{served.url}/", cookies=dict(right.cookies), timeout=10)
+    assert '"/ask"' in app_page.text and '<form id="sign-in"' not in app_page.text
+    # Locked out: our lock-out message, in the page, not "Incorrect Credentials".
+    for i in range(12):
+        post("frank", f"guess{i}", "198.51.100.72")
+    locked = post("frank", PASSWORD, "198.51.100.73")
+    assert locked.status_code == 400 and not locked.cookies
+    assert message("ui_sign_in_locked", "en", seconds=300)[:40] in locked.text
+    # After sign-out the copied cookie lands on the form again.
+    httpx.get(f"{served.url}/logout", cookies=dict(right.cookies), timeout=10)
+    again = httpx.get(f"{served.url}/", cookies=dict(right.cookies), timeout=10)
+    assert '<form id="sign-in"' in again.text and '"/ask"' not in again.text
 
 
 @pytest.mark.slow

@@ -661,8 +661,10 @@ def test_a_products_look_in_light_and_dark(served: Served, browser: Any, dark: b
 
 def test_sign_in_then_sign_out_in_a_real_browser(browser: Any,
                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Chromium keeps Gradio's session cookie as ui/auth.py rewrites it (SameSite=Lax, a
-    lifetime) on plain HTTP, a wrong password is told, and signing out ends the session."""
+    """Where a visitor lands: a real form (what password managers fill), on a phone too;
+    a wrong password is told in our words; the right one reaches the chat, and Chromium
+    keeps Gradio's session cookie as ui/auth.py rewrites it (SameSite=Lax, a lifetime) on
+    plain HTTP; signing out ends the session on the server. The post needs no script."""
     from conftest import ingested_copy
 
     from assistant.service.ratelimit import SignInThrottle
@@ -672,33 +674,60 @@ def test_sign_in_then_sign_out_in_a_real_browser(browser: Any,
     service = AssistantService(settings)
     app = build_app(service, settings, ui=ChatUI(service, FeedbackStore.for_settings(settings)))
     port = free_tcp_port()
+    url = f"http://127.0.0.1:{port}/"
     users = UserTable({"alice": "pw-alice"}, SignInThrottle(base_delay=0.0))
     launch_app(app, users, host="127.0.0.1", port=port, prevent_thread_lock=True,
                settings=settings)
-    context = browser.new_context()
+    sign_in = message("ui_sign_in", "fr")
+    wrong = message("ui_sign_in_wrong", "fr")
+    # Without JavaScript: the form posts, a refusal comes back as the form, the right
+    # password as the app's page (Gradio's, which would need its script to show).
+    plain = browser.new_context(java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-BE")
     try:
+        page = plain.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        page.get_by_label(message("ui_username", "fr")).fill("alice")
+        page.get_by_label(message("ui_password", "fr")).fill("wrong")
+        page.get_by_role("button", name=sign_in).click()
+        page.get_by_text(wrong).wait_for()
+        page.get_by_label(message("ui_password", "fr")).fill("pw-alice")  # the name stays
+        page.get_by_role("button", name=sign_in).click()
+        page.wait_for_url(url)
+        assert page.locator("form#sign-in").count() == 0 and plain.cookies()
+
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        page.goto(f"http://127.0.0.1:{port}/")
-        fields = page.locator("input")
-        fields.nth(0).fill("alice")
-        fields.nth(1).fill("wrong")
-        page.get_by_role("button", name="Login").click()
-        page.get_by_text("Incorrect Credentials").wait_for()
-        fields.nth(0).fill("alice")  # the form empties both fields after a refusal
-        fields.nth(1).fill("pw-alice")
-        page.get_by_role("button", name="Login").click()
+        page.goto(url)
+        form = page.locator("form#sign-in")
+        assert form.get_attribute("method") == "post"
+        name = form.locator('input[name="username"]')
+        password = form.locator('input[name="password"]')
+        assert name.get_attribute("autocomplete") == "username"
+        assert password.get_attribute("type") == "password"
+        assert password.get_attribute("autocomplete") == "current-password"
+        no_horizontal_overflow(page)
+        save_screenshot(page, "sign-in-375x812.png", full_page=False)
+        name.fill("alice")
+        password.fill("wrong")
+        page.get_by_role("button", name=sign_in).click()
+        page.get_by_text(wrong).wait_for()
+        assert page.get_by_text("Incorrect Credentials").count() == 0
+        password.fill("pw-alice")
+        page.get_by_role("button", name=sign_in).click()
         page.locator("#chat-input").wait_for()
         cookies = context.cookies()
         assert cookies and all(c["sameSite"] == "Lax" and c["expires"] > time.time()
                                for c in cookies)
         page.locator("#sign-out").click()
-        page.get_by_role("button", name="Login").wait_for()
+        page.locator("form#sign-in").wait_for()
         # The cookie the browser had is refused by the server now, not just forgotten.
         context.add_cookies(cookies)
-        page.goto(f"http://127.0.0.1:{port}/")
-        page.get_by_role("button", name="Login").wait_for()
+        page.goto(url)
+        page.locator("form#sign-in").wait_for()
         assert page.locator("#chat-input").count() == 0
     finally:
+        plain.close()
         context.close()
         app.close()

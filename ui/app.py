@@ -373,11 +373,12 @@ def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share:
     check_exposure(host, share, users)
     app.queue(default_concurrency_limit=4)
     token_seconds = settings.ui_session_hours * 3600
+    note = sign_in_note(users, lang)
     served = app.launch(
         server_name=host, server_port=port, share=share,
         # A coroutine: Gradio awaits it (its stubs only name plain functions).
         auth=users.sign_in if users else None,  # type: ignore[arg-type]
-        auth_message=sign_in_note(users, lang),
+        auth_message=note,
         prevent_thread_lock=True, css=CSS, max_threads=chat_workers(settings) + OTHER_THREADS,
         theme=gr.themes.Default(font=FONTS, font_mono=MONO_FONTS),
         # No footer (its API and settings pages are for developers); no run history kept
@@ -386,7 +387,9 @@ def launch_app(app: gr.Blocks, users: UserTable, *, host: str, port: int, share:
         # Uploads over it never reach the disk (Gradio answers 413 while receiving them).
         max_file_size=max_file_size or upload_limit(settings),
         app_kwargs={"openapi_url": None,
-                    "middleware": [Middleware(HttpGuard, token_seconds=token_seconds)]},
+                    # Before Gradio's routes: our sign-in page (a real form) instead of its own.
+                    "middleware": [Middleware(HttpGuard, token_seconds=token_seconds,
+                                              lang=lang, note=note)]},
     )
     expire_tokens(app, token_seconds)
     if not prevent_thread_lock:

@@ -1,8 +1,9 @@
 """Sign-in for the web chat: accounts from the settings, kept only as salted PBKDF2 hashes.
 
-Gradio runs the sign-in form (``POST /login``), its session tokens and ``/logout``; this
-module gives it the check (throttled, hashed in a worker thread, logged), makes its tokens
-expire (``ExpiringTokens``) and guards what Gradio serves around it (``HttpGuard``).
+Gradio runs the sign-in (``POST /login``), its session tokens and ``/logout``; this module
+gives it the check (throttled, hashed in a worker thread, logged), makes its tokens expire
+(``ExpiringTokens``) and guards what Gradio serves around it (``HttpGuard``), our sign-in
+page (``ui/sign_in.py``) included.
 
 Without accounts the app must stay on loopback: anyone who can reach the port could
 otherwise read the documents through it.
@@ -14,6 +15,7 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
+import json
 import logging
 import os
 import re
@@ -22,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import HTTPException
 from starlette.requests import HTTPConnection
@@ -29,6 +32,7 @@ from starlette.requests import HTTPConnection
 from assistant.core.errors import AssistantError
 from assistant.core.messages import message
 from assistant.service.ratelimit import SignInLocked, SignInThrottle
+from ui.sign_in import CSP, FORM_QUERY, sign_in_page
 
 logger = logging.getLogger(__name__)
 
@@ -148,23 +152,28 @@ class ExpiringTokens(dict[str, str]):
 
 # -- what Gradio serves around the sign-in --------------------------------------------------
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
-API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
-NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
+# Gradio's answer to a wrong password (anything else it refuses with is ours: the lock-out).
+GRADIO_REFUSAL = "Incorrect credentials."
 
 
 class HttpGuard:
-    """ASGI middleware in front of Gradio (no Gradio option does these):
+    """ASGI middleware in front of Gradio (no Gradio option or hook does these):
 
     - records the client address for the sign-in throttle (``CLIENT_ADDRESS``);
+    - serves our sign-in page (``ui/sign_in.py``: a real form) where Gradio would serve
+      its own to a visitor not signed in (``GET /``), and answers that form's posts to
+      Gradio's ``/login`` with a redirect to the app, or the page again with the reason
+      (Gradio answers JSON, meant for its script);
     - the session cookies Gradio sets at sign-in get ``SameSite=Lax`` (Gradio sets
       ``None``, which sends them with other sites' requests) and a ``Max-Age`` equal to
-      the token's life; over HTTPS the twin cookie without ``Secure`` is not set;
-    - the sign-in page no longer embeds the API schema, which ``/gradio_api/info``
-      refuses to anyone not signed in."""
+      the token's life; over HTTPS the twin cookie without ``Secure`` is not set."""
 
-    def __init__(self, app: ASGIApp, token_seconds: float) -> None:
+    def __init__(self, app: ASGIApp, token_seconds: float, lang: str = "fr",
+                 note: str = "") -> None:
         self.app = app
         self.token_seconds = token_seconds
+        self.lang = lang
+        self.note = note
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -174,9 +183,16 @@ class HttpGuard:
         CLIENT_ADDRESS.set(client[0] if client else "unknown")
         path = local_path(scope)
         if path.rstrip("/") == "/login":
-            await self.app(scope, receive, self._cookie_rewriter(scope, send))
-        elif path == "/" and scope["method"] == "GET" and not signed_in(scope):
-            await self.app(scope, receive, _body_rewriter(send))
+            if scope["method"] == "POST" and FORM_QUERY in scope.get("query_string", b"").decode(
+                    "latin-1").split("&"):
+                posted = bytearray()
+                await self.app(scope, _recording(receive, posted),
+                               self._cookie_rewriter(scope, self._form_answer(send, posted)))
+            else:
+                await self.app(scope, receive, self._cookie_rewriter(scope, send))
+        elif path == "/" and scope["method"] in ("GET", "HEAD") and not signed_in(scope):
+            await self._page(send, 200, sign_in_page(self.lang, self.note),
+                             body=scope["method"] == "GET")
         else:
             await self.app(scope, receive, send)
 
@@ -194,6 +210,70 @@ class HttpGuard:
             await send(event)
         return rewritten
 
+    def _form_answer(self, send: Any, posted: bytearray) -> Any:
+        """Gradio's JSON answer to the form's post, held back until whole, turned into a
+        303 to the app (with its session cookies) or the form again with the reason."""
+        start: dict[str, Any] = {}
+        body = bytearray()
+
+        async def answered(event: dict[str, Any]) -> None:
+            if event["type"] == "http.response.start":
+                start.update(event)
+                return
+            if event["type"] != "http.response.body":
+                await send(event)
+                return
+            body.extend(event.get("body", b""))
+            if event.get("more_body"):
+                return
+            status = start.get("status", 500)
+            if status == 200:
+                cookies = [(n, v) for n, v in start.get("headers", []) if n == b"set-cookie"]
+                await send({"type": "http.response.start", "status": 303,
+                            "headers": [(b"location", b"./"), (b"content-length", b"0"),
+                                        (b"cache-control", b"no-store"), *cookies]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            fields = parse_qs(bytes(posted).decode("utf-8", "replace"))
+            page = sign_in_page(self.lang, self.note, refusal(bytes(body), self.lang),
+                                fields.get("username", [""])[0])
+            await self._page(send, status if 400 <= status < 500 else 400, page)
+        return answered
+
+    @staticmethod
+    async def _page(send: Any, status: int, page: bytes, body: bool = True) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(page)).encode()),
+            (b"cache-control", b"no-store"),
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+        ]})
+        await send({"type": "http.response.body", "body": page if body else b""})
+
+
+def _recording(receive: Any, into: bytearray) -> Any:
+    """``receive`` that keeps a copy of the request body (the form's fields)."""
+    async def recorded() -> Any:
+        event = await receive()
+        if event["type"] == "http.request" and len(into) < 64 * 1024:
+            into.extend(event.get("body", b""))
+        return event
+    return recorded
+
+
+def refusal(answer: bytes, lang: str) -> str:
+    """Why Gradio refused a sign-in, in one line of ours: the lock-out message
+    ``UserTable.sign_in`` raised, else (a wrong password, a malformed post) "wrong name or
+    password"."""
+    try:
+        detail = json.loads(answer).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, str) and detail and detail != GRADIO_REFUSAL:
+        return detail
+    return message("ui_sign_in_wrong", lang)
+
 
 def cookie_flags(cookie: bytes, seconds: float) -> bytes:
     """A Set-Cookie value with SameSite=Lax and, unless it deletes the cookie, a Max-Age."""
@@ -203,29 +283,6 @@ def cookie_flags(cookie: bytes, seconds: float) -> bytes:
     if b"max-age=" not in cookie.lower():
         cookie += b"; Max-Age=%d" % int(seconds)
     return cookie
-
-
-def _body_rewriter(send: Any) -> Any:
-    """Holds the page back until it is whole, then sends it without the API schema."""
-    start: dict[str, Any] = {}
-    body = bytearray()
-
-    async def rewritten(event: dict[str, Any]) -> None:
-        if event["type"] == "http.response.start":
-            start.update(event)
-            return
-        if event["type"] != "http.response.body":
-            await send(event)
-            return
-        body.extend(event.get("body", b""))
-        if event.get("more_body"):
-            return
-        page = API_INFO.sub(lambda _: NO_API_INFO, bytes(body), count=1)
-        start["headers"] = [(n, str(len(page)).encode() if n == b"content-length" else v)
-                            for n, v in start.get("headers", [])]
-        await send(start)
-        await send({"type": "http.response.body", "body": page})
-    return rewritten
 
 
 def local_path(scope: MutableMapping[str, Any]) -> str:
@@ -267,8 +324,7 @@ def check_exposure(host: str, share: bool, users: UserTable) -> None:
 
 
 def sign_in_note(users: UserTable, lang: str) -> str:
-    """The sign-in page's text: what to do, and the lock-out rule (the form itself only
-    says "Incorrect Credentials")."""
+    """The sign-in page's text: what to do, and the lock-out rule."""
     throttle = users.throttle
     return message("ui_auth", lang, failures=throttle.max_failures,
                    minutes=max(1, round(throttle.lockout_seconds / 60)))
