@@ -191,3 +191,16 @@ def other_language_notice(language: str, other: str) -> str:
     """The line an answer quoted from a document in ``other`` opens with."""
     names = prompt_file(language, "messages")["language_names"]
     return message("quoted_in_other_language", language, language=names[other])
+
+
+# Two passages the engine tests share (test_engine.py, test_answer.py).
+CNCD = Doc("cncd", [
+    "Le CNCD-11.11.11 est la coupole des ONG belges de solidarité internationale.",
+    "Il coordonne 90 ONG belges et des centaines de comités locaux.",
+    "Il organise chaque année l'Opération 11.11.11.",
+], "CNCD-11.11.11", 1)
+MOC = Doc("moc", [
+    "Le Mouvement ouvrier chrétien rassemble cinq organisations constitutives.",
+    "Le MOC a été fondé en 1921.",
+    "Son siège est à Bruxelles.",
+], "MOC", 2)

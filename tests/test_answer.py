@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import pytest
 from engine_fakes import (
+    CNCD,
     ENCODER,
     HAND_WEIGHTS,
+    MOC,
     NO_THRESHOLD,
     Doc,
     ask,
@@ -49,16 +51,6 @@ from assistant.retrieval.statistics import idf_table
 
 # ----------------------------------------------------------------------------- corpus
 
-CNCD = Doc("cncd", [
-    "Le CNCD-11.11.11 est la coupole des ONG belges de solidarité internationale.",
-    "Il coordonne 90 ONG belges et des centaines de comités locaux.",
-    "Il organise chaque année l'Opération 11.11.11.",
-], "CNCD-11.11.11", 1)
-MOC = Doc("moc", [
-    "Le Mouvement ouvrier chrétien rassemble cinq organisations constitutives.",
-    "Le MOC a été fondé en 1921.",
-    "Son siège est à Bruxelles.",
-], "MOC", 2)
 CIEP = Doc("ciep", [
     "Le CIEP est le service d'éducation permanente du MOC.",
     "Il propose des formations pour adultes.",

@@ -7,7 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from engine_fakes import (
+    CNCD,
     HAND_MODEL,
+    MOC,
     NO_THRESHOLD,
     Doc,
     ask,
@@ -31,16 +33,6 @@ from assistant.answering.features import QuestionContext
 from assistant.answering.model import UnitModel
 from assistant.answering.profile import profile_question
 
-CNCD = Doc("cncd", [
-    "Le CNCD-11.11.11 est la coupole des ONG belges de solidarité internationale.",
-    "Il coordonne 90 ONG belges et des centaines de comités locaux.",
-    "Il organise chaque année l'Opération 11.11.11.",
-], "CNCD-11.11.11", 1)
-MOC = Doc("moc", [
-    "Le Mouvement ouvrier chrétien rassemble cinq organisations constitutives.",
-    "Le MOC a été fondé en 1921.",
-    "Son siège est à Bruxelles.",
-], "MOC", 2)
 WEBSITE = Doc("web", ["Site web : http://www.wsm.be"], "WSM", 1)
 WSM_HISTORY = Doc("wsm-historique", [
     "1974 : l'ACW/MOC crée le service Solidarité Mondiale.",
