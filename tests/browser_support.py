@@ -37,6 +37,18 @@ def launched_chromium() -> Iterator[Any]:
             chromium.close()
 
 
+def new_page(browser: Any, *, width: int = 1440, height: int = 900,
+             dark: bool = False) -> tuple[Any, Any, list[str]]:
+    """A French page in a context of its own, and the JavaScript errors it will raise."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-BE",
+                                  color_scheme="dark" if dark else "light")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name

@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import TIMEOUT_MS, artifact, launched_chromium, sync_api, words
+from browser_support import (
+    TIMEOUT_MS,
+    artifact,
+    launched_chromium,
+    new_page,
+    sync_api,
+    words,
+)
 from conftest import CliRunner, cli_env, free_tcp_port
 
 from assistant.core.messages import message, prompt_file
@@ -362,11 +369,7 @@ def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
     expected = service.organisations(theme="migration")
     label = theme_by_id("migration").label("fr")  # type: ignore[union-attr]
     assert 0 < len(expected) < everyone
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-BE")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    context, page, page_errors = new_page(browser)
     try:
         page.goto(served.url, wait_until="domcontentloaded")
         page.get_by_role("tab", name=message("ui_tab_directory", "fr")).click()
@@ -425,17 +428,6 @@ def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
 
 
 # -- issue 16: nothing lost, citations in one click, a product's look ----------------------------
-def new_page(browser: Any, *, width: int = 1440, height: int = 900,
-             dark: bool = False) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-BE",
-                                  color_scheme="dark" if dark else "light")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
 def ask_in_page(page: Any, question: str) -> None:
     box = page.locator("#chat-input textarea")
     box.fill(question)

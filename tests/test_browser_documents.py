@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import TIMEOUT_MS, artifact, launched_chromium, sync_api, words
+from browser_support import (
+    TIMEOUT_MS,
+    artifact,
+    launched_chromium,
+    new_page,
+    sync_api,
+    words,
+)
 from conftest import CORPUS, free_tcp_port, make_settings
 from document_files import (
     SAMPLE,
@@ -95,11 +102,7 @@ def test_upload_a_pdf_and_a_docx_then_ask_them(served: tuple[str, Path], browser
     url, uploads = served
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="fr-BE")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, errors = new_page(browser)
     try:
         page.goto(url, wait_until="domcontentloaded")
         page.get_by_role("tab", name=message("ui_tab_documents", "fr")).click()
