@@ -4,6 +4,7 @@ the artifacts folder and the waits."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,23 @@ def new_page(browser: Any, *, width: int = 1440, height: int = 900,
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return context, page, errors
+
+
+@contextlib.contextmanager
+def browsed(browser: Any, failure_shot: str, *, width: int = 1440, height: int = 900,
+            dark: bool = False) -> Iterator[Any]:
+    """A page for one test: a screenshot named ``failure_shot`` when the test fails, its
+    context closed however it ends, and no JavaScript error allowed on it."""
+    context, page, errors = new_page(browser, width=width, height=height, dark=dark)
+    try:
+        yield page
+    except BaseException:
+        with contextlib.suppress(Exception):  # the failure itself matters more than its picture
+            page.screenshot(path=str(artifact(failure_shot)), full_page=True)
+        raise
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def artifact(name: str) -> Path:

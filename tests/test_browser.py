@@ -32,8 +32,8 @@ import pytest
 from browser_support import (
     TIMEOUT_MS,
     artifact,
+    browsed,
     launched_chromium,
-    new_page,
     sync_api,
     words,
 )
@@ -369,8 +369,7 @@ def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
     expected = service.organisations(theme="migration")
     label = theme_by_id("migration").label("fr")  # type: ignore[union-attr]
     assert 0 < len(expected) < everyone
-    context, page, page_errors = new_page(browser)
-    try:
+    with browsed(browser, "directory-failure.png") as page:
         page.goto(served.url, wait_until="domcontentloaded")
         page.get_by_role("tab", name=message("ui_tab_directory", "fr")).click()
         count = page.locator("#directory .directory-count")
@@ -418,13 +417,6 @@ def test_directory_tab_filters_by_theme(served: Served, browser: Any) -> None:
         assert height < 6000, f"the directory is {height} px tall on a phone"
         no_horizontal_overflow(page)
         save_screenshot(page, "directory-375x812.png", full_page=False)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            save_screenshot(page, "directory-failure.png")
-        raise
-    finally:
-        context.close()
-    assert not page_errors, f"JavaScript errors on the page: {page_errors}"
 
 
 # -- issue 16: nothing lost, citations in one click, a product's look ----------------------------
@@ -445,8 +437,7 @@ def test_nothing_is_lost(served: Served, browser: Any) -> None:
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)
     served.ui.stream_delay = 0.12  # a few seconds of streaming: time to type and click
-    context, page, errors = new_page(browser)
-    try:
+    with browsed(browser, "nothing-lost-failure.png") as page:
         page.goto(served.url, wait_until="domcontentloaded")
         ask_in_page(page, FIRST)
         bot = page.locator(BOT)
@@ -518,13 +509,6 @@ def test_nothing_is_lost(served: Served, browser: Any) -> None:
         expect(page.locator("#chat-notice")).to_contain_text(refused)
         expect(page.locator("#chat-input textarea")).to_have_value(too_long)
         assert len(served.calls) == asked_so_far and len(users(page)) == 1  # never asked
-    except BaseException:
-        with contextlib.suppress(Exception):
-            save_screenshot(page, "nothing-lost-failure.png")
-        raise
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_citations_in_one_click(served: Served, browser: Any) -> None:
@@ -532,8 +516,7 @@ def test_citations_in_one_click(served: Served, browser: Any) -> None:
     n and highlights it; the card opens the whole document at the cited passage."""
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)
-    context, page, errors = new_page(browser)
-    try:
+    with browsed(browser, "citations-failure.png") as page:
         page.goto(served.url, wait_until="domcontentloaded")
         ask_in_page(page, FIRST)
         wait_for_answer(page, 1)
@@ -567,13 +550,6 @@ def test_citations_in_one_click(served: Served, browser: Any) -> None:
         save_screenshot(page, "document-1440x900.png", full_page=False)
         page.keyboard.press("Escape")
         expect(viewer).to_be_hidden()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            save_screenshot(page, "citations-failure.png")
-        raise
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 CONTRAST = """(selector) => {
@@ -612,8 +588,7 @@ def test_a_products_look_in_light_and_dark(served: Served, browser: Any, dark: b
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)
     mode = "dark" if dark else "light"
-    context, page, errors = new_page(browser, dark=dark)
-    try:
+    with browsed(browser, f"look-{mode}-failure.png", dark=dark) as page:
         page.goto(served.url, wait_until="domcontentloaded")
         ask_in_page(page, FIRST)
         wait_for_answer(page, 1)
@@ -642,13 +617,6 @@ def test_a_products_look_in_light_and_dark(served: Served, browser: Any, dark: b
         page.set_viewport_size({"width": 1440, "height": 900})
         page.wait_for_timeout(300)
         assert page.evaluate(BROKEN_HEADERS) == [], "headers broken mid-word"
-    except BaseException:
-        with contextlib.suppress(Exception):
-            save_screenshot(page, f"look-{mode}-failure.png")
-        raise
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 def test_sign_in_then_sign_out_in_a_real_browser(browser: Any,

@@ -6,7 +6,6 @@ corpus (its own, so the other tests' corpus is untouched)."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
 from collections.abc import Iterator
@@ -17,8 +16,8 @@ import pytest
 from browser_support import (
     TIMEOUT_MS,
     artifact,
+    browsed,
     launched_chromium,
-    new_page,
     sync_api,
     words,
 )
@@ -102,8 +101,7 @@ def test_upload_a_pdf_and_a_docx_then_ask_them(served: tuple[str, Path], browser
     url, uploads = served
     expect = sync_api.expect
     expect.set_options(timeout=TIMEOUT_MS)
-    context, page, errors = new_page(browser)
-    try:
+    with browsed(browser, "documents-failure.png") as page:
         page.goto(url, wait_until="domcontentloaded")
         page.get_by_role("tab", name=message("ui_tab_documents", "fr")).click()
         page.locator("#documents-upload input[type=file]").set_input_files(
@@ -130,13 +128,6 @@ def test_upload_a_pdf_and_a_docx_then_ask_them(served: tuple[str, Path], browser
             expect(card.locator("h4")).to_contain_text(title)
             expect(card.locator(".source-meta")).to_contain_text(source)
             assert fact in card.locator("mark").first.inner_text()
-    except BaseException:
-        with contextlib.suppress(Exception):
-            page.screenshot(path=str(artifact("documents-failure.png")), full_page=True)
-        raise
-    finally:
-        context.close()
-    assert not errors, errors
 
 
 @pytest.fixture(scope="module")
