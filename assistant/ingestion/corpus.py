@@ -106,9 +106,6 @@ _DOCUMENTS_KEY = re.compile(r'"documents"\s*:\s*\[')
 def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple[int, Any]]:
     """The elements of the "documents" array with their lines; what cannot be read is
     reported and skipped up to the next element."""
-    def line_of(position: int) -> int:
-        return text.count("\n", 0, position) + 1
-
     try:
         json.loads(text)
         strict_error = None
@@ -116,7 +113,7 @@ def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple
         strict_error = exc
     start = _DOCUMENTS_KEY.search(text)
     if start is None:
-        problems.append(ManifestProblem(line_of(strict_error.pos) if strict_error else 1,
+        problems.append(ManifestProblem(_line_of(text, strict_error.pos) if strict_error else 1,
                                         "manifest_no_documents"))
         return []
     elements: list[tuple[int, Any]] = []
@@ -126,40 +123,41 @@ def _manifest_elements(text: str, problems: list[ManifestProblem]) -> list[tuple
     while True:
         position = _skip_space(text, position)
         if position >= len(text):
-            problems.append(ManifestProblem(line_of(len(text)), "manifest_syntax",
+            problems.append(ManifestProblem(_line_of(text, len(text)), "manifest_syntax",
                                             {"error": "] missing"}))
             break
         char = text[position]
         if char == "]":
             if after_comma:
-                problems.append(ManifestProblem(line_of(comma), "manifest_trailing_comma"))
+                problems.append(ManifestProblem(_line_of(text, comma), "manifest_trailing_comma"))
             break
         if char == ",":
             if expect_element:
-                problems.append(ManifestProblem(line_of(position), "manifest_syntax",
+                problems.append(ManifestProblem(_line_of(text, position), "manifest_syntax",
                                                 {"error": "extra ','"}))
             expect_element, after_comma, comma = True, True, position
             position += 1
             continue
         if not expect_element:
-            problems.append(ManifestProblem(line_of(position), "manifest_syntax",
+            problems.append(ManifestProblem(_line_of(text, position), "manifest_syntax",
                                             {"error": "',' missing"}))
         read, position = _read_element(text, position, problems)
         elements += read
         expect_element, after_comma = False, False
     if strict_error is not None and len(problems) == found_before:
-        problems.append(ManifestProblem(line_of(strict_error.pos), "manifest_syntax",
+        problems.append(ManifestProblem(_line_of(text, strict_error.pos), "manifest_syntax",
                                         {"error": strict_error.msg}))
     return elements
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
 
 
 def _read_element(text: str, position: int,
                   problems: list[ManifestProblem]) -> tuple[list[tuple[int, Any]], int]:
     """The element at ``position`` as [(line, value)], or [] with its problem said; and
     where it ends. An entry whose only fault is a trailing comma is kept, the comma said."""
-    def line_of(at: int) -> int:
-        return text.count("\n", 0, at) + 1
-
     try:
         value, end = json.JSONDecoder().raw_decode(text, position)
     except json.JSONDecodeError as exc:
@@ -170,12 +168,12 @@ def _read_element(text: str, position: int,
         except json.JSONDecodeError:
             commas = []
         if not commas:
-            problems.append(ManifestProblem(line_of(exc.pos), "manifest_syntax",
+            problems.append(ManifestProblem(_line_of(text, exc.pos), "manifest_syntax",
                                             {"error": exc.msg}))
             return [], end
-        problems += [ManifestProblem(line_of(position + c), "manifest_trailing_comma")
+        problems += [ManifestProblem(_line_of(text, position + c), "manifest_trailing_comma")
                      for c in commas]
-    return [(line_of(position), value)], end
+    return [(_line_of(text, position), value)], end
 
 
 def _without_trailing_commas(text: str) -> tuple[str, list[int]]:
