@@ -62,6 +62,8 @@ SETS = (
     QuestionSet("set1", ROOT / "tests" / "holdout_questions.jsonl", "tune", True),
     QuestionSet("set3", ROOT / "tests" / "holdout3_questions.jsonl", "tune", True),
     QuestionSet("gen-tune", GENERALISATION / "tune" / "questions.jsonl", "tune", False),
+    QuestionSet("gen-tune2", GENERALISATION / "tune2" / "questions.jsonl", "tune", False),
+    QuestionSet("gen-tune3", GENERALISATION / "tune3" / "questions.jsonl", "tune", False),
     QuestionSet("set2", ROOT / "tests" / "holdout2_questions.jsonl", "frozen", True),
     QuestionSet("frozen", ROOT / "tests" / "frozen_questions.jsonl", "frozen", True),
     QuestionSet("gen-frozen", GENERALISATION / "frozen" / "questions.jsonl", "frozen", False),

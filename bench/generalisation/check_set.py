@@ -1,4 +1,4 @@
-"""Validate the generalisation set (tune/ and frozen/).
+"""Validate the generalisation set (tune/, frozen/ and any later tuneN/ batch).
 
 usage: python3 bench/generalisation/check_set.py [--quiet]
 
@@ -176,12 +176,31 @@ def check_half(half: str, prefix: str, sources: str, errors: list) -> Counter:
     return counts
 
 
+# A half is a folder with questions.jsonl and docs/; its ids start with its prefix. Later tune
+# batches (tune2, tune3, ...) are more tune data: ids gt2..., gt3...
+HALF_PREFIXES = {"tune": "gt", "frozen": "gf"}
+
+
+def halves() -> list[tuple[str, str]]:
+    found = []
+    for folder in sorted(ROOT.iterdir()):
+        if (folder / "questions.jsonl").is_file():
+            name = folder.name
+            prefix = HALF_PREFIXES.get(name) or "gt" + name.removeprefix("tune")
+            found.append((name, prefix))
+    return found
+
+
+def read_sources() -> str:
+    """The top SOURCES.md plus any SOURCES.md kept inside a half."""
+    files = [ROOT / "SOURCES.md", *sorted(ROOT.glob("*/SOURCES.md"))]
+    return "\n".join(f.read_text(encoding="utf-8") for f in files if f.is_file())
+
+
 def main() -> int:
-    sources = (
-        (ROOT / "SOURCES.md").read_text(encoding="utf-8") if (ROOT / "SOURCES.md").is_file() else ""
-    )
+    sources = read_sources()
     errors: list = []
-    for half, prefix in (("tune", "gt"), ("frozen", "gf")):
+    for half, prefix in halves():
         c = check_half(half, prefix, sources, errors)
         n = c["n"] or 1
         una = c["kind=unanswerable"]
