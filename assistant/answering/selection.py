@@ -61,6 +61,8 @@ class Choice:
 
 def select(choice: Choice) -> list[Unit]:
     selector = choice.profile.kind.selector
+    if selector in ("factoid", "comparison") and len(choice.profile.strong_names) >= 2:
+        return pick_comparison(choice)  # evidence for each organisation asked about
     if selector == "list" or introduces_list(choice.best.unit, choice):
         listed = pick_list(choice, any_list=selector == "list")
         if listed:

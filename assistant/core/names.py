@@ -13,7 +13,9 @@ from assistant.core.wordlists import word_lists
 NAME = re.compile(
     # an acronym joined to a word ("AEF-Europe"): whole, not cut to "AEF-E"
     r"\b(?:[A-ZÀ-Ý]{2,}[A-ZÀ-Ý0-9]*-[A-ZÀ-Ý][a-zà-ÿ]+\b"
-    r"|(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9]"  # acronyms (not "L’A")
+    # acronyms (not "L’A"), with the capitalised words that go on the name ("SOS Faim",
+    # "ATD Quart Monde")
+    r"|(?![LD]['’])[A-ZÀ-Ý][A-ZÀ-Ý0-9&'’.\-]{1,}[A-ZÀ-Ý0-9](?: [A-ZÀ-Ý][a-zà-ÿ]{2,})*"
     r"|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ \-](?:de |du |des |d'|pour |et )?[A-ZÀ-Ý](?:[\w\-’'.]*\w)?)+"  # Runs
     # a capitalised word inside a sentence, also after an elision ("que l'Aped")
     r"|(?:(?<=[a-zà-ÿ,;:] )|(?<=[a-zà-ÿ]['’])|(?<=\())[A-ZÀ-Ý][a-zà-ÿ]{2,})"
@@ -29,10 +31,17 @@ def names_in(text: str) -> list[str]:
             words.pop(0)
         if words:  # "Combien d'ONG" -> "ONG"
             words[0] = re.sub(r"^[dlDL]['’]", "", words[0])
-        # "combien d'ONG": a common noun written in capitals names nobody.
-        if words and not is_organisation_noun(" ".join(words)):
+        # "combien d'ONG": a common noun written in capitals names nobody; nor does a
+        # month or a day ("since December 2011").
+        if words and not is_organisation_noun(" ".join(words)) and not (
+                len(words) == 1 and fold(words[0]) in calendar_words()):
             names.append(" ".join(words))
     return names
+
+
+@cache
+def calendar_words() -> frozenset[str]:
+    return frozenset(word_lists("core", "names")["calendar_words"])
 
 
 @cache
