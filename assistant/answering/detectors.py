@@ -44,6 +44,15 @@ DATE = re.compile(
     r"|\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
     r"|d[ée]cembre|january|february|march|april|june|july|august|september|october|november"
     r"|december)\b", re.IGNORECASE)
+# A length of time: a number (digits or words) and a unit of time ("10 semaines", "un mois",
+# "two years", "20h", "18 hours of work").
+DURATION = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze"
+    r"|vingt|trente|quelques|plusieurs|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
+    r"|twelve|fifteen|twenty|thirty|a few|several)[ -]?(?:heures?|h|jours?|journees?|journées?"
+    r"|demi-journees?|demi-journées?|semaines?|mois|ans|annees|années|hours?|days?|weeks?"
+    r"|months?|years?|half-days?)\b",
+    re.IGNORECASE)
 NUMBER = re.compile(r"\d")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 WEB = re.compile(r"(?:https?://|www\.)\S+"
@@ -130,7 +139,7 @@ COUNT = CountDetector()
 TYPE_PATTERNS: dict[str, Detector] = {
     "year": YEAR, "date": DATE, "count": COUNT, "number": COUNT, "place": PLACE,
     "address": PLACE, "street": STREET, "web": WEB, "phone": PHONE, "email": EMAIL,
-    "amount": AMOUNT, "frequency": FREQUENCY,
+    "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION,
 }
 # Kinds no other sentence can answer: without one the engine abstains.
 REQUIRED_KINDS = ("phone", "email", "amount", "frequency")
