@@ -88,6 +88,20 @@ def encode_passages_with_spans(
     return encoder.encode_passages(texts), _rows_or_empty(encoder, span_texts(texts, spans))
 
 
+def encode_passages_and_spans(
+    encoder: TextEncoder, texts: list[str], spans: list[list[Span]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectors of ``texts``, of their spans pooled from the texts' pass (as
+    ``encode_passages_with_spans``) and of the spans embedded on their own. The answer engine
+    weighs both span vectors: the own vector placed the right sentence first more often
+    (bench/QUALITY.md). An encoder that cannot pool embeds each span once, for both."""
+    if isinstance(encoder, SpanEncoder):
+        vectors, pooled = encoder.encode_passages_with_spans(texts, spans)
+        return vectors, pooled, _rows_or_empty(encoder, span_texts(texts, spans))
+    own = _rows_or_empty(encoder, span_texts(texts, spans))
+    return encoder.encode_passages(texts), own, own
+
+
 def span_texts(texts: list[str], spans: list[list[Span]]) -> list[str]:
     """The spans' own texts, in order (all of text 0's, then text 1's...)."""
     return [text[start:end] for text, own in zip(texts, spans, strict=True)

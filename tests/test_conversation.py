@@ -135,6 +135,27 @@ def test_names_in_keeps_an_acronym_joined_to_a_word_whole() -> None:
     assert names_in("Le CNCD-11.11.11 et l'ACV-CSC") == ["CNCD-11.11.11", "ACV-CSC"]
 
 
+def test_an_acronym_keeps_the_capitalised_words_of_its_name() -> None:
+    """"SOS Faim" cut to "SOS" made the follow-up "Et elle soutient combien ... ?" ask about
+    "SOS"; a word in lowercase ends the name."""
+    assert names_in("Qu'a fait SOS Faim de marquant en 1987 ?") == ["SOS Faim"]
+    assert names_in("ATD Quart Monde est né en 1957.") == ["ATD Quart Monde"]
+    assert names_in("Que fait WSM en Afrique ?") == ["WSM", "Afrique"]
+
+
+def test_months_and_days_name_nobody() -> None:
+    assert names_in("Who has chaired the LDH since December 2011?") == ["LDH"]
+    assert names_in("The board met on Monday in Brussels.") == ["Brussels"]
+
+
+def test_a_follow_up_borrows_the_whole_name_of_an_acronym_and_its_words() -> None:
+    history = [("Qu'a fait SOS Faim de marquant en 1987 ?",
+                "In 1987, SOS Faim became the first Belgian NGO to support microfinance.")]
+    standalone = resolve_follow_up("Et elle soutient combien d'institutions aujourd'hui ?",
+                                   history, "fr")
+    assert standalone.endswith("(SOS Faim)")
+
+
 def test_names_in_finds_several_names() -> None:
     names = names_in("WSM travaille avec la Coalition Climat, le CIRÉ et l'ACV-CSC.")
     assert {"CIRÉ", "ACV-CSC", "Coalition Climat", "WSM"} <= set(names)

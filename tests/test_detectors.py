@@ -9,6 +9,7 @@ import pytest
 from assistant.answering.detectors import (
     COUNT,
     DATE,
+    DURATION,
     EMAIL,
     FREQUENCY,
     PHONE,
@@ -140,6 +141,30 @@ def test_counts_in_digits_and_words_are_found(text: str) -> None:
 ])
 def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text
+
+
+# ----------------------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize("text", [
+    "une immersion d’un mois en été",
+    "This 10-week course is aimed at new union representatives.",
+    "he will stay for two years",
+    "Cours de 20h par semaine.",
+    "5 demi-journées de 4 heures",
+    "The online course runs for 7 weeks.",
+])
+def test_durations_in_digits_and_words_are_found(text: str) -> None:
+    assert found(DURATION, text), text
+
+
+@pytest.mark.parametrize("text", [
+    "L'association a été créée en 1964.",
+    "Il coordonne 90 ONG belges.",
+    "Le 14 janvier 1965, l’ASBL est officiellement constituée.",
+])
+def test_years_dates_and_counts_are_no_duration(text: str) -> None:
+    assert not found(DURATION, text), text
 
 
 # ----------------------------------------------------------------------------- e-mail, web

@@ -161,6 +161,17 @@ def test_names_the_organisation_is_honoured_and_can_be_switched_off() -> None:
     assert "90" in answer.text
 
 
+def test_a_question_on_two_organisations_takes_evidence_from_each_ones_passage() -> None:
+    """Neither passage names both organisations asked: the check keeps a passage naming
+    one of them, and the answer quotes each one's passage (which sentence of each is the
+    fitted model's choice)."""
+    answer = ask("Combien d'organisations rassemblent le MOC et le CNCD-11.11.11 ?", "fr",
+                 [CNCD, MOC], disabled_checks=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert {c.passage.chunk_id for c in answer.citations} == {
+        CNCD.passage.chunk_id, MOC.passage.chunk_id}
+
+
 def test_one_word_of_a_name_is_enough_to_name_it() -> None:
     """"Opération 11.11.11" is the CNCD-11.11.11's, "Solidarité Mondiale" WSM's (its other
     name): the passage names the organisation asked, the answer stands."""

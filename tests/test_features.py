@@ -134,6 +134,32 @@ def test_the_closest_unit_has_no_dense_gap() -> None:
     assert gap == pytest.approx(dense - dense.max(), abs=1e-6)
 
 
+def test_the_alone_features_read_the_units_own_vector() -> None:
+    """A unit's own vector (embedded alone) gives dense_alone; without one, the pooled
+    vector serves for both."""
+    question = "Quand le MOC a-t-il été fondé ?"
+    pooled_only, units = matrix(question, "fr", [HISTORY])
+    assert column(pooled_only, "dense_alone") == pytest.approx(column(pooled_only, "dense"))
+    own = vector("Le MOC a été fondé en 1921.")  # the question's closest, for every unit
+    table, top = idf_of([HISTORY])
+    context = QuestionContext(profile_question(question, "fr"), vector(question),
+                              lambda stem: table.get(stem, top))
+    alone = [Unit(u.passage, u.index, u.text, u.vector, u.kind, own) for u in units]
+    rows = feature_matrix(alone, context)
+    assert column(rows, "dense") == pytest.approx(column(pooled_only, "dense"))
+    expected = float(np.dot(own, vector(question)))
+    assert column(rows, "dense_alone") == pytest.approx([expected] * len(units), abs=1e-6)
+    assert column(rows, "dense_alone_gap") == pytest.approx([0.0] * len(units), abs=1e-6)
+
+
+def test_a_stored_unit_row_is_split_into_its_pooled_and_own_vectors() -> None:
+    from assistant.retrieval.units import unit_of
+
+    passage = HISTORY.passage
+    unit = unit_of(passage, 0, "Le MOC a été fondé en 1921.", [1.0, 0.0, 0.0, 1.0], "sentence")
+    assert unit.vector.tolist() == [1.0, 0.0] and unit.alone_vector.tolist() == [0.0, 1.0]
+
+
 def test_cross_language_features() -> None:
     english = Doc("en", ["The MOC was founded in 1921."], "MOC", 1, language="en")
     rows, _ = matrix("Quand le MOC a-t-il été fondé ?", "fr", [HISTORY, english])

@@ -232,7 +232,7 @@ class SpanFakeEncoder(FakeEncoder):
         return vectors, np.array(rows, dtype=np.float32).reshape(-1, self.dimension)
 
 
-def test_unit_vectors_are_pooled_from_their_chunk_pass(fake_settings: Settings) -> None:
+def test_units_store_a_pooled_vector_and_their_own(fake_settings: Settings) -> None:
     encoder = SpanFakeEncoder()
     service = AssistantService(fake_settings, encoder_factory=lambda settings: encoder)
     service.ingest()
@@ -242,11 +242,16 @@ def test_unit_vectors_are_pooled_from_their_chunk_pass(fake_settings: Settings) 
         include=["embeddings", "metadatas", "documents"])
     chunk_vectors = dict(zip(chunks["ids"], chunks["embeddings"], strict=True))
     assert len(units["ids"]) > len(chunk_vectors) > 0
-    for vector, meta in zip(units["embeddings"], units["metadatas"], strict=True):
-        np.testing.assert_allclose(vector, chunk_vectors[meta["chunk_id"]], atol=1e-6)
-    # No unit went through the model on its own: only the chunks' texts were embedded.
-    assert len(encoder.passages) == len(chunk_vectors)
-    assert not set(units["documents"]) & set(encoder.passages)
+    # Each stored row is the pooled vector, then the unit's own.
+    for vector, meta, text in zip(units["embeddings"], units["metadatas"], units["documents"],
+                                  strict=True):
+        pooled, own = np.split(np.asarray(vector), 2)
+        np.testing.assert_allclose(pooled, chunk_vectors[meta["chunk_id"]], atol=1e-6)
+        np.testing.assert_allclose(own, encoder.encode_passages([text])[0], atol=1e-6)
+    # Ingestion ran the chunks through the model once, and each unit once on its own.
+    during_ingestion = encoder.passages[: len(encoder.passages) - len(units["ids"])]
+    assert len(during_ingestion) == len(chunk_vectors) + len(units["ids"])
+    assert set(units["documents"]) <= set(during_ingestion)
 
 
 # -- incremental changes --------------------------------------------------------------
@@ -858,7 +863,7 @@ def test_documents_embedded_two_at_a_time_still_come_back_in_order() -> None:
 # it. Documents are chunked again only when their content hash changes, and the hash changes
 # with PIPELINE_VERSION: a change to cleaning, chunking or the core primitives they call
 # (sentences, list marks, acronyms) must come with a new version, and its digest here.
-CHUNKS_DIGEST = {"8": "3805b1255c4eb038"}
+CHUNKS_DIGEST = {"9": "3805b1255c4eb038"}  # 9: units also embedded alone, same chunks
 
 
 def corpus_chunks_digest() -> str:

@@ -57,6 +57,11 @@ KIND_TABLE = [
     ("What year was the CSC founded?", "en", "date"),
     ("Since when has the CIEP existed?", "en", "date"),
     # count
+    # duration: a length of time, not a count
+    ("Combien de temps dure la formation ?", "fr", "duration"),
+    ("Quelle est la durée du projet international ?", "fr", "duration"),
+    ("How long does the TUC course last?", "en", "duration"),
+    ("And how long did he serve?", "en", "duration"),
     ("Combien de membres compte la CSC ?", "fr", "count"),
     ("Quel est le nombre de permanents ?", "fr", "count"),
     ("How many members does the JOC have?", "en", "count"),

@@ -248,6 +248,19 @@ def test_a_comparison_gives_one_unit_per_organisation() -> None:
     assert select(choice(question, "fr", scored(every, [0.9, 0.8, 0.7, 0.6]), every)) == picked
 
 
+def test_a_factoid_on_two_organisations_gives_one_unit_per_organisation() -> None:
+    """"Quand sont nés le MOC et la CSC ?" is no comparison by its words, but it asks the
+    same of two organisations: each one's best unit answers."""
+    moc = Doc("moc", ["Le MOC rassemble cinq organisations.", "Le MOC est né en 1921."],
+              "MOC", 1)
+    csc = Doc("csc", ["La CSC est née en 1904.", "La CSC compte 1,5 million de membres."],
+              "CSC", 2)
+    every = units_of(moc, csc)
+    picked = select(choice("Quand sont nés le MOC et la CSC ?", "fr",
+                           scored(every, [0.9, 0.8, 0.7, 0.6]), every))
+    assert {u.text for u in picked} == {moc.unit_texts[0], csc.unit_texts[0]}
+
+
 def test_a_comparison_with_evidence_for_one_organisation_is_a_factoid() -> None:
     moc = Doc("moc", ["Le MOC rassemble cinq organisations."], "MOC", 1)
     every = moc.units()

@@ -25,7 +25,7 @@ from assistant.service.feedback import FeedbackStore
 from ui.app import build_app, launch_app
 from ui.auth import UserTable, check_exposure, hash_password, is_loopback
 from ui.handlers import SKIP, ChatUI
-from ui.render import chat_markdown, highlight, sources_html
+from ui.render import chat_markdown, highlight, shown_reply, sources_html
 from ui.views import ChatView, Exchange
 
 # Questions the fake encoder answers with a citation (and one it abstains on).
@@ -87,7 +87,8 @@ def test_answer_streams_in_then_equals_the_service_answer(ui: ChatUI) -> None:
     streamed = replies[1:]
     assert len(streamed) > 5
     assert all(len(a) < len(b) for a, b in zip(streamed, streamed[1:-1], strict=False))
-    assert replies[-1] == expected.text == chat_markdown(expected.text)
+    # shown as the sources panel numbers the citations (1..n in the order cited)
+    assert replies[-1] == chat_markdown(shown_reply(expected.text, expected))
     assert all(texts_of(v.chatbot, "user") == [ANSWERED] for v in views)
     assert views[0].question == ""  # the input box empties at once
     # The session only changes once the answer is complete.

@@ -57,7 +57,11 @@ FEATURES = (
     "said_before",  # share of the unit's content words the conversation's answers hold
     "rarest_missing",  # IDF of the rarest question word neither the unit nor its passage
     # holds (same language only: across languages words do not match)
+    "dense_alone",  # cosine of the question's vector and the unit's embedded on its own
+    "dense_alone_gap",  # the same, less the best candidate's
+    "dense_alone_x_cross",  # ... when the languages differ
 )
+CROSS_LANGUAGE = FEATURES.index("cross_language")
 HEADING_MAX_CHARS = 80
 ENDS_SENTENCE = re.compile(r"[.!?…:;»\")]\s*$")
 
@@ -86,17 +90,20 @@ def feature_matrix(units: Sequence[Unit], context: QuestionContext) -> np.ndarra
     if not units:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     dense = np.array([float(np.dot(u.vector, context.query_vector)) for u in units])
+    alone = np.array([float(np.dot(u.alone_vector, context.query_vector)) for u in units])
     passages: dict[str, tuple[float, float, float, float]] = {}
     by_position = {(u.passage.chunk_id, u.index): u for u in units}
     rows = []
-    for unit, similarity in zip(units, dense, strict=True):
+    for unit, similarity, own in zip(units, dense, alone, strict=True):
         passage = unit.passage
         if passage.chunk_id not in passages:
             passages[passage.chunk_id] = passage_features(unit, context)
         context_cov, names_passage, section, focus_missing = passages[passage.chunk_id]
         neighbours = [by_position.get((passage.chunk_id, unit.index + step)) for step in (-1, 1)]
-        rows.append(unit_row(unit, context, similarity, float(dense.max()), context_cov,
-                             names_passage, section, focus_missing, neighbours))
+        row = unit_row(unit, context, similarity, float(dense.max()), context_cov,
+                       names_passage, section, focus_missing, neighbours)
+        cross = row[CROSS_LANGUAGE]
+        rows.append([*row, own, own - float(alone.max()), own * cross])
     return np.asarray(rows, dtype=np.float32)
 
 

@@ -89,8 +89,13 @@ class Unit:
     passage: Passage
     index: int
     text: str
-    vector: np.ndarray
+    vector: np.ndarray  # pooled from its chunk's pass through the model
     kind: str = "sentence"  # "item" (opens a list item) or "sentence", from the chunker
+    own_vector: np.ndarray | None = None  # embedded on its own (None: the pooled one serves)
+
+    @property
+    def alone_vector(self) -> np.ndarray:
+        return self.vector if self.own_vector is None else self.own_vector
 
 
 @dataclass

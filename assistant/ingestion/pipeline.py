@@ -37,7 +37,7 @@ from assistant.store.chroma import (
     ingestion_lock,
     store_failure,
 )
-from embeddings.base import TextEncoder, encode_passages_with_spans
+from embeddings.base import TextEncoder, encode_passages_and_spans
 
 if TYPE_CHECKING:  # imported where chunks are written: llama-index costs 1.5 s, and a run
     # that finds nothing changed writes none
@@ -48,7 +48,8 @@ logger = logging.getLogger(__name__)
 # Bump when cleaning, chunking (with the core sentences, list marks and acronyms they use) or
 # what is stored changes: every document is then re-ingested. tests/test_ingest.py pins what
 # cleaning and chunking make of corpus/ to this version.
-PIPELINE_VERSION = "8"  # 8: units carry their kind; "la Belgique ! Afin" ends a sentence
+PIPELINE_VERSION = "9"  # 9: units also embedded on their own (pooled + own vectors stored)
+# 8: units carry their kind; "la Belgique ! Afin" ends a sentence
 # 7: unit vectors pooled from their chunk's pass
 EMBED_BATCH = 32
 EMBED_AHEAD = 4  # documents embedded ahead of the one being written
@@ -146,18 +147,19 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, str | int]:
 def embed_chunks(encoder: TextEncoder, chunks: Sequence[Chunk],
                  progress: tqdm | None) -> tuple[np.ndarray, np.ndarray]:
     """The chunks' vectors (what retrieval searches) and their units' (what the answer
-    engine scores), both in order. A unit's vector is pooled from its chunk's pass through
-    the model where the encoder can (``encode_passages_with_spans``): units were half of the
-    tokens embedded. Chunks go ``EMBED_BATCH`` at a time for the progress bar; the encoder
-    cuts them into padded batches itself."""
+    engine scores), both in order. A unit has two vectors, stored side by side in one row
+    (retrieval.units.unit_of splits them): pooled from its chunk's pass through the model
+    where the encoder can, and embedded on its own (``encode_passages_and_spans``). Chunks
+    go ``EMBED_BATCH`` at a time for the progress bar; the encoder cuts them into padded
+    batches itself."""
     chunk_parts = [np.zeros((0, encoder.dimension), dtype=np.float32)]
-    unit_parts = [np.zeros((0, encoder.dimension), dtype=np.float32)]
+    unit_parts = [np.zeros((0, 2 * encoder.dimension), dtype=np.float32)]
     for start in range(0, len(chunks), EMBED_BATCH):
         part = chunks[start : start + EMBED_BATCH]
-        vectors, units = encode_passages_with_spans(
+        vectors, pooled, own = encode_passages_and_spans(
             encoder, [c.context_text() for c in part], [c.unit_spans() for c in part])
         chunk_parts.append(vectors)
-        unit_parts.append(units)
+        unit_parts.append(np.hstack([pooled, own]).astype(np.float32))
         if progress is not None:
             progress.update(len(part) + sum(len(c.units) for c in part))
     return np.vstack(chunk_parts), np.vstack(unit_parts)

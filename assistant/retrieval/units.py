@@ -27,10 +27,17 @@ def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) 
     except Exception as exc:
         raise describe_failure(exc, store.settings) from exc
     units = [
-        Unit(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text,
-             np.asarray(vector, dtype=np.float32), str(meta.get("unit_kind") or "sentence"))
+        unit_of(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text, vector,
+                str(meta.get("unit_kind") or "sentence"))
         for text, meta, vector in zip(
             got["documents"], got["metadatas"], got["embeddings"], strict=True
         )
     ]
     return sorted(units, key=lambda u: (u.passage.rank, u.index))
+
+
+def unit_of(passage: Passage, index: int, text: str, stored: Any, kind: str) -> Unit:
+    """A unit from its stored record: the pooled vector, then the unit's own (the stored
+    embedding is the two side by side, ingestion.pipeline.embed_chunks)."""
+    pooled, own = np.split(np.asarray(stored, dtype=np.float32), 2)
+    return Unit(passage, index, text, pooled, kind, own)
