@@ -86,9 +86,21 @@ class MemoEncoder:
     queries are still encoded live by the real model.
     """
 
-    def __init__(self, inner: Any, memo: dict[str, np.ndarray]) -> None:
-        self.inner, self.memo, self.misses = inner, memo, 0
+    def __init__(self, inner: Any, memo: dict[str, np.ndarray],
+                 pooled: dict[str, np.ndarray]) -> None:
+        self.inner, self.memo, self.pooled, self.misses = inner, memo, pooled, 0
         self.dimension, self.name = inner.dimension, inner.name
+
+    def encode_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                                   ) -> tuple[np.ndarray, np.ndarray]:
+        """The passages' vectors, and their units' vectors pooled from the passage's pass
+        as the embedded store holds them."""
+        pieces = [text[start:end] for text, own in zip(texts, spans, strict=True)
+                  for start, end in own]
+        self.misses += sum(p not in self.pooled for p in pieces)
+        rows = [self.pooled[p] for p in pieces if p in self.pooled]
+        return (self.encode_passages(texts),
+                np.array(rows, dtype=np.float32).reshape(-1, self.dimension))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.inner.encode_queries(texts))
@@ -101,7 +113,10 @@ class MemoEncoder:
         return np.vstack([np.asarray(self.memo[t], dtype=np.float32) for t in texts])
 
 
-def stored_passage_vectors(service: AssistantService) -> dict[str, np.ndarray]:
+def stored_passage_vectors(service: AssistantService
+                           ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The embedded store's vectors: chunk contexts' and units' own (what encode_passages
+    gives), and units' pooled from their chunk (what encode_passages_with_spans gives)."""
     store = service.store
     state = store.read_state()
     assert state is not None
@@ -111,9 +126,10 @@ def stored_passage_vectors(service: AssistantService) -> dict[str, np.ndarray]:
         include=["documents", "embeddings"])
     memo = {str(meta["context"]): np.asarray(vector, dtype=np.float32)
             for meta, vector in zip(chunks["metadatas"], chunks["embeddings"], strict=True)}
-    memo.update({str(text): np.asarray(vector, dtype=np.float32)
-                 for text, vector in zip(units["documents"], units["embeddings"], strict=True)})
-    return memo
+    halves = {str(text): np.split(np.asarray(vector, dtype=np.float32), 2)
+              for text, vector in zip(units["documents"], units["embeddings"], strict=True)}
+    memo.update({text: own for text, (_, own) in halves.items()})
+    return memo, {text: pooled for text, (pooled, _) in halves.items()}
 
 
 @pytest.mark.slow
@@ -121,7 +137,7 @@ def test_server_and_embedded_answer_alike_with_the_real_model(
     chroma_server: int, real_service: AssistantService, tmp_path: Path
 ) -> None:
     assert real_service.settings.embedding_model == "multilingual-e5-small"
-    encoder = MemoEncoder(real_service.encoder(), stored_passage_vectors(real_service))
+    encoder = MemoEncoder(real_service.encoder(), *stored_passage_vectors(real_service))
     settings = server_settings(real_service.settings.corpus_dir, tmp_path / "srv", chroma_server,
                                collection_prefix="real_cmp")
     assert settings.embedding_model == real_service.settings.embedding_model
