@@ -158,6 +158,9 @@ def test_a_stored_unit_row_is_split_into_its_pooled_and_own_vectors() -> None:
     passage = HISTORY.passage
     unit = unit_of(passage, 0, "Le MOC a été fondé en 1921.", [1.0, 0.0, 0.0, 1.0], "sentence")
     assert unit.vector.tolist() == [1.0, 0.0] and unit.alone_vector.tolist() == [0.0, 1.0]
+    # written before pipeline 9: the pooled vector alone, which serves for both
+    old = unit_of(passage, 0, "Le MOC a été fondé en 1921.", [1.0, 0.0], "sentence", vectors=1)
+    assert old.vector.tolist() == old.alone_vector.tolist() == [1.0, 0.0]
 
 
 def test_cross_language_features() -> None:

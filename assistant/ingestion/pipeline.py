@@ -248,7 +248,8 @@ def write_document(
         f"{cid}:{i}" for cid, c in zip(ids, chunks, strict=True) for i in range(len(c.units))
     ]
     unit_meta: list[dict[str, str | int | float | bool | None]] = [
-        {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i, "unit_kind": kind}
+        {"chunk_id": cid, "doc_id": doc.info.doc_id, "unit_index": i, "unit_kind": kind,
+         "vectors": 2}
         for cid, c in zip(ids, chunks, strict=True)
         for i, kind in enumerate(c.unit_kinds)
     ]

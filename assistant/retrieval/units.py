@@ -28,7 +28,7 @@ def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) 
         raise describe_failure(exc, store.settings) from exc
     units = [
         unit_of(by_id[str(meta["chunk_id"])], int(meta["unit_index"]), text, vector,
-                str(meta.get("unit_kind") or "sentence"))
+                str(meta.get("unit_kind") or "sentence"), int(meta.get("vectors") or 1))
         for text, meta, vector in zip(
             got["documents"], got["metadatas"], got["embeddings"], strict=True
         )
@@ -36,8 +36,14 @@ def load_units(store: IndexStore, generation: int, passages: Sequence[Passage]) 
     return sorted(units, key=lambda u: (u.passage.rank, u.index))
 
 
-def unit_of(passage: Passage, index: int, text: str, stored: Any, kind: str) -> Unit:
+def unit_of(passage: Passage, index: int, text: str, stored: Any, kind: str,
+            vectors: int = 2) -> Unit:
     """A unit from its stored record: the pooled vector, then the unit's own (the stored
-    embedding is the two side by side, ingestion.pipeline.embed_chunks)."""
-    pooled, own = np.split(np.asarray(stored, dtype=np.float32), 2)
+    embedding is the two side by side, ingestion.pipeline.embed_chunks). A record written
+    before pipeline 9 holds the pooled vector alone (``vectors`` 1 in its metadata): it
+    answers until the next ingestion re-embeds its document."""
+    row = np.asarray(stored, dtype=np.float32)
+    if vectors == 1:
+        return Unit(passage, index, text, row, kind)
+    pooled, own = np.split(row, 2)
     return Unit(passage, index, text, pooled, kind, own)
