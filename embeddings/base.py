@@ -74,31 +74,21 @@ class SpanEncoder(Protocol):
         ...
 
 
-def encode_passages_with_spans(
-    encoder: TextEncoder, texts: list[str], spans: list[list[Span]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Vectors of ``texts`` and of their ``spans`` (character ranges, in the order given).
-
-    Ingestion stores a vector for every sentence of every passage. Embedding the sentences
-    on their own doubled the model's work (they are half the tokens); an encoder that can
-    pools them from the passage's token states instead, which scored the same on the
-    question sets (bench/RESULTS.md). Other encoders (the fake) embed each piece alone."""
-    if isinstance(encoder, SpanEncoder):
-        return encoder.encode_passages_with_spans(texts, spans)
-    return encoder.encode_passages(texts), _rows_or_empty(encoder, span_texts(texts, spans))
-
-
 def encode_passages_and_spans(
     encoder: TextEncoder, texts: list[str], spans: list[list[Span]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectors of ``texts``, of their spans pooled from the texts' pass (as
-    ``encode_passages_with_spans``) and of the spans embedded on their own. The answer engine
-    weighs both span vectors: the own vector placed the right sentence first more often
-    (bench/QUALITY.md). An encoder that cannot pool embeds each span once, for both."""
+    """Vectors of ``texts``, and two of each of their ``spans`` (character ranges, in the
+    order given): pooled from the text's pass through the model, and embedded on its own.
+
+    Ingestion stores both for every sentence of every passage. An encoder that can pools
+    the first from the passage's token states ("late chunking", bench/RESULTS.md); the
+    answer engine weighs both (the own vector placed the right sentence first more often:
+    bench/QUALITY.md). An encoder that cannot pool (the fake) embeds each span once, for
+    both."""
+    own = _rows_or_empty(encoder, span_texts(texts, spans))
     if isinstance(encoder, SpanEncoder):
         vectors, pooled = encoder.encode_passages_with_spans(texts, spans)
-        return vectors, pooled, _rows_or_empty(encoder, span_texts(texts, spans))
-    own = _rows_or_empty(encoder, span_texts(texts, spans))
+        return vectors, pooled, own
     return encoder.encode_passages(texts), own, own
 
 

@@ -398,12 +398,13 @@ def test_spans_of_a_plain_encoder_are_embedded_alone() -> None:
     assert not isinstance(encoder, base.SpanEncoder)
     texts = ["Titre\nLe MOC agit. Il forme.", "Autre\nWSM soutient."]
     spans = [[(6, 18), (19, 28)], [(6, 19)]]
-    vectors, units = base.encode_passages_with_spans(encoder, texts, spans)
+    vectors, pooled, own = base.encode_passages_and_spans(encoder, texts, spans)
     np.testing.assert_array_equal(vectors, encoder.encode_passages(texts))
-    np.testing.assert_array_equal(
-        units, encoder.encode_passages(["Le MOC agit.", "Il forme.", "WSM soutient."]))
-    none, no_units = base.encode_passages_with_spans(encoder, ["Titre"], [[]])
-    assert none.shape == (1, 64) and no_units.shape == (0, 64)
+    alone = encoder.encode_passages(["Le MOC agit.", "Il forme.", "WSM soutient."])
+    np.testing.assert_array_equal(pooled, alone)
+    np.testing.assert_array_equal(own, alone)
+    none, no_pooled, no_own = base.encode_passages_and_spans(encoder, ["Titre"], [[]])
+    assert none.shape == (1, 64) and no_pooled.shape == no_own.shape == (0, 64)
 
 
 def test_fill_missing_embeds_only_the_spans_without_tokens() -> None:

@@ -14,6 +14,7 @@ from typing import Protocol
 import phonenumbers
 
 from assistant.core.addresses import names_a_street
+from assistant.core.names import calendar_words
 from assistant.core.text import fold
 from assistant.core.wordlists import word_lists
 
@@ -83,6 +84,12 @@ def detector_words(key: str) -> frozenset[str]:
     return frozenset(word_lists("answering", "detectors")[key])
 
 
+@cache
+def not_places() -> frozenset[str]:
+    """Capitalised words after "in"/"à" that name no place: months, days, languages."""
+    return calendar_words() | detector_words("not_places")
+
+
 class PlaceDetector:
     """A street address, a post code and town, or "à/in <Place>" (not "in June")."""
 
@@ -92,7 +99,7 @@ class PlaceDetector:
         if names_a_street(text) and NUMBER.search(text):
             return True
         return next((m for m in PLACE_LEAD.finditer(text)
-                     if fold(m.group("place")) not in detector_words("not_places")), None)
+                     if fold(m.group("place")) not in not_places()), None)
 
 
 NATIONAL_DIGITS = 8
