@@ -99,6 +99,11 @@ KIND_TABLE = [
     ("Quelles organisations sont membres du CNCD-11.11.11 ?", "fr", "list"),
     ("Citez les mouvements du MOC.", "fr", "list"),
     ("Which organisations are members of the CNCD-11.11.11?", "en", "list"),
+    # what something is made of: its parts are a list
+    ("De quoi se compose le conseil d'administration du CIEP ?", "fr", "list"),
+    ("Le réseau est composé de quelles organisations ?", "fr", "list"),
+    ("What does the WSM network consist of?", "en", "list"),
+    ("What is the general assembly made up of?", "en", "list"),
     ("What are WSM's strategies?", "en", "list"),
     ("Give the list of the MOC movements.", "en", "list"),
     # "when" inside the question is no date question
