@@ -277,6 +277,31 @@ def test_debris_lines_are_dropped() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "'; echo $this->article->section.' - '.$this->article->category; print ''; } */ ?>",
+        "var x = function() { return 1; };",
+    ],
+)
+def test_template_code_lines_are_dropped(code: str) -> None:
+    raw = f"Intro du texte.\n{code}\nL'EAEA représente l'éducation des adultes."
+    assert lines_of(clean_text(raw)) == ["Intro du texte.",
+                                         "L'EAEA représente l'éducation des adultes."]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "une immersion d’un mois en été ;",
+        "Le prix passe de 20 $ -> 25 $ en 2020 ; voir la note.",
+        "Voir la fonction print() de Python ; elle affiche un texte.",
+    ],
+)
+def test_prose_with_a_mark_of_code_is_kept(prose: str) -> None:
+    assert lines_of(clean_text(f"Intro du texte.\n{prose}")) == ["Intro du texte.", prose]
+
+
 def test_lead_in_followed_by_content_is_kept() -> None:
     raw = "Téléchargez notre note :\nElle présente notre vision."
     assert lines_of(clean_text(raw)) == ["Téléchargez notre note :", "Elle présente notre vision."]

@@ -1,5 +1,6 @@
 """Debris lines: navigation and download leftovers ("Read more", "PDF 2 Mo"), lone image
-captions, empty profile fields, and lead-ins left with nothing after them."""
+captions, empty profile fields, template or script code a scrape let through, and lead-ins
+left with nothing after them."""
 
 from __future__ import annotations
 
@@ -24,9 +25,24 @@ _DOWNLOAD_DEBRIS = re.compile(
     re.IGNORECASE,
 )
 
+# Marks of program code, not of prose: PHP/JS variables and calls, comment ends, statement
+# ends ("'; echo $this->article->section; } */ ?>" in a scraped page).
+_CODE_MARKS = (
+    re.compile(r"\$[A-Za-z_]\w*"), re.compile(r"\w->\w"), re.compile(r"<\?(?:php)?|\?>"),
+    re.compile(r"/\*|\*/"), re.compile(r"[)'\"];\s*(?:$|[}\w])"), re.compile(r"\w\(\)"),
+    re.compile(r"\{\s*\}|\}\s*;?\s*$"),
+    re.compile(r"\b(?:echo|print|var|function|return)\b\s*[('\"$]"),
+)
+
+
+def is_code(line: str) -> bool:
+    """A line of template or script code: three different marks of code (one alone, such as
+    "$" or "->", occurs in prose)."""
+    return sum(bool(mark.search(line)) for mark in _CODE_MARKS) >= 3
+
 
 def is_debris(line: str) -> bool:
-    """Navigation and download leftovers, lone image captions, empty profile fields."""
+    """Navigation and download leftovers, lone image captions, empty profile fields, code."""
     stripped = line.strip()
     if not stripped:
         return False
@@ -34,6 +50,8 @@ def is_debris(line: str) -> bool:
         return True
     if LONE_CAPTION.match(stripped) or not re.search(r"\w", stripped):
         return True  # a caption alone, or a line of bare punctuation / bullet glyphs
+    if is_code(stripped):
+        return True
     field = FIELD.match(stripped)
     return bool(field and field["value"].strip() and is_empty_field(stripped))
 
