@@ -33,7 +33,8 @@ def test_a_follow_up_keeps_the_organisation_its_question_named(
 
 def test_a_follow_up_to_a_who_question_naming_no_organisation_takes_the_answers() -> None:
     resolved = resolve_follow_up("Et il se réunit combien de fois par an ?", COORDINATION, "fr")
-    assert resolved == "Et il se réunit combien de fois par an ? (CNCD-11.11.11)"
+    # the answer's acronym leads what is borrowed, with the earlier question's words
+    assert resolved.startswith("Et il se réunit combien de fois par an ? (CNCD-11.11.11 ")
 
 
 def test_the_named_organisation_stays_over_two_follow_ups() -> None:

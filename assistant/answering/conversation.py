@@ -53,11 +53,21 @@ def resolve_follow_up(question: str, history: History, language: str) -> str:
         return replace_names(previous_question, previous_names, own_names[0])
     if own_names:
         return question
-    return f"{question} ({', '.join(dict.fromkeys(previous_names))})"
+    return f"{question} ({topic_of(previous_question, previous_names)})"
 
 
 
 
+
+
+def topic_of(previous_question: str, names: Sequence[str]) -> str:
+    """What the follow-up is about: the earlier question (its words find the passage the
+    conversation is on: "Et les bureaux sont ouverts quand ?" after "Où se trouve le siège
+    de Quinoa ?"), led by the names it borrows that it does not hold (from the answer to
+    "Qui soutient les mouvements sociaux ?"). Names alone lost the topic (bench/QUALITY.md).
+    The profile reads the kind of answer from the follow-up alone (profile.asked_part)."""
+    borrowed = [n for n in dict.fromkeys(names) if n not in previous_question]
+    return " ".join([*borrowed, previous_question.strip().rstrip(" ?")])
 
 
 def latest_named_turn(history: History) -> tuple[str, list[str]] | None:

@@ -77,9 +77,20 @@ class QuestionProfile:
         return text
 
 
+# The context a follow-up borrows from the conversation, after it in brackets
+# (conversation.resolve_follow_up): "Et les bureaux sont ouverts quand ? (Où se trouve ...)".
+BORROWED_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def asked_part(question: str) -> str:
+    """The question without the context a follow-up borrowed: its kind of answer, focus and
+    cues are its own ("quand", not the earlier question's "où se trouve")."""
+    return BORROWED_CONTEXT.sub("", question) or question
+
+
 def profile_question(question: str, language: str) -> QuestionProfile:
     cues = word_lists("answering", "question", language)
-    text = " " + fold(question).strip() + " "
+    text = " " + fold(asked_part(question)).strip() + " "
     # "À qui s'adresse la formation ?" asks who it is for, not for an address.
     kinds_text = text
     for lookalike in cues["kind_lookalikes"]:
