@@ -56,10 +56,6 @@ def resolve_follow_up(question: str, history: History, language: str) -> str:
     return f"{question} ({topic_of(previous_question, previous_names)})"
 
 
-
-
-
-
 def topic_of(previous_question: str, names: Sequence[str]) -> str:
     """What the follow-up is about: the earlier question (its words find the passage the
     conversation is on: "Et les bureaux sont ouverts quand ?" after "Où se trouve le siège
@@ -100,9 +96,6 @@ def is_strong(name: str) -> bool:
 
 def asks_for_an_entity(question: str) -> bool:
     return bool(ENTITY_QUESTION.match(fold(question).strip()))
-
-
-
 
 
 def replace_names(question: str, names: list[str], new_name: str) -> str:
