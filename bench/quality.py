@@ -119,12 +119,16 @@ def mixed_service(folder: Path) -> AssistantService:
     return service_over(mixed_corpus, folder / "data-mixed")
 
 
-def run(folder: Path) -> dict[str, Any]:
-    sets = [s for s in SETS if s.path.exists()]
+def both_services(folder: Path) -> tuple[AssistantService, AssistantService]:
+    """The services over corpus/ plus the new documents, and over corpus/ alone."""
     plain_corpus = folder / "corpus"
     shutil.copytree(ROOT / "corpus", plain_corpus)
-    mixed = mixed_service(folder)
-    plain = service_over(plain_corpus, folder / "data-plain")
+    return mixed_service(folder), service_over(plain_corpus, folder / "data-plain")
+
+
+def run(folder: Path) -> dict[str, Any]:
+    sets = [s for s in SETS if s.path.exists()]
+    mixed, plain = both_services(folder)
     latencies: list[float] = []
     results: dict[str, Any] = {"sets": {}, "new_documents": len(new_documents())}
     for qset in sets:

@@ -16,7 +16,6 @@ other chunks; not seen in 18 rounds that also printed the query vector and an ex
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -27,17 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from quality import SHARED_DEV, load, mixed_service, service_over  # noqa: E402
+from quality import SHARED_DEV, both_services, load  # noqa: E402
 
 
 def one_round(questions: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
     """Each question's answer and first source, on freshly built indexes."""
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        plain_corpus = folder / "corpus"
-        shutil.copytree(ROOT / "corpus", plain_corpus)
-        mixed = mixed_service(folder)
-        plain = service_over(plain_corpus, folder / "data-plain")
+        mixed, plain = both_services(Path(tmp))
         found = {}
         for item in questions:
             history = [tuple(turn) for turn in item.get("history") or []]
