@@ -318,6 +318,14 @@ def test_a_follow_ups_kind_of_answer_is_its_own_not_the_borrowed_questions() -> 
     assert profile_question(resolved, "fr").names == ("Quinoa",)
 
 
+def test_the_earlier_questions_own_brackets_do_not_hide_what_is_borrowed() -> None:
+    history = [("Où se trouve le siège de la Fédération des CPAS (FCPAS) ?", "Rue de l'Étoile.")]
+    resolved = resolve_follow_up("Et les bureaux sont ouverts quand ?", history, "fr")
+    assert asked_part(resolved) == "Et les bureaux sont ouverts quand ?"
+    assert profile_question(resolved, "fr").kind.id != "place"
+    assert "FCPAS" in names_in(borrowed_context(resolved))
+
+
 def test_a_question_that_ends_in_brackets_keeps_them_as_its_own_words() -> None:
     assert asked_part("(MOC)") == "(MOC)"
     assert asked_part("Quand le MOC (ACW) a-t-il été créé ?") == (

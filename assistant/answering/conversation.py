@@ -61,9 +61,12 @@ def topic_of(previous_question: str, names: Sequence[str]) -> str:
     conversation is on: "Et les bureaux sont ouverts quand ?" after "Où se trouve le siège
     de Quinoa ?"), led by the names it borrows that it does not hold (from the answer to
     "Qui soutient les mouvements sociaux ?"). Names alone lost the topic (bench/QUALITY.md).
-    The profile reads the kind of answer from the follow-up alone (profile.asked_part)."""
+    The profile reads the kind of answer from the follow-up alone (profile.asked_part): the
+    earlier question's own brackets ("... des CPAS (FCPAS) ?") become commas, or the
+    borrowed part would not be the last bracketed group and its cues would count."""
     borrowed = [n for n in dict.fromkeys(names) if n not in previous_question]
-    return " ".join([*borrowed, previous_question.strip().rstrip(" ?")])
+    earlier = re.sub(r"\s*\)", "", re.sub(r"\s*\(\s*", ", ", previous_question.strip()))
+    return " ".join([*borrowed, earlier.rstrip(" ?")])
 
 
 def latest_named_turn(history: History) -> tuple[str, list[str]] | None:
