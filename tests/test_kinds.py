@@ -11,6 +11,7 @@ import assistant.answering.kinds as kinds_module
 from assistant.answering.detectors import TYPE_PATTERNS
 from assistant.answering.kinds import FACTOID, SELECTORS, AnswerKind, answer_kind, kinds
 from assistant.answering.profile import profile_question
+from assistant.core.messages import message
 
 KIND_TABLE = [
     # e-mail
@@ -47,7 +48,10 @@ KIND_TABLE = [
     ("Qu'ont en commun le MOC et WSM ?", "fr", "comparison"),
     ("Quelle est la différence entre la CSC et la FGTB ?", "fr", "comparison"),
     ("What is the difference between the CSC and the FGTB?", "en", "comparison"),
-    ("Which is older, the CSC or the MOC?", "en", "comparison"),
+    # which is older: a date for each (assistant/answering/compared.py)
+    ("Which is older, the CSC or the MOC?", "en", "age_comparison"),
+    ("Laquelle est la plus ancienne : la CSC ou la FGTB ?", "fr", "age_comparison"),
+    ("Which came first, the CCFD or the CSQ?", "en", "age_comparison"),
     # date
     ("En quelle année le MOC a-t-il été fondé ?", "fr", "date"),
     ("Quand WSM a-t-elle été fondée ?", "fr", "date"),
@@ -119,6 +123,8 @@ KIND_TABLE = [
     ("Qui préside le MOC ?", "fr", "factoid"),
     ("Que fait le CIEP pour les jeunes ?", "fr", "factoid"),  # more than a name: no definition
     ("Who is the president of the MOC?", "en", "factoid"),
+    ("Que faire quand on perd son emploi ?", "fr", "factoid"),  # "quand" inside: no date
+    ("What does Caritas do when an emergency hits?", "en", "factoid"),
     # "s'adresse" is no address (kind_lookalikes)
     ("À qui s'adresse la formation ?", "fr", "factoid"),
     ("À qui s'adresse la formation de la FOPES ?", "fr", "factoid"),
@@ -191,6 +197,15 @@ def test_every_kind_of_the_data_is_usable(language: str) -> None:
         assert kind.starts or kind.cues, kind
         assert all(c == c.lower() for c in (*kind.starts, *kind.cues)), kind  # folded
     assert FACTOID.selector == "factoid" and FACTOID.type == ""
+
+
+def test_a_kinds_question_for_each_organisation_is_a_message_in_both_languages() -> None:
+    """``each`` names a message of prompts/<lang>/messages.toml that takes the name."""
+    asking = [k for language in ("fr", "en") for k in kinds(language) if k.each]
+    assert asking
+    for kind in asking:
+        for language in ("fr", "en"):
+            assert "Vie Féminine" in message(kind.each, language, name="Vie Féminine")
 
 
 def test_a_question_without_any_cue_is_a_factoid() -> None:

@@ -24,6 +24,9 @@ class AnswerKind:
     starts: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
     only_names: bool = False
+    # the message asking the question of each organisation when several are asked together
+    # ("When was {name} founded?" for "Which is older, X or Y?"); "" when none (compared.py)
+    each: str = ""
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
         opening = OPENING_CONJUNCTION.sub("", folded)
@@ -51,7 +54,7 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
             str(row["id"]), str(row["type"]), str(row["selector"]),
             starts=tuple(fold(s) for s in cues.get("starts", ())),
             cues=tuple(fold(c) for c in cues.get("cues", ())),
-            only_names=bool(row.get("only_names", False)))
+            only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")))
         if kind.selector not in SELECTORS:
             raise ValueError(f"kinds.toml: unknown selector {kind.selector!r} ({kind.id})")
         if kind.starts or kind.cues:

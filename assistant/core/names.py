@@ -24,19 +24,23 @@ NAME = re.compile(
 
 def names_in(text: str) -> list[str]:
     """Organisation-like names, without a leading question word ("Quand WSM" -> "WSM")."""
-    names = []
-    for match in NAME.finditer(text):
-        words = match.group(0).strip(" .").split()
-        while words and fold(words[0]) in STOPWORDS:
-            words.pop(0)
-        if words:  # "Combien d'ONG" -> "ONG"
-            words[0] = re.sub(r"^[dlDL]['’]", "", words[0])
-        # "combien d'ONG": a common noun written in capitals names nobody; nor does a
-        # month or a day ("since December 2011").
-        if words and not is_organisation_noun(" ".join(words)) and not (
-                len(words) == 1 and fold(words[0]) in calendar_words()):
-            names.append(" ".join(words))
-    return names
+    return [name for match in NAME.finditer(text) if (name := matched_name(match.group(0)))]
+
+
+def matched_name(matched: str) -> str:
+    """A match of NAME as a name ("Quand WSM" -> "WSM", "d'ONG" -> ""): "" when it names
+    nobody."""
+    words = matched.strip(" .").split()
+    while words and fold(words[0]) in STOPWORDS:
+        words.pop(0)
+    if words:  # "Combien d'ONG" -> "ONG"
+        words[0] = re.sub(r"^[dlDL]['’]", "", words[0])
+    # "combien d'ONG": a common noun written in capitals names nobody; nor does a month or
+    # a day ("since December 2011").
+    if not words or is_organisation_noun(" ".join(words)) or (
+            len(words) == 1 and fold(words[0]) in calendar_words()):
+        return ""
+    return " ".join(words)
 
 
 @cache

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.answering.compared import split_organisations
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
 from assistant.answering.conversation import is_follow_up, resolve_follow_up
 from assistant.answering.directory_answers import (
@@ -248,9 +249,12 @@ class AssistantService:
                                            self.settings.llm_timeout_s) or standalone
         parts = split_compound(standalone, language)
         if len(parts) > 1:
+            parts = standalone_parts(parts, language)
+        else:
+            parts = split_organisations(standalone, language)
+        if len(parts) > 1:
             # Each part answered on its own, extractively: a generated text would have to
             # be checked against two passages' worth of citations at once.
-            parts = standalone_parts(parts, language)
             joined = join_answers(parts, [self._answer_part(p, language) for p in parts],
                                   language)
             joined.standalone_question = " ".join(parts)
