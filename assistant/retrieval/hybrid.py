@@ -67,14 +67,29 @@ def node_from_record(metadata: Mapping[str, Any], text: str | None) -> ChunkNode
                      dict(node.get("metadata") or {}))
 
 
-class DenseRetriever:
-    """The chunks nearest to the question's vector in the chunks collection (cosine)."""
+# Up to this many chunks the dense search is exact, over the chunk vectors read at start:
+# Chroma's HNSW search missed the nearest chunk of a question in about one build in ten of
+# the same corpus with the same vectors (bench/QUALITY.md, 2026-12-07), so an answer could
+# change after a re-ingestion. Exact search costs a matrix product: ~10 ms and ~150 MB at
+# 100,000 chunks of 384 numbers. Above it, Chroma's graph search.
+EXACT_SEARCH_MAX_CHUNKS = 100_000
 
-    def __init__(self, collection: Any, top_k: int) -> None:
+
+class DenseRetriever:
+    """The chunks nearest to the question's vector in the chunks collection (cosine):
+    exact over ``vectors`` (the ``nodes``' rows, unit length) when given, else Chroma's
+    approximate search."""
+
+    def __init__(self, collection: Any, top_k: int, nodes: Sequence[ChunkNode] = (),
+                 vectors: np.ndarray | None = None) -> None:
         self.collection = collection
         self.top_k = top_k
+        self.nodes = list(nodes)
+        self.vectors = vectors
 
     def retrieve(self, vector: np.ndarray) -> list[NodeWithScore]:
+        if self.vectors is not None:
+            return self.exact(vector)
         # The vector as llama-index sent it (a list of floats); its score is exp(-distance).
         got = self.collection.query(query_embeddings=vector.tolist(), n_results=self.top_k)
         return [
@@ -82,6 +97,15 @@ class DenseRetriever:
             for text, meta, distance in zip(
                 got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True)
         ]
+
+    def exact(self, vector: np.ndarray) -> list[NodeWithScore]:
+        """Chroma's cosine distance (1 - cosine) over every chunk, the nearest first (ties
+        in the collection's order)."""
+        assert self.vectors is not None
+        similarity = self.vectors @ vector.astype(np.float32)
+        order = np.argsort(-similarity, kind="stable")[: self.top_k]
+        return [NodeWithScore(self.nodes[i], math.exp(-(1.0 - float(similarity[i]))))
+                for i in order]
 
 
 class AnalyzedBM25Retriever:
@@ -209,13 +233,14 @@ class HybridRetriever:
         self._last_query: tuple[str, np.ndarray] | None = None
         self.store, self.generation = store, generation
         chunks = store.existing_collection(store.chunks_name(generation))
-        self.nodes = load_nodes(chunks)
+        exact = chunks.count() <= EXACT_SEARCH_MAX_CHUNKS
+        self.nodes, vectors = load_nodes(chunks, with_vectors=exact)
         self.by_id = {n.node_id: n for n in self.nodes}
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
         analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
         self.statistics = CorpusStatistics(texts, analyzed)
         self.candidates = max(settings.candidates, settings.top_k)
-        self.dense = DenseRetriever(chunks, self.candidates)
+        self.dense = DenseRetriever(chunks, self.candidates, self.nodes, vectors)
         self.bm25 = AnalyzedBM25Retriever(self.nodes, analyzed, self.candidates) \
             if self.nodes else None
         self.mode: FusionMode = settings.fusion_mode
@@ -257,8 +282,15 @@ class HybridRetriever:
         return passage_from(NodeWithScore(node=node, score=0.0), 0) if node is not None else None
 
 
-def load_nodes(collection: Any) -> list[ChunkNode]:
-    """Every chunk of the generation (for BM25 and lookups)."""
-    got = get_all(collection, ["documents", "metadatas"])
-    return [node_from_record(meta, text)
-            for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)]
+def load_nodes(collection: Any, with_vectors: bool = False
+               ) -> tuple[list[ChunkNode], np.ndarray | None]:
+    """Every chunk of the generation (for BM25 and lookups), and their vectors (unit length,
+    for the exact dense search) when asked."""
+    got = get_all(collection, ["documents", "metadatas", *(["embeddings"] if with_vectors else [])])
+    nodes = [node_from_record(meta, text)
+             for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True)]
+    if not with_vectors or not nodes:
+        return nodes, None
+    vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(nodes), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return nodes, vectors / np.where(norms > 0, norms, 1.0)
