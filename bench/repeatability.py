@@ -11,6 +11,9 @@ source differed between the rounds. It asserts nothing and always exits 0.
 Seen on 2026-12-07 (bench/QUALITY.md): dev's d20 ("Combien d'années dure le Bruges
 Communiqué action plan ?") lost its passage in 1 round of 6, the dense search returning
 other chunks; not seen in 18 rounds that also printed the query vector and an exact search.
+Cause found later that day: Chroma's graph search missed the nearest chunk in about one
+build in ten (same vectors, same BM25); the dense search is now exact up to 100,000 chunks
+(assistant/retrieval/hybrid.py), and 10 rounds gave every dev question the same answer.
 """
 
 from __future__ import annotations
