@@ -67,6 +67,7 @@ SETS = (
     QuestionSet("set2", ROOT / "tests" / "holdout2_questions.jsonl", "frozen", True),
     QuestionSet("frozen", ROOT / "tests" / "frozen_questions.jsonl", "frozen", True),
     QuestionSet("gen-frozen", GENERALISATION / "frozen" / "questions.jsonl", "frozen", False),
+    QuestionSet("gen-frozen2", GENERALISATION / "frozen2" / "questions.jsonl", "frozen", False),
 )
 COLUMNS = ("n", "answer_accuracy", "retrieval_hit@k", "mrr", "abstain_correct", "false_abstain",
            "median_answer_chars")
