@@ -10,6 +10,10 @@ byte-identical. Ingestion still writes the chunks through llama-index's ``Chroma
 (``ingestion/pipeline.py``); ``node_from_record`` reads them back as its
 ``metadata_dict_to_node`` did.
 
+The dense search itself is exact (a matrix product over the chunk vectors read at start) up
+to ``EXACT_SEARCH_MAX_CHUNKS``: Chroma's graph search, approximate, once missed a question's
+nearest chunk, so the same corpus could answer differently from one ingestion to the next.
+
 Our own BM25 retriever: llama-index's BM25Retriever stems with one language, folds no
 accents and drops no stop words from the *query*; ours runs the bilingual analyzer of
 ``textproc`` on both sides (see the README's retrieval figures).
