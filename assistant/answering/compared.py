@@ -34,18 +34,20 @@ NAME_TAIL = re.compile(r"^\s+(?:(?:des|de|du|of|for)\s+|d['’])((?:[^\W\d_][\w\
 
 
 @dataclass(frozen=True)
-class Mention:
+class NamedSpan:
+    """An organisation's name and where the question writes it."""
+
     name: str
     start: int
     end: int
 
 
-def coordinated_names(question: str) -> list[Mention]:
+def coordinated_names(question: str) -> list[NamedSpan]:
     """The organisations the question asks about together, in order; fewer than two: []."""
     mentions = [m for m in (_mention(question, match) for match in NAME.finditer(question))
                 if m is not None]
-    best: list[Mention] = []
-    run: list[Mention] = []
+    best: list[NamedSpan] = []
+    run: list[NamedSpan] = []
     for mention in mentions:
         if run and mention.start < run[-1].end:
             continue  # inside the name before it ("Nations" in "League of Nations")
@@ -58,7 +60,7 @@ def coordinated_names(question: str) -> list[Mention]:
     return best if len(best) >= 2 else []
 
 
-def _mention(question: str, match: re.Match[str]) -> Mention | None:
+def _mention(question: str, match: re.Match[str]) -> NamedSpan | None:
     """The match as names_in reads it (no leading question word, article or elision), with
     the lowercase words that go on the name."""
     name = matched_name(match.group(0))
@@ -76,7 +78,7 @@ def _mention(question: str, match: re.Match[str]) -> Mention | None:
         if words:
             end = question.index(words[-1], end) + len(words[-1])
             name = question[start:end]
-    return Mention(name, start, end)
+    return NamedSpan(name, start, end)
 
 
 def split_organisations(question: str, language: str) -> list[str]:
@@ -94,7 +96,7 @@ def split_organisations(question: str, language: str) -> list[str]:
     return [question]
 
 
-def _about_one(question: str, mentions: list[Mention], keep: int) -> str:
+def _about_one(question: str, mentions: list[NamedSpan], keep: int) -> str:
     """The question without the other organisations and what joins them to it."""
     first, last = mentions[0], mentions[-1]
     kept = mentions[keep].name
