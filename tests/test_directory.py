@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answering.directory_answers import parse_query, search, short_description
+from assistant.answering.directory_answers import parse_query, refine, search, short_description
 from assistant.core.types import DocumentInfo
 from assistant.directory.extraction.mention import Mention
 from assistant.directory.extraction.reader import extract_mentions
@@ -519,6 +519,12 @@ def test_other_words_narrow_a_long_theme_list_even_after_its_concept_narrowed_it
     directory = build_directory(mentions)
     query = parse_query("Who is working for a more democratic school system?", "en", directory)
     assert [o.name for o in search(query, directory)] == ["Appel Ardoise"]
+
+
+def test_refining_an_emptied_list_keeps_it_empty() -> None:
+    """A theme selected a long list and the town asked left none of it: nothing to refine
+    (it raised ValueError on max() of no match, and the question got no answer at all)."""
+    assert refine([], ["democratic"], selected=12) == []
 
 
 def test_a_keyword_phrase_takes_no_extra_word_between_its_words() -> None:

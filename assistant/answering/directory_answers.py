@@ -247,7 +247,7 @@ def refine(candidates: list[Organisation], words: Sequence[str],
     """The question's other words narrow the list when some organisations hold them
     ("a more democratic school system": the school organisations that say democratic);
     when none does, the whole list stands (a theme question wants it complete)."""
-    if not words or max(len(candidates), selected) <= REFINE_ABOVE:
+    if not candidates or not words or max(len(candidates), selected) <= REFINE_ABOVE:
         return candidates
     text_of = texts or {}
     matches = {id(o): sum(supported(w, text_stems(text_of.get(id(o), o.text))) for w in words)
