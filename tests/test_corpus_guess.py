@@ -57,3 +57,39 @@ def test_a_manifest_entry_wins_over_the_guesses(tmp_path: Path) -> None:
     entry = {"page.md": {"file": "page.md", "title": "Page du MOC", "organisation": "MOC"}}
     given = describe(path, tmp_path, text, entry)
     assert (given.title, given.organisation) == ("Page du MOC", "MOC")
+
+
+@pytest.mark.parametrize(("file_name", "text", "organisation"), [
+    # A single ordinary word and a name with a lowercase word: only the file name finds them.
+    ("caritas-international-who-are-we.txt",
+     "Caritas helps refugees. Caritas runs reception centres in Belgium.", "Caritas"),
+    ("secours-populaire-histoire.txt",
+     "Créé en 1945, le Secours populaire aide. Le Secours populaire regroupe 99 fédérations.",
+     "Secours populaire"),
+    ("peuple-et-culture-80-ans.txt",
+     "Peuple & Culture fête ses 80 ans. Peuple & Culture est né dans le Vercors.",
+     "Peuple & Culture"),
+    # The text's most written name is a person: the file's organisation wins.
+    ("atd-fourth-world-history.txt",
+     "Joseph Wresinski founded it. ATD Fourth World grew. Joseph Wresinski spoke. "
+     "ATD Fourth World works with families. Joseph Wresinski died.", "ATD Fourth World"),
+    # The most written name is one of the file's words: it stands.
+    ("tuc-education-centre-trade-union-courses.txt",
+     "The TUC offers courses. Trade Union reps learn. TUC courses are free. Trade Union law.",
+     "TUC"),
+    # The run written most, by its words other than stop words, not the longest.
+    ("medecins-du-monde-rapport-2010.txt",
+     "MÉDECINS DU MONDE RAPPORT\nMÉDECINS DU MONDE RAPPORT\nMédecins du Monde soigne. "
+     "Médecins du Monde agit. Médecins du Monde témoigne. Médecins du Monde forme.",
+     "Médecins du Monde"),
+    # Stop words the file name dropped may stand between its words.
+    ("ligue-droits-humains-histoire.txt",
+     "La Ligue des droits humains naît en 1901. La Ligue des droits humains défend.",
+     "Ligue des droits humains"),
+    # Written once, or never capitalised: not a name; the text's own guess stands.
+    ("quinoa-a-propos.txt", "Quinoa a 30 ans. Le MOC aide. Le MOC forme.", "MOC"),
+    ("histoire-du-logement.txt", "l'histoire du logement. Le logement social.", ""),
+])
+def test_guess_organisation_reads_the_file_name(file_name: str, text: str,
+                                                organisation: str) -> None:
+    assert guess_organisation(text, Path("corpus") / file_name) == organisation

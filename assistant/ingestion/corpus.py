@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.core.errors import CorpusUnavailable
 from assistant.core.names import is_acronym, names_in
-from assistant.core.text import detect_language
+from assistant.core.text import STOPWORDS, detect_language, fold
 from assistant.core.types import Document, DocumentInfo
 from assistant.ingestion.cleaning.document import clean_text
 from assistant.ingestion.readers.base import DocumentProperties
@@ -288,13 +288,57 @@ TITLE_LINES = 8  # a title is among a page's first lines
 TITLE_MAX_CHARS = 120
 
 
-def guess_organisation(text: str) -> str:
-    """The organisation a document without a manifest entry is about: the name (an acronym
-    or a name of several words) it writes most often, at least twice; ties go to the one
-    written first."""
+def guess_organisation(text: str, path: Path | None = None) -> str:
+    """The organisation a document without a manifest entry is about. Its file name usually
+    says it ("caritas-international-who-are-we.txt", "secours-populaire-histoire.txt"): the
+    name of the file's words the text writes most, capitalised, at least twice. Else, or
+    when the name the text writes most is one of the file's words too, that name: an acronym
+    or a name of several words, written at least twice (ties: the first written). Names of
+    a single ordinary word ("Caritas", "Quinoa", "Eurodiaconia") and names with "&" or a
+    lowercase word ("Peuple & Culture", "Secours populaire") are found only through the file
+    name; the most written name alone took persons ("Joseph Wresinski") and donors ("Baron
+    Allard") for the organisation of a history page."""
     counts = Counter(n for n in names_in(text) if is_acronym(n) or len(n.split()) > 1)
     named = [(count, -text.find(name), name) for name, count in counts.items() if count >= 2]
-    return max(named)[2] if named else ""
+    most_written = max(named)[2] if named else ""
+    if path is None:
+        return most_written
+    file_words = name_words(path.stem)
+    if most_written and set(name_words(most_written)) & set(file_words):
+        return most_written
+    return named_in_file_name(text, file_words) or most_written
+
+
+def name_words(text: str) -> list[str]:
+    """Folded words, digits-only words left out ("oxfam-magasins-du-monde-35-ans")."""
+    return [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w and not w.isdigit()]
+
+
+# Between two of the file name's words, the text may write stop words the name dropped
+# ("ligue-droits-humains" for "Ligue des droits humains").
+NAME_GAP = r"[\s'’.-]*(?:(?:de|des|du|d|la|le|l|of|the)[\s'’.-]+){0,2}"
+
+
+def named_in_file_name(text: str, file_words: list[str]) -> str:
+    """The run of the file name's words that the text writes most as a name (capitalised,
+    at least twice; "et"/"and" also read "&"), weighed by its words that are not stop words:
+    "Médecins du Monde" (written 12 times) over "MÉDECINS DU MONDE RAPPORT" (twice)."""
+    folded = "".join(fold(c)[:1] or " " for c in text)  # one character for one: spans align
+    best: tuple[int, str] = (0, "")
+    for size in range(len(file_words), 0, -1):
+        for start in range(len(file_words) - size + 1):
+            run = file_words[start:start + size]
+            if run[0] in STOPWORDS or run[-1] in STOPWORDS:
+                continue
+            parts = ["(?:et|and|&)" if w in ("et", "and") else re.escape(w) for w in run]
+            pattern = r"(?<![0-9a-z])" + NAME_GAP.join(parts) + r"(?![0-9a-z])"
+            spellings = Counter(text[m.start():m.end()] for m in re.finditer(pattern, folded)
+                                if text[m.start()].isupper())
+            written = sum(spellings.values())
+            weight = written * sum(w not in STOPWORDS for w in run)
+            if written >= 2 and weight > best[0]:
+                best = (weight, spellings.most_common(1)[0][0])
+    return best[1]
 
 
 def describe(
@@ -310,7 +354,8 @@ def describe(
         doc_id=rel,
         file=visible_name(rel),
         title=entry.get("title") or own.title or guess_title(text, path),
-        organisation=entry.get("organisation") or own.organisation or guess_organisation(text),
+        organisation=(entry.get("organisation") or own.organisation
+                      or guess_organisation(text, path)),
         # The text before the language property: software writes its own language there
         # (a French Word exports an English text as "fr-BE"); the property settles a text
         # too short or mixed to tell.
