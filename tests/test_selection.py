@@ -12,6 +12,7 @@ from assistant.answering.selection import (
     pick_factoid,
     pick_passage,
     pick_summary,
+    pick_timeline,
     select,
     with_context,
 )
@@ -205,6 +206,56 @@ def test_a_summary_reads_the_passage_that_says_most() -> None:
                                  max_units=4, summary_ratio=0.4))
     assert {u.passage.chunk_id for u in picked} == {"ciep"}
     assert [u.text for u in picked] == CIEP.unit_texts
+
+
+# ----------------------------------------------------------------------------- histories
+
+TIMELINE = Doc("cire-1", [
+    "En 2006, le CIRÉ change de nom.",
+    "Le CIRÉ voit le jour en 1954.",
+    "En 1961, il s'ouvre aux travailleurs migrants.",
+    "Le CIRÉ milite pour les droits des étrangers.",
+    "L'année 1976 marque un tournant.",
+    "En 1993, de grandes organisations le rejoignent.",
+], "Histoire du CIRÉ", 1)
+TIMELINE_QUESTION = "Résume-moi l'histoire du CIRÉ."
+
+
+def test_a_history_opens_on_the_earliest_dates_in_their_order() -> None:
+    every = units_of(TIMELINE)
+    scores = [0.9, 0.3, 0.4, 0.8, 0.2, 0.5]  # the late event strongest, the founding weak
+    picked = pick_timeline(choice(TIMELINE_QUESTION, "fr", scored(every, scores), every,
+                                  max_units=3))
+    assert [u.text for u in picked] == [TIMELINE.unit_texts[1], TIMELINE.unit_texts[2],
+                                        TIMELINE.unit_texts[4]]
+
+
+def test_a_history_takes_one_sentence_per_year_from_one_document() -> None:
+    again = Doc("cire-2", ["En 1954, le CIRÉ ouvre un bureau."], "Histoire du CIRÉ", 2)
+    older = Doc("ldh", ["La Ligue naît en 1901."], "Ligue des droits humains", 3)
+    every = units_of(TIMELINE, again, older)
+    scores = [0.9, 0.3, 0.4, 0.8, 0.2, 0.5, 0.6, 0.1]
+    picked = pick_timeline(choice(TIMELINE_QUESTION, "fr", scored(every, scores), every,
+                                  max_units=4))
+    texts = [u.text for u in picked]
+    assert older.unit_texts[0] not in texts  # another document's earlier date
+    assert again.unit_texts[0] not in texts  # 1954 is said already, and elsewhere
+    assert texts[0] == TIMELINE.unit_texts[1]
+
+
+def test_a_history_without_two_dates_is_a_summary() -> None:
+    every = units_of(CIEP)
+    scores = [0.9, 0.8, 0.7, 0.6]
+    made = choice("Résume l'histoire du CIEP.", "fr", scored(every, scores), every)
+    assert pick_timeline(made) == pick_summary(made)
+
+
+def test_a_history_question_takes_the_timeline() -> None:
+    every = units_of(TIMELINE)
+    made = choice(TIMELINE_QUESTION, "fr", scored(every, [0.9, 0.3, 0.4, 0.8, 0.2, 0.5]),
+                  every, max_units=2)
+    assert made.profile.kind.selector == "timeline"
+    assert [u.text for u in select(made)] == [TIMELINE.unit_texts[1], TIMELINE.unit_texts[2]]
 
 
 # ----------------------------------------------------------------------------- definitions

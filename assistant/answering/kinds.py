@@ -12,7 +12,7 @@ from functools import cache
 from assistant.core.text import fold, has_word, tokenize_words
 from assistant.core.wordlists import word_lists
 
-SELECTORS = ("factoid", "list", "summary", "definition", "passage", "comparison")
+SELECTORS = ("factoid", "list", "summary", "timeline", "definition", "passage", "comparison")
 OPENING_CONJUNCTION = re.compile(r"^(?:et|and)\s+")
 
 

@@ -104,7 +104,7 @@ def profile_question(question: str, language: str) -> QuestionProfile:
         focus = ()  # the kind is the focus: "le numéro de téléphone" is "Tél. : 02 ..."
     asks_who = bool(WHO.match(text.strip()))
     return QuestionProfile(language, kind.selector == "list", frozenset(expects), words,
-                           kind.selector == "summary", focus, duration, names,
+                           kind.selector in ("summary", "timeline"), focus, duration, names,
                            asks_who=asks_who, defines=kind.selector == "definition",
                            asks_founder=kind.id == "founder",
                            asks_current=has_word(text, cues["current_words"]), kind=kind)

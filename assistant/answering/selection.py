@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.answering.detectors import TYPE_PATTERNS
+from assistant.answering.detectors import TYPE_PATTERNS, YEAR
 from assistant.answering.features import is_heading_like, unit_words
 from assistant.answering.matching import name_known, passage_context, text_stems
 from assistant.answering.model import Thresholds
@@ -233,6 +233,33 @@ def pick_summary(choice: Choice) -> list[Unit]:
     return sorted(chosen, key=text_order)
 
 
+def pick_timeline(choice: Choice) -> list[Unit]:
+    """"Résume l'histoire de X", "Give me a short history of X": the dated sentences of the
+    document the best dated one comes from, the earliest first, one per year, read in the
+    order of their years. A history opens on the founding and its first milestones; the
+    summary selector's one strongest passage skipped them for a late event ("In 1987 ...",
+    "En mai 2006 ..."). Fewer than two dated sentences: a summary."""
+    dated = [s.unit for s in choice.ranked
+             if not is_heading_like(s.unit.text) and YEAR.search(s.unit.text)]
+    if len(dated) < 2:
+        return pick_summary(choice)
+    document = dated[0].passage.source
+    chosen: list[Unit] = []
+    years: set[int] = set()
+    for unit in sorted((u for u in dated if u.passage.source == document),
+                       key=lambda u: (first_year(u), text_order(u))):
+        if len(chosen) >= choice.max_units:
+            break
+        if first_year(unit) not in years:
+            chosen.append(unit)
+            years.add(first_year(unit))
+    return chosen
+
+
+def first_year(unit: Unit) -> int:
+    return min(int(year) for year in YEAR.findall(unit.text))
+
+
 def joined_neighbours(passage: Passage, by_passage: Mapping[str, Sequence[ScoredUnit]]
                       ) -> list[str]:
     """The passage and the retrieved chunks next to it in the same section, in a row."""
@@ -294,5 +321,6 @@ def pick_comparison(choice: Choice) -> list[Unit]:
 
 SELECTORS: Mapping[str, Callable[[Choice], list[Unit]]] = {
     "factoid": pick_factoid, "list": pick_factoid, "summary": pick_summary,
-    "definition": pick_definition, "passage": pick_passage, "comparison": pick_comparison,
+    "timeline": pick_timeline, "definition": pick_definition, "passage": pick_passage,
+    "comparison": pick_comparison,
 }
