@@ -80,13 +80,18 @@ KIND_TABLE = [
     ("What's WSM's address?", "en", "place"),
     ("And where is it?", "en", "place"),
     pytest.param("Quelle est l'adresse de WSM ?", "fr", "place"),
+    # history: a summary read as a timeline
+    ("Résumez l'historique de WSM.", "fr", "history"),
+    ("Résume les grandes étapes de l'histoire de SOS Faim.", "fr", "history"),
+    ("Give me a short history of the Ligue des droits humains.", "en", "history"),
+    ("Summarise the history of the JOC.", "en", "history"),
+    ("Quelle est l'histoire du MOC ?", "fr", "history"),
+    ("Quels mouvements internationaux WSM soutenait-elle à ses débuts ?", "fr", "list"),
     # summary
-    ("Résumez l'historique de WSM.", "fr", "summary"),
+    ("Parle-moi de l'évolution du CIEP.", "fr", "summary"),
     ("Parle-moi du CIEP.", "fr", "summary"),
     ("Give me an overview of the CNCD.", "en", "summary"),
     ("Tell me about the CIEP.", "en", "summary"),
-    ("Summarise the history of the JOC.", "en", "summary"),
-    pytest.param("Quelle est l'histoire du MOC ?", "fr", "summary"),
     # definition: nothing but the cue and the name
     ("Le CIEP, c'est quoi ?", "fr", "definition"),
     ("Qu'est-ce que l'Aped ?", "fr", "definition"),
@@ -168,7 +173,8 @@ def test_who_created_a_website_asks_for_a_founder_not_a_web_address() -> None:
     ("Combien de membres compte la CSC ?", "fr", "factoid", {"number"}),
     ("Où se trouve le siège du MOC ?", "fr", "factoid", {"address"}),
     ("Quel est le numéro de téléphone du CIEP ?", "fr", "factoid", {"phone"}),
-    ("Résumez l'historique de WSM.", "fr", "summary", set()),
+    ("Résumez l'historique de WSM.", "fr", "timeline", set()),
+    ("Parle-moi du CIEP.", "fr", "summary", set()),
     ("What is FOPES?", "en", "definition", set()),
     ("How can I join the JOC?", "en", "passage", set()),
     ("Which organisations are members of the CNCD-11.11.11?", "en", "list", set()),
@@ -180,7 +186,7 @@ def test_a_kind_gives_the_profile_its_selector_and_answer_type(
     assert profile.kind.selector == selector
     assert profile.expects == frozenset(expects)
     assert profile.is_list is (selector == "list")
-    assert profile.is_summary is (selector == "summary")
+    assert profile.is_summary is (selector in ("summary", "timeline"))
     assert profile.defines is (selector == "definition")
 
 
