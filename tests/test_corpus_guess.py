@@ -69,10 +69,12 @@ def test_a_manifest_entry_wins_over_the_guesses(tmp_path: Path) -> None:
     ("peuple-et-culture-80-ans.txt",
      "Peuple & Culture fête ses 80 ans. Peuple & Culture est né dans le Vercors.",
      "Peuple & Culture"),
-    # The text's most written name is a person: the file's organisation wins.
+    # The text's most written name is a person: the file's organisation, written as
+    # often, wins.
     ("atd-fourth-world-history.txt",
      "Joseph Wresinski founded it. ATD Fourth World grew. Joseph Wresinski spoke. "
-     "ATD Fourth World works with families. Joseph Wresinski died.", "ATD Fourth World"),
+     "ATD Fourth World works with families. Joseph Wresinski died. ATD Fourth World goes on.",
+     "ATD Fourth World"),
     # The most written name is one of the file's words: it stands.
     ("tuc-education-centre-trade-union-courses.txt",
      "The TUC offers courses. Trade Union reps learn. TUC courses are free. Trade Union law.",
@@ -86,6 +88,9 @@ def test_a_manifest_entry_wins_over_the_guesses(tmp_path: Path) -> None:
     ("ligue-droits-humains-histoire.txt",
      "La Ligue des droits humains naît en 1901. La Ligue des droits humains défend.",
      "Ligue des droits humains"),
+    # A run of the file name written less often than the text's most written name loses.
+    ("rapport-annuel-2018.pdf", "Rapport annuel\nRapport annuel de la CSC. La CSC agit. "
+     "La CSC forme. La CSC défend.", "CSC"),
     # Written once, or never capitalised: not a name; the text's own guess stands.
     ("quinoa-a-propos.txt", "Quinoa a 30 ans. Le MOC aide. Le MOC forme.", "MOC"),
     ("histoire-du-logement.txt", "l'histoire du logement. Le logement social.", ""),

@@ -291,22 +291,26 @@ TITLE_MAX_CHARS = 120
 def guess_organisation(text: str, path: Path | None = None) -> str:
     """The organisation a document without a manifest entry is about. Its file name usually
     says it ("caritas-international-who-are-we.txt", "secours-populaire-histoire.txt"): the
-    name of the file's words the text writes most, capitalised, at least twice. Else, or
-    when the name the text writes most is one of the file's words too, that name: an acronym
-    or a name of several words, written at least twice (ties: the first written). Names of
+    name of the file's words the text writes most, capitalised, at least twice, and at least
+    as often as the name the text writes most. Else, or when the name the text writes most
+    is one of the file's words too, that name: an acronym or a name of several words,
+    written at least twice (ties: the first written). Names of
     a single ordinary word ("Caritas", "Quinoa", "Eurodiaconia") and names with "&" or a
     lowercase word ("Peuple & Culture", "Secours populaire") are found only through the file
     name; the most written name alone took persons ("Joseph Wresinski") and donors ("Baron
     Allard") for the organisation of a history page."""
     counts = Counter(n for n in names_in(text) if is_acronym(n) or len(n.split()) > 1)
     named = [(count, -text.find(name), name) for name, count in counts.items() if count >= 2]
-    most_written = max(named)[2] if named else ""
+    written, _, most_written = max(named) if named else (0, 0, "")
     if path is None:
         return most_written
     file_words = name_words(path.stem)
     if most_written and set(name_words(most_written)) & set(file_words):
         return most_written
-    return named_in_file_name(text, file_words) or most_written
+    # A file name's run wins only when written as often: "rapport-annuel-2018.pdf" may
+    # hold "Rapport annuel" twice in a report that writes "CSC" thirty times.
+    in_file_name, times = named_in_file_name(text, file_words)
+    return in_file_name if times >= written else most_written
 
 
 def name_words(text: str) -> list[str]:
@@ -319,12 +323,13 @@ def name_words(text: str) -> list[str]:
 NAME_GAP = r"[\s'’.-]*(?:(?:de|des|du|d|la|le|l|of|the)[\s'’.-]+){0,2}"
 
 
-def named_in_file_name(text: str, file_words: list[str]) -> str:
+def named_in_file_name(text: str, file_words: list[str]) -> tuple[str, int]:
     """The run of the file name's words that the text writes most as a name (capitalised,
-    at least twice; "et"/"and" also read "&"), weighed by its words that are not stop words:
-    "Médecins du Monde" (written 12 times) over "MÉDECINS DU MONDE RAPPORT" (twice)."""
+    at least twice; "et"/"and" also read "&"), weighed by its words that are not stop words
+    ("Médecins du Monde", written 12 times, over "MÉDECINS DU MONDE RAPPORT", twice), and
+    how many times it is written; ("", 0) when none is."""
     folded = "".join(fold(c)[:1] or " " for c in text)  # one character for one: spans align
-    best: tuple[int, str] = (0, "")
+    best: tuple[int, str, int] = (0, "", 0)
     for size in range(len(file_words), 0, -1):
         for start in range(len(file_words) - size + 1):
             run = file_words[start:start + size]
@@ -337,8 +342,8 @@ def named_in_file_name(text: str, file_words: list[str]) -> str:
             written = sum(spellings.values())
             weight = written * sum(w not in STOPWORDS for w in run)
             if written >= 2 and weight > best[0]:
-                best = (weight, spellings.most_common(1)[0][0])
-    return best[1]
+                best = (weight, spellings.most_common(1)[0][0], written)
+    return best[1], best[2]
 
 
 def describe(
