@@ -88,4 +88,5 @@ def answer_from_units(
         return abstain(language, sources)
     chosen = select(Choice(ranked, units, profile, model.thresholds, max_units, list_max))
     text, citations = compose(chosen, language, profile.is_list)
-    return Answer(text, False, language, sources=sources, citations=citations)
+    return Answer(text, False, language, sources=sources, citations=citations,
+                  confidence=ranked[0].score)

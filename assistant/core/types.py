@@ -122,6 +122,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     standalone_question: str = ""
     route: str = "passages"  # "directory" when the organisation directory answered
+    confidence: float = 0.0  # the fitted model's probability of the best unit quoted
     engine: str = "extractive"  # "llm" when a generated, checked text is the answer
     notice: str = ""  # one line on why a generated answer was replaced by this one
     checked: list[dict[str, object]] = field(default_factory=list)  # per generated sentence

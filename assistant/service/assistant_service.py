@@ -19,9 +19,12 @@ from assistant.answering.compared import split_organisations
 from assistant.answering.compound import join_answers, split_compound, standalone_parts
 from assistant.answering.conversation import is_follow_up, resolve_follow_up
 from assistant.answering.directory_answers import (
+    DirectoryQuery,
     compose_directory_answer,
     load_directory,
+    naming_its_organisation,
     parse_query,
+    passages_answer_instead,
     search,
 )
 from assistant.answering.engine import answer_from_units
@@ -260,12 +263,17 @@ class AssistantService:
             joined.standalone_question = " ".join(parts)
             yield joined
             return
-        directory_answer = self.directory_answer(standalone, language)
-        if directory_answer is not None:
-            directory_answer.standalone_question = standalone
-            yield directory_answer
-            return
-        answer, units = self._extractive(standalone, language, [a for _, a in history])
+        said = [a for _, a in history]
+        query, found = self.directory_route(standalone, language)
+        extracted = None
+        if found:  # the directory's list, unless the passages name whom it leaves out
+            extracted = self._extractive(standalone, language, said)
+            if not passages_answer_instead(extracted[0], found, self.directory()):
+                yield self._directory_list(query, found, language, standalone)
+                return
+        answer, units = extracted or self._extractive(standalone, language, said)
+        if query.asks_organisations:
+            answer = naming_its_organisation(answer, language)
         if failure:
             answer.notice = message(failure, language)
         # An abstention stands: its checks (unknown organisation, missing attribute) are
@@ -409,20 +417,28 @@ class AssistantService:
 
     def directory_answer(self, question: str, language: str) -> Answer | None:
         """The directory's complete list, when the question asks for organisations by theme,
-        town or relation and the directory has some; None sends it to the passages (and
-        always when the route is switched off, for bench/quality.py's ablation)."""
-        if DIRECTORY_ROUTE in self.settings.disabled_checks:
-            return None
+        town or relation and the directory has some; None sends it to the passages."""
+        query, found = self.directory_route(question, language)
+        return self._directory_list(query, found, language, question) if found else None
+
+    def directory_route(self, question: str, language: str
+                        ) -> tuple[DirectoryQuery, list[Organisation]]:
+        """What the question asks of the directory, and the organisations it selects: none
+        when it asks for no organisation, or when the route is switched off (for
+        bench/quality.py's ablation)."""
         directory = self.directory()
         query = parse_query(question, language, directory)
-        if not query.asks_organisations:
-            return None
-        found = search(query, directory)
-        if not found:
-            return None
+        if DIRECTORY_ROUTE in self.settings.disabled_checks or not query.asks_organisations:
+            return query, []
+        return query, search(query, directory)
+
+    def _directory_list(self, query: DirectoryQuery, found: list[Organisation], language: str,
+                        question: str) -> Answer:
         retriever = self._ready_retriever()
-        return compose_directory_answer(query, found, language, retriever.by_id,
-                                        self.settings.list_max_units, directory)
+        answer = compose_directory_answer(query, found, language, retriever.by_id,
+                                          self.settings.list_max_units, self.directory())
+        answer.standalone_question = question
+        return answer
 
     def _ready_retriever(self) -> HybridRetriever:
         """The retriever for the active generation (reloaded after a re-ingestion). Built
