@@ -313,6 +313,7 @@ def test_detect_language_brief_examples(text: str, expected: str | None) -> None
 
 FRENCH_QUESTIONS = [
     "Quand WSM a-t-elle été fondée ?",
+    "S'il existe un Resto du Cœur à Liège, où est-il ?",  # "S'il" is no English "'s"
     "Que fait le CIEP ?",
     "qui travaille sur le logement ?",
     "Quelles organisations de conseil en économie sociale à Liège ?",
@@ -343,6 +344,7 @@ ENGLISH_QUESTIONS = [
     "And the CNCD?",
     "I am looking for housing",
     "Who funds WSM?",
+    "Summarise Eurodiaconia's history.",  # content words only: the possessive tells
 ]
 
 

@@ -138,6 +138,10 @@ _GROUPED_NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[ ,]\d{3})+(?!\d)")
 _DOTTED_ACRONYM_RE = re.compile(r"(?<![\w.])(?:[a-z]\.)+[a-z]\.?(?!\w)")
 # French elided articles/pronouns ("l'", "d'", "qu'", "jusqu'" ...) before a word.
 _ELISION_RE = re.compile(r"(?<![^\W_])(?:[ldnsjcmt]|qu|jusqu|lorsqu|puisqu|quoiqu)'(?=[^\W_])")
+# English possessives and contractions ("Eurodiaconia's history", "it's", "what's"): French
+# writes no "'s" after a word. A question of content words only ("Summarise Eurodiaconia's
+# history.") had no other evidence and was taken for French.
+_ENGLISH_S_RE = re.compile(r"(?<=[^\W\d_])'s(?![^\W_])")
 # Dotted/comma numbers first ("11.11.11", "3,5"), then runs of letters/digits;
 # hyphens split words, so "cncd-11.11.11" gives "cncd" and "11.11.11".
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
@@ -390,6 +394,7 @@ def _evidence(text: str) -> _Evidence:
                 if lowered in words:
                     scores[lang] += 1
     scores["fr"] += len(_ELISION_RE.findall(text.lower()))
+    scores["en"] += len(_ENGLISH_S_RE.findall(text))
     lowered_text = text.lower()
     for lang, chars, weight in _CHAR_HINTS:
         if any(char in lowered_text for char in chars):
