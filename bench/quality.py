@@ -68,6 +68,7 @@ SETS = (
     QuestionSet("frozen", ROOT / "tests" / "frozen_questions.jsonl", "frozen", True),
     QuestionSet("gen-frozen", GENERALISATION / "frozen" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen2", GENERALISATION / "frozen2" / "questions.jsonl", "frozen", False),
+    QuestionSet("gen-frozen3", GENERALISATION / "frozen3" / "questions.jsonl", "frozen", False),
 )
 COLUMNS = ("n", "answer_accuracy", "retrieval_hit@k", "mrr", "abstain_correct", "false_abstain",
            "median_answer_chars")
