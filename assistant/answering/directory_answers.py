@@ -304,7 +304,6 @@ def naming_its_organisation(answer: Answer, language: str) -> Answer:
     return answer
 
 
-
 def criteria_label(query: DirectoryQuery, language: str) -> str:
     parts = [t.label(language) for t in query.themes]
     if query.town:
