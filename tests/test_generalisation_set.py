@@ -14,8 +14,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def test_every_half_of_the_generalisation_set_is_valid() -> None:
-    """check_set.py validates each half it finds (tune, tune2, tune3, frozen, frozen2, frozen3): evidence in
-    the documents, facts matching them, sources listed with their addresses."""
+    """check_set.py validates each half it finds (tune, tune2, tune3, frozen, frozen2,
+    frozen3): evidence in the documents, facts matching them, sources listed with their
+    addresses."""
     done = subprocess.run([sys.executable, str(ROOT / "bench/generalisation/check_set.py")],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout[-2000:]
