@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.core.errors import CorpusUnavailable
 from assistant.core.names import is_acronym, names_in
-from assistant.core.text import STOPWORDS, detect_language, fold
+from assistant.core.text import STOPWORDS, detect_language, fold, folded_words
 from assistant.core.types import Document, DocumentInfo
 from assistant.ingestion.cleaning.document import clean_text
 from assistant.ingestion.readers.base import DocumentProperties
@@ -315,7 +315,7 @@ def guess_organisation(text: str, path: Path | None = None) -> str:
 
 def name_words(text: str) -> list[str]:
     """Folded words, digits-only words left out ("oxfam-magasins-du-monde-35-ans")."""
-    return [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w and not w.isdigit()]
+    return [w for w in folded_words(text).split() if not w.isdigit()]
 
 
 # Between two of the file name's words, the text may write stop words the name dropped
