@@ -294,11 +294,11 @@ def guess_organisation(text: str, path: Path | None = None) -> str:
     name of the file's words the text writes most, capitalised, at least twice, and at least
     as often as the name the text writes most. Else, or when the name the text writes most
     is one of the file's words too, that name: an acronym or a name of several words,
-    written at least twice (ties: the first written). Names of
-    a single ordinary word ("Caritas", "Quinoa", "Eurodiaconia") and names with "&" or a
-    lowercase word ("Peuple & Culture", "Secours populaire") are found only through the file
-    name; the most written name alone took persons ("Joseph Wresinski") and donors ("Baron
-    Allard") for the organisation of a history page."""
+    written at least twice (ties: the first written). Names of a single ordinary word
+    ("Caritas", "Quinoa", "Eurodiaconia") and names with "&" or a lowercase word ("Peuple &
+    Culture", "Secours populaire") are found only through the file name; the most written
+    name alone took persons ("Joseph Wresinski") and donors ("Baron Allard") for the
+    organisation of a history page."""
     counts = Counter(n for n in names_in(text) if is_acronym(n) or len(n.split()) > 1)
     named = [(count, -text.find(name), name) for name, count in counts.items() if count >= 2]
     written, _, most_written = max(named) if named else (0, 0, "")
