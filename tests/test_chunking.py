@@ -190,6 +190,18 @@ def test_last_short_line_is_not_a_heading() -> None:
     assert chunks[0].section == "" and "Wallonia government" in chunks[-1].text
 
 
+def test_key_figure_goes_with_its_label_and_a_year_still_titles() -> None:
+    """An annual report's key figures ("89" over "projets menés dans") are quotable
+    sentences; a year over a capitalised sentence stays the heading of a timeline."""
+    text = ("Au niveau international :\n\n100.000\n\nplus de personnes aidées\n\n89\n\n"
+            "à travers projets menés dans\n\n17 pays\n\n1964\n\nCréation du service.")
+    chunks = chunks_of(text)
+    units = [u for c in chunks for u in c.units]
+    assert "100.000 plus de personnes aidées" in units
+    assert "89 à travers projets menés dans" in units
+    assert chunks[-1].section == "1964" and chunks[-1].units == ("Création du service.",)
+
+
 def test_list_keeps_its_lead_in() -> None:
     text = "MISSIONS\n\nNous agissons. Cela se concrétise par :\n\n• un travail\n• des formations\n"
     (chunk,) = chunks_of(text)

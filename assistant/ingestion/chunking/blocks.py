@@ -49,25 +49,43 @@ def parse_blocks(text: str) -> list[Block]:
     ("..., entre autres:" / "le droit au logement, ...") and is joined to it.
     """
     lines = text.split("\n")
-    last_filled = max((n for n, line in enumerate(lines) if line.strip()), default=-1)
+    filled = [n for n, line in enumerate(lines) if line.strip()]
+    following = dict(zip(filled, filled[1:], strict=False))  # the next filled line
     blocks: list[Block] = []
     previous_blank = True
+    figure = False  # the last block is a key figure waiting for its label
     for number, raw in enumerate(lines):
         line = raw.strip()
         if not line:
             previous_blank = True
             continue
-        has_content_after = number < last_filled
-        if LIST_MARK.match(line):
+        after = following.get(number)
+        if figure and line[0].islower():
+            blocks[-1] = Block("para", f"{blocks[-1].text} {line}")
+            figure = False
+        elif LIST_MARK.match(line):
             blocks.append(Block("item", line))
-        elif _is_heading_line(line) and has_content_after:
+        elif after is not None and is_key_figure(line, lines[after].strip()):
+            blocks.append(Block("para", line))
+            figure = True
+            continue
+        elif _is_heading_line(line) and after is not None:
             blocks.append(Block("heading", _heading_label(line)))
         elif _continues(blocks, line, previous_blank):
             blocks[-1] = Block(blocks[-1].kind, f"{blocks[-1].text} {line}")
         else:
             blocks.append(Block("para", line))
+        figure = False
         previous_blank = False
     return blocks
+
+
+def is_key_figure(line: str, next_line: str) -> bool:
+    """"89" over "à travers projets menés dans": a figure of a report's key-figures block,
+    whose label follows in lowercase, is the start of a sentence, not a heading (as a
+    heading, the figure stayed out of every quotable unit)."""
+    return line[0].isdigit() and len(line.split()) <= 4 and next_line[:1].islower() and (
+        not line.rstrip().endswith((".", ":", "!", "?")))
 
 
 def _continues(blocks: list[Block], line: str, previous_blank: bool) -> bool:
