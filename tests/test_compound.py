@@ -110,3 +110,20 @@ def test_a_sentence_that_answers_both_parts_is_said_once() -> None:
     second = answered([(sentence, 1)], [passage("a", 1)])
     joined = join_answers(["Q1 ?", "Q2 ?"], [first, second], "fr")
     assert joined.text == f"{sentence} [1]"
+
+
+def test_each_part_takes_the_route_of_a_question_of_its_own(
+        fake_service: AssistantService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part that asks for organisations meets the same directory-or-passages gate and
+    naming as the question alone would (one route, not two)."""
+    fake_service.ingest()
+    routed: list[str] = []
+    route = fake_service._routed_answer
+
+    def spy(question: str, language: str, said: object = ()) -> object:
+        routed.append(question)
+        return route(question, language)
+
+    monkeypatch.setattr(fake_service, "_routed_answer", spy)
+    fake_service.ask("Quelle est l'adresse de WSM, et qui travaille sur le logement ?")
+    assert len(routed) == 2 and "logement" in routed[1]

@@ -263,17 +263,10 @@ class AssistantService:
             joined.standalone_question = " ".join(parts)
             yield joined
             return
-        said = [a for _, a in history]
-        query, found = self.directory_route(standalone, language)
-        extracted = None
-        if found:  # the directory's list, unless the passages name whom it leaves out
-            extracted = self._extractive(standalone, language, said)
-            if not passages_answer_instead(extracted[0], found, self.directory()):
-                yield self._directory_list(query, found, language, standalone)
-                return
-        answer, units = extracted or self._extractive(standalone, language, said)
-        if query.asks_organisations:
-            answer = naming_its_organisation(answer, language)
+        answer, units = self._routed_answer(standalone, language, [a for _, a in history])
+        if units is None:  # the directory's list
+            yield answer
+            return
         if failure:
             answer.notice = message(failure, language)
         # An abstention stands: its checks (unknown organisation, missing attribute) are
@@ -290,8 +283,22 @@ class AssistantService:
         )
 
     def _answer_part(self, part: str, language: str) -> Answer:
-        """One part of a two-part question: the directory's answer, else the passages'."""
-        return self.directory_answer(part, language) or self._extractive(part, language)[0]
+        """One part of a two-part question, answered as a question of its own."""
+        return self._routed_answer(part, language)[0]
+
+    def _routed_answer(self, question: str, language: str, said: Sequence[str] = ()
+                       ) -> tuple[Answer, list[Unit] | None]:
+        """The directory's list (its units None) when the question asks for organisations
+        by theme, town or relation, unless the passages name whom the list leaves out
+        (``passages_answer_instead``); else the passages' answer, saying whose page it
+        quotes when it names no organisation."""
+        query, found = self.directory_route(question, language)
+        answer, units = self._extractive(question, language, said)
+        if found and not passages_answer_instead(answer, found, self.directory()):
+            return self._directory_list(query, found, language, question), None
+        if query.asks_organisations:
+            answer = naming_its_organisation(answer, language)
+        return answer, units
 
     def _extractive(self, standalone: str, language: str,
                     said: Sequence[str] = ()) -> tuple[Answer, list[Unit]]:
@@ -414,12 +421,6 @@ class AssistantService:
         cleaned, language = self.validate(question)
         directory = self.directory()
         return search(parse_query(cleaned, language, directory), directory)
-
-    def directory_answer(self, question: str, language: str) -> Answer | None:
-        """The directory's complete list, when the question asks for organisations by theme,
-        town or relation and the directory has some; None sends it to the passages."""
-        query, found = self.directory_route(question, language)
-        return self._directory_list(query, found, language, question) if found else None
 
     def directory_route(self, question: str, language: str
                         ) -> tuple[DirectoryQuery, list[Organisation]]:
