@@ -59,12 +59,22 @@ def test_a_runner_up_that_says_nothing_new_stays_out() -> None:
     assert [u.text for u in picked] == [BEST.unit_texts[0]]
 
 
-def test_only_the_runner_up_may_join() -> None:
+def test_every_runner_up_over_the_threshold_joins_up_to_max_units() -> None:
     every = units_of(BEST, NEWS, THIRD)
     picked = pick_factoid(choice(QUESTION, "fr", scored(every, [0.9, 0.89, 0.88]), every,
                                  join_ratio=0.5))
-    assert THIRD.unit_texts[0] not in [u.text for u in picked]
-    assert len(picked) == 2
+    assert [u.text for u in picked] == [BEST.unit_texts[0], NEWS.unit_texts[0],
+                                        THIRD.unit_texts[0]]
+    capped = pick_factoid(choice(QUESTION, "fr", scored(every, [0.9, 0.89, 0.88]), every,
+                                 join_ratio=0.5, max_units=2))
+    assert THIRD.unit_texts[0] not in [u.text for u in capped] and len(capped) == 2
+
+
+def test_a_runner_up_under_the_threshold_stays_out() -> None:
+    every = units_of(BEST, NEWS, THIRD)
+    picked = pick_factoid(choice(QUESTION, "fr", scored(every, [0.9, 0.89, 0.3]), every,
+                                 join_ratio=0.5))
+    assert [u.text for u in picked] == [BEST.unit_texts[0], NEWS.unit_texts[0]]
 
 
 def test_a_runner_up_never_takes_the_answer_over_max_units() -> None:

@@ -72,10 +72,12 @@ def select(choice: Choice) -> list[Unit]:
 
 # -- factoid ------------------------------------------------------------------------------
 def pick_factoid(choice: Choice) -> list[Unit]:
-    """The best unit, a runner-up over the joining threshold that says something else, and
-    the neighbours they need (a pronoun's antecedent, the sentence holding the type asked)."""
+    """The best unit, the runners-up over the joining threshold that say something else (up
+    to ``max_units``: "Who chaired the Ligue since 2000?" has three answers in three
+    sentences), and the neighbours they need (a pronoun's antecedent, the sentence holding
+    the type asked)."""
     chosen = [choice.best.unit]
-    for other in choice.ranked[1:2]:
+    for other in choice.ranked[1:choice.max_units]:
         if (len(chosen) < choice.max_units
                 and choice.close_to_best(other.score, choice.thresholds.join_ratio)
                 and adds_words(other.unit, chosen)):
