@@ -250,11 +250,12 @@ def pick_timeline(choice: Choice) -> list[Unit]:
     years: set[int] = set()
     for unit in sorted((u for u in dated if u.passage.source == document),
                        key=lambda u: (first_year(u), text_order(u))):
+        year = first_year(unit)
         if len(chosen) >= choice.max_units:
             break
-        if first_year(unit) not in years:
+        if year not in years:
             chosen.append(unit)
-            years.add(first_year(unit))
+            years.add(year)
     return chosen
 
 

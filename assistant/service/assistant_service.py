@@ -292,10 +292,11 @@ class AssistantService:
         by theme, town or relation, unless the passages name whom the list leaves out
         (``passages_answer_instead``); else the passages' answer, saying whose page it
         quotes when it names no organisation."""
-        query, found = self.directory_route(question, language)
+        directory = self.directory()  # read once: the list and the gate see one generation
+        query, found = self.directory_route(question, language, directory)
         answer, units = self._extractive(question, language, said)
-        if found and not passages_answer_instead(answer, found, self.directory()):
-            return self._directory_list(query, found, language, question), None
+        if found and not passages_answer_instead(answer, found, directory):
+            return self._directory_list(query, found, language, question, directory), None
         if query.asks_organisations:
             answer = naming_its_organisation(answer, language)
         return answer, units
@@ -422,22 +423,21 @@ class AssistantService:
         directory = self.directory()
         return search(parse_query(cleaned, language, directory), directory)
 
-    def directory_route(self, question: str, language: str
+    def directory_route(self, question: str, language: str, directory: Directory
                         ) -> tuple[DirectoryQuery, list[Organisation]]:
         """What the question asks of the directory, and the organisations it selects: none
         when it asks for no organisation, or when the route is switched off (for
         bench/quality.py's ablation)."""
-        directory = self.directory()
         query = parse_query(question, language, directory)
         if DIRECTORY_ROUTE in self.settings.disabled_checks or not query.asks_organisations:
             return query, []
         return query, search(query, directory)
 
     def _directory_list(self, query: DirectoryQuery, found: list[Organisation], language: str,
-                        question: str) -> Answer:
+                        question: str, directory: Directory) -> Answer:
         retriever = self._ready_retriever()
         answer = compose_directory_answer(query, found, language, retriever.by_id,
-                                          self.settings.list_max_units, self.directory())
+                                          self.settings.list_max_units, directory)
         answer.standalone_question = question
         return answer
 
