@@ -89,6 +89,7 @@ class Pipeline:
     idf_of: Any
     vocabulary: set[str]
     aliases_of: Any
+    max_units: int  # the service's answer_max_units: the fit answers as the service does
 
 
 def fact_groups(item: dict[str, Any]) -> list[list[str]]:
@@ -111,7 +112,7 @@ def collect(folder: Path) -> tuple[list[Case], Pipeline]:
     service = service_over(corpus, folder / "data")
     retriever = service._ready_retriever()
     pipeline = Pipeline(retriever.statistics.idf_of, retriever.statistics.vocabulary,
-                        service._aliases_of)
+                        service._aliases_of, service.settings.answer_max_units)
     items = [(qset.name, item) for qset in SETS if qset.role == "tune" and qset.path.exists()
              for item in load(qset.path)]
     cases = []
@@ -172,7 +173,8 @@ def end_to_end(cases: list[Case], pipeline: Pipeline, models: list[UnitModel]
         answer = answer_from_units(
             case.standalone, case.language, case.evidence.sources, case.evidence.units,
             case.evidence.query_vector, pipeline.idf_of, vocabulary=pipeline.vocabulary,
-            aliases_of=pipeline.aliases_of, said=case.said, model=models[case.fold])
+            aliases_of=pipeline.aliases_of, said=case.said, model=models[case.fold],
+            max_units=pipeline.max_units)
         answers.append({"id": case.item["id"], **answer_record(answer, 5)})
     rows = score([k.item for k in cases], answers)
     lengths: dict[str, list[int]] = {}

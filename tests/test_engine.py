@@ -4,6 +4,8 @@ the checks that ablations switch off, and answers that only ever quote their pas
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 from engine_fakes import (
@@ -32,6 +34,7 @@ from assistant.answering.engine import (
 from assistant.answering.features import QuestionContext
 from assistant.answering.model import UnitModel
 from assistant.answering.profile import profile_question
+from assistant.core.settings import Settings
 
 WEBSITE = Doc("web", ["Site web : http://www.wsm.be"], "WSM", 1)
 WSM_HISTORY = Doc("wsm-historique", [
@@ -116,6 +119,14 @@ def test_the_fitted_model_is_used_when_none_is_given() -> None:
     answer = ask("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr", CORPUS, model=None,
                  disabled_checks=NO_THRESHOLD)
     assert_grounded(answer)
+
+
+def test_the_engines_sentence_budget_is_the_services() -> None:
+    """bench/fit_answer_model.py answers with the service's answer_max_units and the tests
+    with the engine's default: both must answer as the product does (6 sentences: 4 cost
+    questions spread over several sentences, bench/QUALITY.md)."""
+    default = inspect.signature(answer_from_units).parameters["max_units"].default
+    assert default == Settings.model_fields["answer_max_units"].default == 6
 
 
 # ----------------------------------------------------------------------------- checks

@@ -65,7 +65,7 @@ def ranked_units(units: Sequence[Unit], context: QuestionContext,
 
 def answer_from_units(
     question: str, language: str, sources: list[Passage], units: Sequence[Unit],
-    query_vector: np.ndarray, idf: Callable[[str], float], *, max_units: int = 4,
+    query_vector: np.ndarray, idf: Callable[[str], float], *, max_units: int = 6,
     list_max: int = 12, vocabulary: set[str] | None = None,
     aliases_of: Callable[[str], Sequence[str]] | None = None, said: Sequence[str] = (),
     disabled_checks: frozenset[str] = frozenset(), model: UnitModel | None = None,

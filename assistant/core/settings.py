@@ -103,7 +103,10 @@ class Settings(BaseSettings):
         description="Weight of the dense ranking in score fusion (BM25 gets the rest).",
     )
     answer_max_units: int = Field(
-        4, description="Most sentences or list items in a factoid answer."
+        6, description=(
+            "Most sentences in an answer (the best one, the runners-up that join it, the "
+            "neighbours they need; a summary's or a process's sentences)."
+        ),
     )
     list_max_units: int = Field(12, description="Most items in an answer to a list question.")
     # NoDecode: "a,b" as well as a JSON list.
