@@ -52,6 +52,7 @@ from assistant.answering.model import (  # noqa: E402
     UnitModel,
     model_from_dict,
 )
+from assistant.core.settings import Settings  # noqa: E402
 from assistant.core.text import question_language  # noqa: E402
 from assistant.service.evaluation import norm, score, summary  # noqa: E402
 from assistant.service.presenters import answer_record  # noqa: E402
@@ -89,7 +90,7 @@ class Pipeline:
     idf_of: Any
     vocabulary: set[str]
     aliases_of: Any
-    max_units: int  # the service's answer_max_units: the fit answers as the service does
+    settings: Settings  # the service's: the fit answers with its sentence and list budgets
 
 
 def fact_groups(item: dict[str, Any]) -> list[list[str]]:
@@ -112,7 +113,7 @@ def collect(folder: Path) -> tuple[list[Case], Pipeline]:
     service = service_over(corpus, folder / "data")
     retriever = service._ready_retriever()
     pipeline = Pipeline(retriever.statistics.idf_of, retriever.statistics.vocabulary,
-                        service._aliases_of, service.settings.answer_max_units)
+                        service._aliases_of, service.settings)
     items = [(qset.name, item) for qset in SETS if qset.role == "tune" and qset.path.exists()
              for item in load(qset.path)]
     cases = []
@@ -174,7 +175,8 @@ def end_to_end(cases: list[Case], pipeline: Pipeline, models: list[UnitModel]
             case.standalone, case.language, case.evidence.sources, case.evidence.units,
             case.evidence.query_vector, pipeline.idf_of, vocabulary=pipeline.vocabulary,
             aliases_of=pipeline.aliases_of, said=case.said, model=models[case.fold],
-            max_units=pipeline.max_units)
+            max_units=pipeline.settings.answer_max_units,
+            list_max=pipeline.settings.list_max_units)
         answers.append({"id": case.item["id"], **answer_record(answer, 5)})
     rows = score([k.item for k in cases], answers)
     lengths: dict[str, list[int]] = {}

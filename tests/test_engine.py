@@ -122,11 +122,12 @@ def test_the_fitted_model_is_used_when_none_is_given() -> None:
 
 
 def test_the_engines_sentence_budget_is_the_services() -> None:
-    """bench/fit_answer_model.py answers with the service's answer_max_units and the tests
-    with the engine's default: both must answer as the product does (a budget of 4 where
-    the service had 6 would fit and test an engine nobody runs)."""
-    default = inspect.signature(answer_from_units).parameters["max_units"].default
-    assert default == Settings.model_fields["answer_max_units"].default
+    """bench/fit_answer_model.py answers with the service's budgets (sentences, list items)
+    and the tests with the engine's defaults: both must answer as the product does (a
+    budget of 4 where the service had 6 would fit and test an engine nobody runs)."""
+    defaults = inspect.signature(answer_from_units).parameters
+    assert defaults["max_units"].default == Settings.model_fields["answer_max_units"].default
+    assert defaults["list_max"].default == Settings.model_fields["list_max_units"].default
 
 
 # ----------------------------------------------------------------------------- checks
