@@ -274,7 +274,8 @@ def run_ask(service: AssistantService, question: str, *, as_json: bool,
     if answer.notice and not as_json:
         print(answer.notice, file=sys.stderr)
     if as_json:
-        print(json.dumps(answer_record(answer, service.settings.top_k), ensure_ascii=False))
+        record = answer_record(answer, service.settings.sources_listed)
+        print(json.dumps(record, ensure_ascii=False))
     else:
         print(format_answer(answer))
     return 0
@@ -334,7 +335,8 @@ def run_batch(service: AssistantService, path: Path, out: TextIO) -> int:
         if history is None:
             print(message("batch_bad_line", lang, line=number, detail="history"), file=sys.stderr)
             continue
-        record = ask_record(service, str(item["q"]), history, service.settings.top_k)
+        record = ask_record(service, str(item["q"]), history,
+                            service.settings.sources_listed)
         out.write(json.dumps({"id": item.get("id"), **record}, ensure_ascii=False) + "\n")
         out.flush()
     return 0

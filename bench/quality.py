@@ -169,6 +169,8 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 ABLATION_FIGURES = ("answer_accuracy", "abstain_correct", "false_abstain")
+# The named sections added after the retrieved passages (settings.section_passages 0).
+SECTION_PASSAGES = "section_passages"
 
 
 def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
@@ -182,8 +184,11 @@ def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
     service = mixed_service(folder)
     sets = [s for s in SETS if s.path.exists()]
     table: dict[str, dict[str, dict[str, float]]] = {}
-    for name in ("none", *CHECK_NAMES, ORGANISATION_KNOWN, ABSTAIN_THRESHOLD, DIRECTORY_ROUTE):
+    sections = service.settings.section_passages
+    for name in ("none", *CHECK_NAMES, ORGANISATION_KNOWN, ABSTAIN_THRESHOLD, DIRECTORY_ROUTE,
+                 SECTION_PASSAGES):
         service.settings.disabled_checks = [] if name == "none" else [name]
+        service.settings.section_passages = 0 if name == SECTION_PASSAGES else sections
         table[name] = {}
         for qset in sets:
             questions = load(qset.path)

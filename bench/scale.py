@@ -221,7 +221,7 @@ def child_ours(corpus: Path, data: Path, host: str | None, port: int,
             answer = service.ask(item["q"], [tuple(t) for t in item.get("history") or []])
         except AssistantError as exc:
             return {"answer": str(exc), "abstained": False, "sources": [], "error": exc.key}
-        return answer_record(answer, settings.top_k)
+        return answer_record(answer, settings.sources_listed)
 
     result = timed_rounds(ask, load_questions(), rounds)
     return {"model_s": model_s, "ingest_s": ingest_s, "ingest_cpu_s": ingest_cpu_s,

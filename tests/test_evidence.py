@@ -4,7 +4,7 @@ merged for comparisons, and the question about each organisation compared."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from engine_fakes import Doc, make_passage
@@ -61,13 +61,18 @@ class FakeRetriever:
     rankings: dict[str, list[Passage]]
     queries: list[str] = field(default_factory=list)
     statistics: FakeStatistics = field(default_factory=FakeStatistics)
+    documents: dict[str, list[Passage]] = field(default_factory=dict)
+    default: list[Passage] = field(default_factory=list)  # for a query not in rankings
 
     def retrieve(self, query: str, other_names: Sequence[str] = ()) -> list[Passage]:
         self.queries.append(query)
-        return self.rankings.get(query, [])
+        return self.rankings.get(query, self.default)
 
     def query_vector(self, query: str) -> np.ndarray:
         return np.ones(4, dtype=np.float32)
+
+    def document_passages(self, source: str) -> list[Passage]:
+        return self.documents.get(source, [])
 
     def units_for(self, passages: Sequence[Passage]) -> list[Unit]:
         return [u for p in passages for u in Doc(p.chunk_id, [p.text], p.title, p.rank).units()]
@@ -97,3 +102,56 @@ def test_a_question_about_one_organisation_is_retrieved_once() -> None:
                                top_k=2, aliases_of=lambda name: [])
     assert retriever.queries == [question]
     assert [p.chunk_id for p in evidence.sources] == ["moc1", "moc2"]
+
+
+def chunk_of(document: str, number: int, section: str, rank: int = 0) -> Passage:
+    passage = make_passage(f"{document}-{number}", [f"Texte {number}."], "WSM", max(rank, 1),
+                           section=section)
+    return replace(passage, source=f"{document}.md", rank=rank)
+
+
+def history_retriever() -> FakeRetriever:
+    """A page retrieved for its address; its history section and another document's are
+    not retrieved."""
+    page = [chunk_of("fiche", 0, "Adresse"), chunk_of("fiche", 1, "Mission"),
+            chunk_of("fiche", 2, "Historique"), chunk_of("fiche", 3, "Histoire de la région")]
+    other = [chunk_of("autre", 0, "Historique")]
+    return FakeRetriever({}, default=[replace(page[0], rank=1), chunk_of("mission", 0, "", 2)],
+                         documents={"fiche.md": page, "autre.md": other})
+
+
+def test_the_section_a_question_names_comes_after_the_retrieved_passages() -> None:
+    question = "Résume l'histoire de WSM"
+    evidence = gather_evidence(question, "fr", history_retriever(),
+                               lambda: None,  # type: ignore[arg-type]
+                               top_k=5, aliases_of=lambda name: [], section_passages=1)
+    # The retrieved passages keep their places; the first section of a retrieved document
+    # whose heading holds "histoire" follows them (not the unretrieved document's).
+    assert [p.chunk_id for p in evidence.sources] == ["fiche-0", "mission-0", "fiche-2"]
+    assert [p.rank for p in evidence.sources] == [1, 2, 3]
+    assert "fiche-2" in {u.passage.chunk_id for u in evidence.units}
+    two = gather_evidence(question, "fr", history_retriever(),
+                          lambda: None,  # type: ignore[arg-type]
+                          top_k=5, aliases_of=lambda name: [], section_passages=2)
+    assert [p.chunk_id for p in two.sources][2:] == ["fiche-2", "fiche-3"]
+
+
+def test_no_section_without_a_heading_holding_a_question_word() -> None:
+    question = "Où se trouve le siège de WSM ?"  # "WSM" heads no section; a name is no topic
+    retriever = history_retriever()
+    retriever.documents["fiche.md"].append(chunk_of("fiche", 4, "WSM"))
+    evidence = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                               top_k=5, aliases_of=lambda name: [], section_passages=1)
+    assert [p.chunk_id for p in evidence.sources] == ["fiche-0", "mission-0"]
+
+
+def test_sections_are_off_at_zero_and_a_retrieved_section_is_not_added_twice() -> None:
+    question = "Résume l'histoire de WSM"
+    retriever = history_retriever()
+    off = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                          top_k=5, aliases_of=lambda name: [], section_passages=0)
+    assert [p.chunk_id for p in off.sources] == ["fiche-0", "mission-0"]
+    retriever.default.append(chunk_of("fiche", 2, "Historique", 3))
+    again = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                            top_k=5, aliases_of=lambda name: [], section_passages=1)
+    assert [p.chunk_id for p in again.sources] == ["fiche-0", "mission-0", "fiche-2", "fiche-3"]

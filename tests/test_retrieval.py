@@ -174,3 +174,39 @@ def test_a_large_collection_is_searched_by_chroma(
     assert retriever.dense.vectors is None
     found = retriever.retrieve("Quand WSM a-t-elle été fondée ?")
     assert found and found[0].rank == 1
+
+
+def test_chunks_are_grouped_by_document_in_the_order_of_their_numbers() -> None:
+    from assistant.retrieval.hybrid import ChunkNode, chunks_by_document
+
+    nodes = [ChunkNode(f"{doc}-{n}", f"{doc} {n}", {"source": f"{doc}.txt"})
+             for doc, n in (("b", 10), ("a", 1), ("b", 2), ("a", 0), ("b", 0))]
+    grouped = chunks_by_document(nodes)
+    assert [n.node_id for n in grouped["b.txt"]] == ["b-0", "b-2", "b-10"]
+    assert [n.node_id for n in grouped["a.txt"]] == ["a-0", "a-1"]
+
+
+def test_a_documents_passages_are_its_stored_chunks_in_text_order(
+        service: AssistantService) -> None:
+    retriever = service._ready_retriever()
+    source = next(str(n.metadata["source"]) for n in retriever.nodes)
+    passages = retriever.document_passages(source)
+    stored = [n for n in retriever.nodes if n.metadata.get("source") == source]
+    assert {p.chunk_id for p in passages} == {n.node_id for n in stored}
+    numbers = [int(p.chunk_id.rpartition("-")[2]) for p in passages]
+    assert numbers == sorted(numbers) and all(p.source == source for p in passages)
+    assert retriever.document_passages("no such document.txt") == []
+
+
+def test_a_history_question_reads_the_history_section_of_a_retrieved_page(
+        service: AssistantService) -> None:
+    """The page retrieved for the organisation's address and mission has a history section
+    that shares only "histoire" (in its heading) with the question: it is read too."""
+    answer = service.ask("Résume l'histoire de WSM")
+    assert any(p.section.lower().startswith("histori") for p in answer.sources)
+    service.settings.section_passages = 0
+    try:
+        without = service.ask("Résume l'histoire de WSM")
+    finally:
+        service.settings.section_passages = 1
+    assert len(without.sources) == len(answer.sources) - 1

@@ -363,7 +363,7 @@ class ChatUI:
         exchange = session[index]
         answer = exchange.answer
         assert answer is not None  # rate() only votes on answered exchanges
-        record = answer_record(answer, self.service.settings.top_k)
+        record = answer_record(answer, self.service.settings.sources_listed)
         return self.feedback.add(
             question=exchange.question, answer=answer.text, vote=vote,
             history=history_of(session[:index]), sources=record["sources"],

@@ -1,6 +1,6 @@
 """The evidence a question is answered from: the retrieved passages (plus, for "What is
-X?", the passage the directory took X's description from), their units, and the
-question's vector."""
+X?", the passage the directory took X's description from, and the section of a retrieved
+document that the question names), their units, and the question's vector."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from itertools import zip_longest
 
 import numpy as np
 
-from assistant.answering.profile import profile_question, search_text
+from assistant.answering.features import section_match
+from assistant.answering.profile import QuestionProfile, profile_question, search_text
 from assistant.core.types import Passage, Unit
 from assistant.directory.organisations import Directory
 from assistant.retrieval.expansion import acronym_expansions
@@ -26,8 +27,10 @@ class Evidence:
 
 def gather_evidence(question: str, language: str, retriever: HybridRetriever,
                     directory: Callable[[], Directory], top_k: int,
-                    aliases_of: Callable[[str], Sequence[str]]) -> Evidence:
-    """Retrieve for the question (without its instruction words) and read the units."""
+                    aliases_of: Callable[[str], Sequence[str]],
+                    section_passages: int = 0) -> Evidence:
+    """Retrieve for the question (without its instruction words) and read the units:
+    ``top_k`` passages, then up to ``section_passages`` named sections (``named_sections``)."""
     query = search_text(question, language)
     passages = retriever.retrieve(
         query, acronym_expansions(question, retriever.statistics, aliases_of))
@@ -42,7 +45,28 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     # The describing passage takes the last places: the sources stay top_k long.
     sources = passages[: top_k - len(extra)] + [
         replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
+    if section_passages > 0:
+        sections = named_sections(profile, sources, retriever)[:section_passages]
+        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(sections, start=1)]
     return Evidence(sources, retriever.units_for(sources), query_vector)
+
+
+def named_sections(profile: QuestionProfile, sources: Sequence[Passage],
+                   retriever: HybridRetriever) -> list[Passage]:
+    """The chunks of the retrieved documents (in their rank order) whose section heading
+    holds a word of the question other than a name, that retrieval did not bring: the
+    "Historique" section of a page retrieved for its address and mission, for "Résume
+    l'histoire de WSM" (the question shares "WSM" with every passage and "histoire" with the
+    heading alone). They come after the retrieved passages, which keep their places."""
+    have = {p.chunk_id for p in sources}
+    found = []
+    for document in dict.fromkeys(p.source for p in sources):
+        for passage in retriever.document_passages(document):
+            if (passage.chunk_id not in have and passage.section
+                    and section_match(profile, passage.section)):
+                have.add(passage.chunk_id)
+                found.append(passage)
+    return found
 
 
 def without_other_names(query: str, name: str, names: Sequence[str]) -> str:

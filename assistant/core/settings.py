@@ -88,7 +88,14 @@ class Settings(BaseSettings):
         "assistant", description="Prefix of the Chroma collections this assistant owns."
     )
     chunk_max_chars: int = Field(1200, description="Longest chunk body, in characters.")
-    top_k: int = Field(5, description="Number of passages returned as sources.")
+    top_k: int = Field(5, description="Number of retrieved passages returned as sources.")
+    section_passages: int = Field(
+        1, ge=0, description=(
+            "Most sections added after the retrieved passages: a chunk of a retrieved "
+            "document whose heading holds a word of the question ('Historique' for 'Résume "
+            "l'histoire de WSM'), when retrieval did not bring it. 0: none."
+        ),
+    )
     candidates: int = Field(
         20, description="Passages each retriever (dense, BM25) proposes before fusion."
     )
@@ -280,6 +287,11 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_users(cls, value: Any) -> Any:
         return parse_users(value)
+
+    @property
+    def sources_listed(self) -> int:
+        """Most sources an answer lists: the retrieved passages and the named sections."""
+        return self.top_k + self.section_passages
 
     @property
     def vector_space(self) -> str:

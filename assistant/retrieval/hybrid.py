@@ -240,6 +240,7 @@ class HybridRetriever:
         exact = chunks.count() <= EXACT_SEARCH_MAX_CHUNKS
         self.nodes, vectors = load_nodes(chunks, with_vectors=exact)
         self.by_id = {n.node_id: n for n in self.nodes}
+        self.by_document = chunks_by_document(self.nodes)
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
         analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
         self.statistics = CorpusStatistics(texts, analyzed)
@@ -284,6 +285,28 @@ class HybridRetriever:
         """The chunk as a passage of rank 0 (not retrieved: looked up), or None."""
         node = self.by_id.get(chunk_id)
         return passage_from(NodeWithScore(node=node, score=0.0), 0) if node is not None else None
+
+    def document_passages(self, source: str) -> list[Passage]:
+        """Every chunk of one document (its ``source``), in the order of its text, as
+        passages of rank 0 (looked up, not retrieved)."""
+        return [passage_from(NodeWithScore(node=node, score=0.0), 0)
+                for node in self.by_document.get(source, [])]
+
+
+def chunks_by_document(nodes: Sequence[ChunkNode]) -> dict[str, list[ChunkNode]]:
+    """The chunks of each document (metadata "source"), in the order of their numbers (a
+    chunk id ends in "-<n>")."""
+    grouped: dict[str, list[ChunkNode]] = {}
+    for node in nodes:
+        grouped.setdefault(str(node.metadata.get("source", "")), []).append(node)
+    for chunks in grouped.values():
+        chunks.sort(key=lambda n: chunk_number(n.node_id))
+    return grouped
+
+
+def chunk_number(chunk_id: str) -> int:
+    number = chunk_id.rpartition("-")[2]
+    return int(number) if number.isdigit() else 0
 
 
 def load_nodes(collection: Any, with_vectors: bool = False
