@@ -18,10 +18,10 @@ from assistant.answering.features import is_heading_like, unit_words
 from assistant.answering.matching import name_known, passage_context, text_stems
 from assistant.answering.model import Thresholds
 from assistant.answering.profile import QuestionProfile, defines_a_name
-from assistant.answering.units import chunk_position, is_list_item, text_order
+from assistant.answering.units import is_list_item, text_order
 from assistant.core.names import is_organisation_noun
 from assistant.core.text import STOPWORDS, fold
-from assistant.core.types import Passage, ScoredUnit, Unit
+from assistant.core.types import Passage, ScoredUnit, Unit, chunk_position
 
 # Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
 ANAPHORA = re.compile(

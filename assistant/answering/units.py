@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.core.types import Unit
+from assistant.core.types import Unit, chunk_position
 
 
 def is_list_item(unit: Unit) -> bool:
     """Is the unit an item of a list? Its kind says so, decided once by the chunker."""
     return unit.kind == "item"
-
-
-def chunk_position(chunk_id: str) -> tuple[str, int]:
-    """(document, chunk number) from an id "<document hash>-<n>"; ("", 0) for another id."""
-    document, _, number = chunk_id.rpartition("-")
-    return (document, int(number)) if number.isdigit() else ("", 0)
 
 
 def text_order(unit: Unit) -> tuple[str, int, int]:

@@ -66,6 +66,12 @@ class Chunk:
 
 
 
+def chunk_position(chunk_id: str) -> tuple[str, int]:
+    """(document, chunk number) from an id "<document hash>-<n>"; ("", 0) for another id."""
+    document, _, number = chunk_id.rpartition("-")
+    return (document, int(number)) if number.isdigit() else ("", 0)
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk, as the answer engine and the interfaces see it."""

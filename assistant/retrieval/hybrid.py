@@ -32,7 +32,7 @@ import numpy as np
 
 from assistant.core.settings import FusionMode, Settings
 from assistant.core.text import analyze, tokenize_words
-from assistant.core.types import Passage, Unit
+from assistant.core.types import Passage, Unit, chunk_position
 from assistant.core.wordlists import synonyms_of
 from assistant.retrieval.statistics import CorpusStatistics
 from assistant.retrieval.units import load_units
@@ -300,13 +300,8 @@ def chunks_by_document(nodes: Sequence[ChunkNode]) -> dict[str, list[ChunkNode]]
     for node in nodes:
         grouped.setdefault(str(node.metadata.get("source", "")), []).append(node)
     for chunks in grouped.values():
-        chunks.sort(key=lambda n: chunk_number(n.node_id))
+        chunks.sort(key=lambda n: chunk_position(n.node_id)[1])
     return grouped
-
-
-def chunk_number(chunk_id: str) -> int:
-    number = chunk_id.rpartition("-")[2]
-    return int(number) if number.isdigit() else 0
 
 
 def load_nodes(collection: Any, with_vectors: bool = False
