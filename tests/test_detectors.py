@@ -131,6 +131,8 @@ def test_text_without_a_date_holds_none(text: str) -> None:
     "Une vingtaine de pays.",
     "The network has twelve members.",
     "Le Mouvement ouvrier chrétien rassemble cinq organisations.",
+    "En 2019, le réseau comptait 23 associations.",  # a count beside a year
+    "À cette époque, l'Union comptait 47.000 membres.",
 ])
 def test_counts_in_digits_and_words_are_found(text: str) -> None:
     assert found(COUNT, text), text
@@ -139,6 +141,9 @@ def test_counts_in_digits_and_words_are_found(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "La CSC est le syndicat chrétien.",
     "The network supports its members.",
+    "Créé en 1945, le Secours populaire est l'héritier de mouvements populaires.",
+    "Le 3 octobre 2016, WSM reçoit l'accréditation.",
+    "On the 1st of May 2010 the network met in Brussels.",
 ])
 def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text
@@ -154,6 +159,8 @@ def test_text_without_a_count_holds_none(text: str) -> None:
     "Cours de 20h par semaine.",
     "5 demi-journées de 4 heures",
     "The online course runs for 7 weeks.",
+    "le plan d'action pour la période 2011-2014",  # a span of years
+    "President from 1990 to 1992",
 ])
 def test_durations_in_digits_and_words_are_found(text: str) -> None:
     assert found(DURATION, text), text

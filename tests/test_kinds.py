@@ -66,6 +66,8 @@ KIND_TABLE = [
     ("Quelle est la durée du projet international ?", "fr", "duration"),
     ("How long does the TUC course last?", "en", "duration"),
     ("And how long did he serve?", "en", "duration"),
+    ("Combien d'années dure le plan d'action ?", "fr", "duration"),  # not a count of years
+    ("How many years did the programme run?", "en", "duration"),
     ("Combien de membres compte la CSC ?", "fr", "count"),
     ("Quel est le nombre de permanents ?", "fr", "count"),
     ("How many members does the JOC have?", "en", "count"),

@@ -45,6 +45,11 @@ DATE = re.compile(
     r"|\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
     r"|d[ée]cembre|january|february|march|april|june|july|august|september|october|november"
     r"|december)\b", re.IGNORECASE)
+# A day before its month ("le 3 octobre", "1st of May"): a date, not a count.
+DAY_OF_MONTH = re.compile(
+    r"\b\d{1,2}(?:er|st|nd|rd|th)?\s+(?:of\s+)?(?=(?:janvier|f[ée]vrier|mars|avril|mai|juin"
+    r"|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december)\b)", re.IGNORECASE)
 # A length of time: a number (digits or words) and a unit of time ("10 semaines", "un mois",
 # "two years", "20h", "18 hours of work").
 DURATION = re.compile(
@@ -52,7 +57,11 @@ DURATION = re.compile(
     r"|vingt|trente|quelques|plusieurs|a|an|one|two|three|four|five|six|seven|eight|nine|ten"
     r"|twelve|fifteen|twenty|thirty|a few|several)[ -]?(?:heures?|h|jours?|journees?|journées?"
     r"|demi-journees?|demi-journées?|semaines?|mois|ans|annees|années|hours?|days?|weeks?"
-    r"|months?|years?|half-days?)\b",
+    r"|months?|years?|half-days?)\b"
+    # a span of years: "2011-2014", "de 2011 à 2014", "from 2011 to 2014"
+    r"|\b(?:1[5-9]\d\d|20\d\d)\s*[-–]\s*(?:1[5-9]\d\d|20\d\d)\b"
+    r"|\b(?:de|from|between|entre)\s+(?:1[5-9]\d\d|20\d\d)\s+(?:à|a|to|and|et)\s+"
+    r"(?:1[5-9]\d\d|20\d\d)\b",
     re.IGNORECASE)
 NUMBER = re.compile(r"\d")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -131,9 +140,13 @@ class PhoneDetector:
 
 
 class CountDetector:
-    """A number in digits or in words ("une vingtaine", "thousands")."""
+    """A number in digits or in words ("une vingtaine", "thousands"), dates aside: a year or
+    a day of the month ("créé en 1945", "le 3 octobre 2016") counts nothing, and quoting
+    one for "Combien de bénévoles ?" took the place of "je ne trouve pas" (bench/QUALITY.md,
+    2026-12-07 10:05)."""
 
     def search(self, text: str) -> object | None:
+        text = DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))
         return NUMBER.search(text) or COUNT_WORDS.search(text)
 
 
