@@ -39,17 +39,17 @@ COUNT_WORDS = re.compile(
     re.IGNORECASE,
 )
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
+# The months' names, French and English ("May" alone is left out: the verb).
+MONTHS = (r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
+          r"|d[ée]cembre|january|february|march|april|june|july|august|september|october"
+          r"|november|december")
 # A date: a year, a month's name, or a day written in digits ("15/05", "2016-10-03").
 DATE = re.compile(
     r"\b(?:1[5-9]\d\d|20\d\d)\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b"
-    r"|\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre"
-    r"|d[ée]cembre|january|february|march|april|june|july|august|september|october|november"
-    r"|december)\b", re.IGNORECASE)
+    rf"|\b(?:{MONTHS})\b", re.IGNORECASE)
 # A day before its month ("le 3 octobre", "1st of May"): a date, not a count.
 DAY_OF_MONTH = re.compile(
-    r"\b\d{1,2}(?:er|st|nd|rd|th)?\s+(?:of\s+)?(?=(?:janvier|f[ée]vrier|mars|avril|mai|juin"
-    r"|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre|january|february|march|april|may"
-    r"|june|july|august|september|october|november|december)\b)", re.IGNORECASE)
+    rf"\b\d{{1,2}}(?:er|st|nd|rd|th)?\s+(?:of\s+)?(?=(?:{MONTHS}|may)\b)", re.IGNORECASE)
 # A length of time: a number (digits or words) and a unit of time ("10 semaines", "un mois",
 # "two years", "20h", "18 hours of work").
 DURATION = re.compile(
