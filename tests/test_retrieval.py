@@ -204,9 +204,9 @@ def test_a_history_question_reads_the_history_section_of_a_retrieved_page(
     that shares only "histoire" (in its heading) with the question: it is read too."""
     answer = service.ask("Résume l'histoire de WSM")
     assert any(p.section.lower().startswith("histori") for p in answer.sources)
-    service.settings.section_passages = 0
+    sections, service.settings.section_passages = service.settings.section_passages, 0
     try:
         without = service.ask("Résume l'histoire de WSM")
     finally:
-        service.settings.section_passages = 1
+        service.settings.section_passages = sections
     assert len(without.sources) == len(answer.sources) - 1
