@@ -173,6 +173,21 @@ def test_names_the_organisation_is_honoured_and_can_be_switched_off() -> None:
     assert "90" in answer.text
 
 
+def test_the_organisation_a_document_is_about_names_its_passages() -> None:
+    """A later paragraph of the MOC's page that does not write its name answers a question
+    on the MOC; the same paragraph on the CNCD's page does not."""
+    question = "Combien d'ONG le MOC coordonne-t-il ?"
+    known = set(idf_of([CNCD, MOC])[0])
+    units = ["Il coordonne 90 ONG belges et des centaines de comités locaux."]
+    on_its_page = Doc("moc-2", units, "Nos réseaux", 1, organisation="MOC")
+    elsewhere = Doc("cncd-2", units, "Nos réseaux", 1, organisation="CNCD-11.11.11")
+    answer = ask(question, "fr", [on_its_page], vocabulary=known, disabled_checks=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "90" in answer.text
+    assert_abstained(ask(question, "fr", [elsewhere], vocabulary=known,
+                         disabled_checks=NO_THRESHOLD), "fr")
+
+
 def test_a_question_on_two_organisations_takes_evidence_from_each_ones_passage() -> None:
     """Neither passage names both organisations asked: the check keeps a passage naming
     one of them, and the answer quotes each one's passage (which sentence of each is the
