@@ -39,3 +39,15 @@ def test_a_lone_peak_on_the_grid_is_smoothed_away() -> None:
     values = [0.40, 0.50, 0.51, 0.50, 0.40, 0.60, 0.40]
     best = max(range(len(values)), key=lambda i: smoothed(values)[i])
     assert best == 2  # the plateau, not the lone 0.60
+
+
+def test_the_strongest_regularisation_within_one_standard_error_is_chosen() -> None:
+    from fit_answer_model import one_standard_error_choice
+
+    # one question of 270 apart: noise, the strongest regularisation stays
+    tops = {0.03: 0.707, 0.1: 0.707, 0.3: 0.711, 1.0: 0.707}
+    assert one_standard_error_choice(tops, 270) == 0.03
+    # far beyond the standard error (0.028 here): the better C is chosen
+    assert one_standard_error_choice({0.03: 0.60, 0.1: 0.70, 0.3: 0.71}, 270) == 0.1
+    assert one_standard_error_choice({0.03: 0.50, 1.0: 0.50}, 0) == 0.03
+
