@@ -50,4 +50,3 @@ def test_the_strongest_regularisation_within_one_standard_error_is_chosen() -> N
     # far beyond the standard error (0.028 here): the better C is chosen
     assert one_standard_error_choice({0.03: 0.60, 0.1: 0.70, 0.3: 0.71}, 270) == 0.1
     assert one_standard_error_choice({0.03: 0.50, 1.0: 0.50}, 0) == 0.03
-

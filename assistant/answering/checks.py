@@ -24,8 +24,9 @@ def names_the_asked(passage: Passage, profile: QuestionProfile) -> bool:
     counts (the whole name was too strict: bench/QUALITY.md). One of the organisations, not
     each: a question on two ("Quand sont nés PAC et la Ligue ?") takes each one's evidence
     from its own page (selection.pick_comparison). The organisation the passage's document
-    is about names it too: a page's later paragraphs seldom repeat its name ("Participants:
-    A maximum of 300 participants can be accepted." on the ETUI's course page)."""
+    is about names it too: a page's later paragraphs seldom repeat its name ("In 1995,
+    several such diaconal organisations in Europe agreed to form a network ..." on
+    Eurodiaconia's history page, "Les participant·e·s ont minimum 18 ans ..." on Quinoa's)."""
     stems = text_stems(f"{passage_context(passage)} {passage.organisation}")
     return any(any(name_known(a, stems) for a in profile.names_of(n))
                for n in profile.strong_names)
