@@ -291,6 +291,26 @@ def test_template_code_lines_are_dropped(code: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "placeholder",
+    ["__MAIN_TEXT__", "{{ page.title }}", "{% block content %}", "[[CONTENT]]", "%BODY%",
+     "<!-- main -->", "Page 1", "page 2 sur 5", "p. 3/12", "Page 4 of 20"],
+)
+def test_unfilled_placeholders_and_page_numbers_are_dropped(placeholder: str) -> None:
+    raw = f"{placeholder}\n\nRAPPORT ANNUEL 2018\nLa fondation aide 22.000 personnes."
+    assert lines_of(clean_text(raw)) == ["RAPPORT ANNUEL 2018",
+                                         "La fondation aide 22.000 personnes."]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["Page 1 of the report is about housing.", "Le __init__ de Python est appelé.",
+     "Page d'accueil", "En 1984, page après page, le livre avance."],
+)
+def test_prose_about_pages_and_placeholders_stays(prose: str) -> None:
+    assert lines_of(clean_text(f"Intro du texte.\n{prose}")) == ["Intro du texte.", prose]
+
+
+@pytest.mark.parametrize(
     "prose",
     [
         "une immersion d’un mois en été ;",

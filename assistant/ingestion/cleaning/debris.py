@@ -1,6 +1,6 @@
 """Debris lines: navigation and download leftovers ("Read more", "PDF 2 Mo"), lone image
-captions, empty profile fields, template or script code a scrape let through, and lead-ins
-left with nothing after them."""
+captions, empty profile fields, template or script code and unfilled placeholders a scrape
+let through, page numbers, and lead-ins left with nothing after them."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ _DOWNLOAD_DEBRIS = re.compile(
     r"(?:ko|mo|go|kb|mb|gb|kio|mio|octets|bytes)\b[\W_]*$"
     rf"|^[\W_]*(?:(?:télécharger|telecharger|download)(?:\s+(?:le|la|the|this))?"
     rf"(?:\s+(?:{_FILE_TYPES}|document|fichier|file))?|{_FILE_TYPES})[\W_]*$",
+    re.IGNORECASE,
+)
+
+# A template's placeholder left unfilled ("__MAIN_TEXT__", "{{ title }}", "[[CONTENT]]",
+# "%BODY%", "<!-- main -->") and a page number alone ("Page 1", "p. 3/12", "Page 2 sur 5"):
+# a line that is nothing else says nothing, and as a chunk's title it reads as the page's.
+_PLACEHOLDER = re.compile(
+    r"^(?:_{2,}[A-Za-z][\w-]*_{2,}|\{\{.*\}\}|\{%.*%\}|\[\[[A-Za-z_][\w -]*\]\]"
+    r"|%[A-Z][A-Z_]+%|<!--.*-->)$"
+    r"|^(?:page|p\.)\s*\d{1,4}(?:\s*(?:/|of|sur|de)\s*\d{1,4})?$",
     re.IGNORECASE,
 )
 
@@ -50,7 +60,7 @@ def is_debris(line: str) -> bool:
         return True
     if LONE_CAPTION.match(stripped) or not re.search(r"\w", stripped):
         return True  # a caption alone, or a line of bare punctuation / bullet glyphs
-    if is_code(stripped):
+    if is_code(stripped) or _PLACEHOLDER.match(stripped):
         return True
     field = FIELD.match(stripped)
     return bool(field and field["value"].strip() and is_empty_field(stripped))
