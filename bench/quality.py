@@ -64,11 +64,13 @@ SETS = (
     QuestionSet("gen-tune", GENERALISATION / "tune" / "questions.jsonl", "tune", False),
     QuestionSet("gen-tune2", GENERALISATION / "tune2" / "questions.jsonl", "tune", False),
     QuestionSet("gen-tune3", GENERALISATION / "tune3" / "questions.jsonl", "tune", False),
+    QuestionSet("gen-tune4", GENERALISATION / "tune4" / "questions.jsonl", "tune", False),
     QuestionSet("set2", ROOT / "tests" / "holdout2_questions.jsonl", "frozen", True),
     QuestionSet("frozen", ROOT / "tests" / "frozen_questions.jsonl", "frozen", True),
     QuestionSet("gen-frozen", GENERALISATION / "frozen" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen2", GENERALISATION / "frozen2" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen3", GENERALISATION / "frozen3" / "questions.jsonl", "frozen", False),
+    QuestionSet("gen-frozen4", GENERALISATION / "frozen4" / "questions.jsonl", "frozen", False),
 )
 COLUMNS = ("n", "answer_accuracy", "retrieval_hit@k", "mrr", "abstain_correct", "false_abstain",
            "median_answer_chars")
