@@ -185,6 +185,35 @@ def test_markdown_heading_marker_is_a_heading() -> None:
     ]
 
 
+def test_wiki_heading_marks_are_headings() -> None:
+    chunks = chunks_of("= Church Action =\nA charity.\n\n==History==\nIt was formed in 1982.")
+    assert [(c.section, c.text) for c in chunks] == [
+        ("Church Action", "A charity."),
+        ("History", "It was formed in 1982."),
+    ]
+
+
+def test_an_faq_question_heads_its_answer() -> None:
+    """An FAQ's question titles the answer under it: quoted, the question answers nothing."""
+    text = ("Quels sont les axes des cours ?\nLes cours portent sur le droit du travail.\n\n"
+            "Et la suite ?\nRien n'est prévu.")
+    chunks = chunks_of(text)
+    assert [(c.section, c.text) for c in chunks] == [
+        ("Quels sont les axes des cours ?", "Les cours portent sur le droit du travail."),
+        ("Et la suite ?", "Rien n'est prévu."),
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "Pourquoi adhérer ?\n- pour être défendu\n- pour être informé",  # a list's lead-in
+    "Qui sommes-nous ?\nQue faisons-nous ?",  # questions one after the other
+    "Mais que faire, quand tant de familles et de jeunes, partout dans le pays, n'ont plus ni "
+    "logement ni revenu ni aucune aide publique ?\nLa Ligue agit.",  # a long question
+])
+def test_other_questions_are_no_headings(text: str) -> None:
+    assert all(c.section == "" for c in chunks_of(text))
+
+
 def test_last_short_line_is_not_a_heading() -> None:
     chunks = chunks_of("Texte complet ici.\nWallonia government")
     assert chunks[0].section == "" and "Wallonia government" in chunks[-1].text

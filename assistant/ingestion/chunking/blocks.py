@@ -21,11 +21,20 @@ class Block:
 
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+(?=\S)")
+# A wiki heading ("==History==", "= Church Action on Poverty ="), as a scraped wiki page
+# writes them.
+_WIKI_HEADING = re.compile(r"^(=+)\s*([^=]+?)\s*\1$")
+# A question alone on its line, short enough to title what follows: an FAQ's ("Quels sont
+# les axes thématiques des cours ?") heads its answer, which is no question.
+QUESTION_HEADING_WORDS = 20
 
 
-def _is_heading_line(line: str) -> bool:
-    """A short line without final punctuation ("Historique", "MISSIONS :", "# Title")."""
-    if _MD_HEADING.match(line):
+def _is_heading_line(line: str, after: str = "") -> bool:
+    """A short line without final punctuation ("Historique", "MISSIONS :", "# Title",
+    "==History=="), or an FAQ's question followed by its answer."""
+    if _MD_HEADING.match(line) or _WIKI_HEADING.match(line):
+        return True
+    if is_faq_question(line, after):
         return True
     words = line.split()
     if not words or len(words) > 12 or len(line) > 100 or LIST_MARK.match(line):
@@ -38,7 +47,17 @@ def _is_heading_line(line: str) -> bool:
     return ":" not in body and body[-1:] not in ".!?…;,"
 
 
+def is_faq_question(line: str, after: str) -> bool:
+    """A question on its own line, followed by a line that is no question nor list item."""
+    return (line.endswith("?") and len(line.split()) <= QUESTION_HEADING_WORDS
+            and line[0].isupper() and bool(after) and not after.endswith("?")
+            and not LIST_MARK.match(after))
+
+
 def _heading_label(line: str) -> str:
+    wiki = _WIKI_HEADING.match(line)
+    if wiki:
+        return wiki.group(2).strip()
     return _MD_HEADING.sub("", line).rstrip(" :").strip()
 
 
@@ -69,7 +88,7 @@ def parse_blocks(text: str) -> list[Block]:
             blocks.append(Block("para", line))
             figure = True
             continue
-        elif _is_heading_line(line) and after is not None:
+        elif after is not None and _is_heading_line(line, lines[after].strip()):
             blocks.append(Block("heading", _heading_label(line)))
         elif _continues(blocks, line, previous_blank):
             blocks[-1] = Block(blocks[-1].kind, f"{blocks[-1].text} {line}")
