@@ -94,6 +94,13 @@ def test_a_manifest_entry_wins_over_the_guesses(tmp_path: Path) -> None:
     # Written once, or never capitalised: not a name; the text's own guess stands.
     ("quinoa-a-propos.txt", "Quinoa a 30 ans. Le MOC aide. Le MOC forme.", "MOC"),
     ("histoire-du-logement.txt", "l'histoire du logement. Le logement social.", ""),
+    # A word of the file name the text writes as an acronym, once, when nothing is written
+    # twice: the page spells the name out once and then says "we".
+    ("eza-who-we-are.txt", "We are the European Centre for Workers' Questions (EZA). We act.",
+     "EZA"),
+    # ... not when written in lowercase, nor over a name written twice.
+    ("eza-who-we-are.txt", "We are a centre. Eza is a town.", ""),
+    ("eza-annual-report.txt", "The EZA report. The ETUC acts. The ETUC trains.", "ETUC"),
 ])
 def test_guess_organisation_reads_the_file_name(file_name: str, text: str,
                                                 organisation: str) -> None:

@@ -298,7 +298,8 @@ def guess_organisation(text: str, path: Path | None = None) -> str:
     ("Caritas", "Quinoa", "Eurodiaconia") and names with "&" or a lowercase word ("Peuple &
     Culture", "Secours populaire") are found only through the file name; the most written
     name alone took persons ("Joseph Wresinski") and donors ("Baron Allard") for the
-    organisation of a history page."""
+    organisation of a history page. Last, a word of the file name the text writes as an
+    acronym, even once (``acronym_in_file_name``)."""
     counts = Counter(n for n in names_in(text) if is_acronym(n) or len(n.split()) > 1)
     named = [(count, -text.find(name), name) for name, count in counts.items() if count >= 2]
     written, _, most_written = max(named) if named else (0, 0, "")
@@ -310,7 +311,22 @@ def guess_organisation(text: str, path: Path | None = None) -> str:
     # A file name's run wins only when written as often: "rapport-annuel-2018.pdf" may
     # hold "Rapport annuel" twice in a report that writes "CSC" thirty times.
     in_file_name, times = named_in_file_name(text, file_words)
-    return in_file_name if times >= written else most_written
+    if times >= written and in_file_name:
+        return in_file_name
+    return most_written or acronym_in_file_name(text, file_words)
+
+
+def acronym_in_file_name(text: str, file_words: list[str]) -> str:
+    """A word of the file name that the text writes as an acronym, even once ("EZA" in
+    "eza-who-we-are.txt", whose text spells it "European Centre for Workers' Questions
+    (EZA)" and then says "we"): the first such word, as written."""
+    for word in file_words:
+        if len(word) < 2 or word in STOPWORDS:
+            continue
+        for match in re.finditer(rf"(?<![\w-]){re.escape(word.upper())}(?![\w-])", text):
+            if is_acronym(match.group(0)):
+                return match.group(0)
+    return ""
 
 
 def name_words(text: str) -> list[str]:
