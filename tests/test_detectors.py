@@ -149,6 +149,32 @@ def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text
 
 
+# ----------------------------------------------------------------------------- persons
+PERSON = TYPE_PATTERNS["person"]
+
+
+@pytest.mark.parametrize("text", [
+    "The current director is Niall Cooper.",
+    "En mai 2006, Benoît Van der Meerschen devient Président de la Ligue.",
+    "Chief Executive and Secretary Dave Garratt",
+    "L'initiateur de ce regroupement est Arthur Jauniaux.",
+    "Mme Durand préside le conseil.",
+    "Jean-Marc Le Roy a été élu.",
+])
+def test_a_persons_name_is_found(text: str) -> None:
+    assert found(PERSON, text), text
+
+
+@pytest.mark.parametrize("text", [
+    "Le Mouvement Ouvrier Chrétien rassemble cinq organisations.",  # kinds of organisation
+    "In January 2010, the board met in Brussels.",  # a month, a lone place
+    "La Commission agit depuis 1967 avec la CSC et la FGTB.",  # acronyms are no persons
+    "Elle a été fondée en 1962.",
+])
+def test_text_without_a_persons_name_holds_none(text: str) -> None:
+    assert not found(PERSON, text), text
+
+
 # ----------------------------------------------------------------------------- durations
 
 

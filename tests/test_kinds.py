@@ -125,11 +125,14 @@ KIND_TABLE = [
     ("Y a-t-il des formations en ligne ?", "fr", "yesno"),
     ("Does the CSC have members in Flanders?", "en", "yesno"),
     ("Is the CIEP part of the MOC?", "en", "yesno"),
+    # who holds a role: a person's name answers
+    ("Qui est le président du MOC ?", "fr", "role_holder"),
+    ("Qui préside le MOC ?", "fr", "role_holder"),
+    ("Who is the president of the MOC?", "en", "role_holder"),
+    ("Who was Refugee Action's chief executive in 2012-2013?", "en", "role_holder"),
+    ("Qui a cofondé la FOPES et en a été le premier directeur ?", "fr", "founder"),
     # factoid: no kind's cue
-    ("Qui est le président du MOC ?", "fr", "factoid"),
-    ("Qui préside le MOC ?", "fr", "factoid"),
     ("Que fait le CIEP pour les jeunes ?", "fr", "factoid"),  # more than a name: no definition
-    ("Who is the president of the MOC?", "en", "factoid"),
     ("Que faire quand on perd son emploi ?", "fr", "factoid"),  # "quand" inside: no date
     ("What does Caritas do when an emergency hits?", "en", "factoid"),
     # "s'adresse" is no address (kind_lookalikes)

@@ -1,9 +1,9 @@
 """Detectors of what a sentence holds: the answer types a question may ask for (a year, a
 count, a place, a phone number, an e-mail address, a web address, a sum of money, a
-frequency). Not one country's formats: phone numbers are read by ``phonenumbers`` (any
-country's, written nationally for the regions below or internationally with +), places by
-street words of several languages (core/data/addresses.toml), post codes of several forms, and
-"in/à + a capitalised place name"."""
+frequency, a person's name). Not one country's formats: phone numbers are read by
+``phonenumbers`` (any country's, written nationally for the regions below or internationally
+with +), places by street words of several languages (core/data/addresses.toml), post codes
+of several forms, and "in/à + a capitalised place name"."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Protocol
 import phonenumbers
 
 from assistant.core.addresses import names_a_street
-from assistant.core.names import calendar_words
-from assistant.core.text import fold
+from assistant.core.names import calendar_words, is_organisation_noun
+from assistant.core.text import STOPWORDS, fold
 from assistant.core.wordlists import word_lists
 
 
@@ -150,6 +150,37 @@ class CountDetector:
         return NUMBER.search(text) or COUNT_WORDS.search(text)
 
 
+# A person's name: two to four capitalised words (particles between them: "Benoît Van der
+# Meerschen", "Jean-Marc Le Roy"), or a title and a capitalised word ("Mme Durand").
+PERSON_RUN = re.compile(
+    r"(?<![\w'’-])[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?"
+    r"(?:\s+(?:(?:de|du|des|van|von|der|den|le|la|di|da|dos|del|d'|d’)\s*)*"
+    r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?){1,3}")
+PERSON_TITLE = re.compile(
+    r"\b(?:M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Prof\.?)\s+[A-ZÀ-Ý][a-zà-ÿ]+")
+PARTICLES = frozenset({"de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da",
+                       "dos", "del"})
+
+
+class PersonDetector:
+    """A person's name ("Dave Garratt", "Benoît Van der Meerschen", "Mme Durand"): a run of
+    capitalised words none of which is a stop word, a kind of organisation ("Commission",
+    "Mouvement"), a month or a day; the question's own names are blanked before (features.
+    holds_type)."""
+
+    def search(self, text: str) -> object | None:
+        if PERSON_TITLE.search(text):
+            return True
+        for match in PERSON_RUN.finditer(text):
+            words = [w for w in re.split(r"[\s'’]+", match.group(0)) if w]
+            folded = [fold(w) for w in words if fold(w) not in PARTICLES]
+            if len(folded) >= 2 and not any(
+                    w in STOPWORDS or is_organisation_noun(w) or w in calendar_words()
+                    for w in folded):
+                return match
+        return None
+
+
 PLACE = PlaceDetector()
 STREET = StreetDetector()
 PHONE = PhoneDetector()
@@ -159,7 +190,7 @@ COUNT = CountDetector()
 TYPE_PATTERNS: dict[str, Detector] = {
     "year": YEAR, "date": DATE, "count": COUNT, "number": COUNT, "place": PLACE,
     "address": PLACE, "street": STREET, "web": WEB, "phone": PHONE, "email": EMAIL,
-    "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION,
+    "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION, "person": PersonDetector(),
 }
 # Kinds no other sentence can answer: without one the engine abstains.
 REQUIRED_KINDS = ("phone", "email", "amount", "frequency")
