@@ -171,8 +171,9 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 ABLATION_FIGURES = ("answer_accuracy", "abstain_correct", "false_abstain")
-# The named sections added after the retrieved passages (settings.section_passages 0).
-SECTION_PASSAGES = "section_passages"
+# The passages added after the retrieved ones, switched off by setting their number to 0:
+# the named sections, and the pages of an organisation asked that no passage names.
+ADDED_PASSAGES = ("section_passages", "naming_passages")
 
 
 def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
@@ -186,11 +187,12 @@ def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:
     service = mixed_service(folder)
     sets = [s for s in SETS if s.path.exists()]
     table: dict[str, dict[str, dict[str, float]]] = {}
-    sections = service.settings.section_passages
+    added = {name: getattr(service.settings, name) for name in ADDED_PASSAGES}
     for name in ("none", *CHECK_NAMES, ORGANISATION_KNOWN, ABSTAIN_THRESHOLD, DIRECTORY_ROUTE,
-                 SECTION_PASSAGES):
+                 *ADDED_PASSAGES):
         service.settings.disabled_checks = [] if name == "none" else [name]
-        service.settings.section_passages = 0 if name == SECTION_PASSAGES else sections
+        for setting, number in added.items():
+            setattr(service.settings, setting, 0 if name == setting else number)
         table[name] = {}
         for qset in sets:
             questions = load(qset.path)

@@ -53,6 +53,9 @@ class FakeStatistics:
     def is_rare(self, name: str, limit: int) -> bool:
         return False
 
+    def idf_of(self, stem: str) -> float:
+        return 5.0 if stem == "eza" else 1.0  # the acronym is the name's rarest word
+
 
 @dataclass
 class FakeRetriever:
@@ -76,6 +79,12 @@ class FakeRetriever:
 
     def units_for(self, passages: Sequence[Passage]) -> list[Unit]:
         return [u for p in passages for u in Doc(p.chunk_id, [p.text], p.title, p.rank).units()]
+
+    def passages_holding(self, stem: str, query_vector: np.ndarray, limit: int
+                         ) -> list[Passage]:
+        pages = {"eza": [chunk_of("eza", 1, "What we do"), chunk_of("eza", 0, "Who we are"),
+                         chunk_of("eza", 2, "Dialogue")]}
+        return pages.get(stem, [])[:limit]
 
 
 def test_a_comparison_gathers_evidence_for_each_organisation() -> None:
@@ -155,3 +164,27 @@ def test_sections_are_off_at_zero_and_a_retrieved_section_is_not_added_twice() -
     again = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
                             top_k=5, aliases_of=lambda name: [], section_passages=1)
     assert [p.chunk_id for p in again.sources] == ["fiche-0", "mission-0", "fiche-2", "fiche-3"]
+
+
+def test_the_page_of_an_organisation_no_passage_names_comes_after_them() -> None:
+    """Union training pages in French can outrank every page of EZA for a French question
+    naming it: the chunks of the documents that write "EZA", nearest first, follow."""
+    question = "Combien de séminaires l'EZA organise-t-elle ?"
+    retriever = FakeRetriever({}, default=ranking("ftq", "movendo"))
+    evidence = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                               top_k=5, aliases_of=lambda name: [], naming_passages=2)
+    assert [p.chunk_id for p in evidence.sources] == ["ftq", "movendo", "eza-1", "eza-0"]
+    assert [p.rank for p in evidence.sources] == [1, 2, 3, 4]
+    assert "eza-1" in {u.passage.chunk_id for u in evidence.units}
+    off = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                          top_k=5, aliases_of=lambda name: [], naming_passages=0)
+    assert [p.chunk_id for p in off.sources] == ["ftq", "movendo"]
+
+
+def test_no_page_is_added_when_a_passage_names_the_organisation() -> None:
+    question = "Combien de séminaires l'EZA organise-t-elle ?"
+    named = replace(ranking("eza-0")[0], text="EZA organise des séminaires.")
+    retriever = FakeRetriever({}, default=[*ranking("ftq"), replace(named, rank=2)])
+    evidence = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                               top_k=5, aliases_of=lambda name: [], naming_passages=2)
+    assert [p.chunk_id for p in evidence.sources] == ["ftq", "eza-0"]

@@ -9,6 +9,7 @@ import pytest
 from conftest import ingested_copy
 
 from assistant.core.settings import Settings
+from assistant.core.text import analyze
 from assistant.core.types import Passage
 from assistant.retrieval.expansion import acronym_expansions
 from assistant.service.assistant_service import AssistantService
@@ -196,6 +197,27 @@ def test_a_documents_passages_are_its_stored_chunks_in_text_order(
     numbers = [int(p.chunk_id.rpartition("-")[2]) for p in passages]
     assert numbers == sorted(numbers) and all(p.source == source for p in passages)
     assert retriever.document_passages("no such document.txt") == []
+
+
+def test_the_passages_holding_a_word_are_its_documents_chunks_nearest_first(
+        service: AssistantService) -> None:
+    """Every chunk of the documents that write the word (a page's later chunks seldom
+    repeat a name), ranked by cosine with the question's vector."""
+    retriever = service._ready_retriever()
+    vector = retriever.query_vector("Qui a fondé la FOPES ?")
+    stem = analyze("FOPES")[-1]
+    found = retriever.passages_holding(stem, vector, 100)
+    assert retriever.bm25 is not None
+    holding = {str(retriever.nodes[i].metadata["source"]) for i in retriever.bm25.holding(stem)}
+    assert holding and {p.source for p in found} == holding
+    assert len(found) == sum(len(retriever.document_passages(d)) for d in holding)
+    assert retriever.dense.vectors is not None
+    position = {n.node_id: i for i, n in enumerate(retriever.nodes)}
+    similarity = [float(retriever.dense.vectors[position[p.chunk_id]] @ vector) for p in found]
+    assert similarity == sorted(similarity, reverse=True)
+    assert [p.chunk_id for p in retriever.passages_holding(stem, vector, 2)] == [
+        p.chunk_id for p in found[:2]]
+    assert retriever.passages_holding("nosuchword", vector, 2) == []
 
 
 def test_a_history_question_reads_the_history_section_of_a_retrieved_page(

@@ -11,7 +11,9 @@ from itertools import zip_longest
 import numpy as np
 
 from assistant.answering.features import section_match
+from assistant.answering.matching import passage_context, text_stems
 from assistant.answering.profile import QuestionProfile, profile_question, search_text
+from assistant.core.text import analyze
 from assistant.core.types import Passage, Unit
 from assistant.directory.organisations import Directory
 from assistant.retrieval.expansion import acronym_expansions
@@ -28,9 +30,11 @@ class Evidence:
 def gather_evidence(question: str, language: str, retriever: HybridRetriever,
                     directory: Callable[[], Directory], top_k: int,
                     aliases_of: Callable[[str], Sequence[str]],
-                    section_passages: int = 0) -> Evidence:
+                    section_passages: int = 0, naming_passages: int = 0) -> Evidence:
     """Retrieve for the question (without its instruction words) and read the units:
-    ``top_k`` passages, then up to ``section_passages`` named sections (``named_sections``)."""
+    ``top_k`` passages, then up to ``section_passages`` named sections (``named_sections``)
+    and up to ``naming_passages`` passages of the page of each organisation asked that no
+    other passage names (``pages_of_the_unnamed``)."""
     query = search_text(question, language)
     passages = retriever.retrieve(
         query, acronym_expansions(question, retriever.statistics, aliases_of))
@@ -48,7 +52,35 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     if section_passages > 0:
         sections = named_sections(profile, sources, retriever)[:section_passages]
         sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(sections, start=1)]
+    if naming_passages > 0:
+        naming = pages_of_the_unnamed(profile, sources, retriever, query_vector,
+                                      naming_passages)
+        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(naming, start=1)]
     return Evidence(sources, retriever.units_for(sources), query_vector)
+
+
+def pages_of_the_unnamed(profile: QuestionProfile, sources: Sequence[Passage],
+                         retriever: HybridRetriever, query_vector: np.ndarray,
+                         limit: int) -> list[Passage]:
+    """For each organisation the question names that no source names by the rarest word of
+    its name: up to ``limit`` chunks of the documents that write that word, the closest to
+    the question first. Pages of other organisations in the question's language can outrank
+    every page of the one asked on their words alone ("Combien de séminaires de formation
+    l'EZA organise-t-elle ?": union training pages in French over EZA's English page, which
+    "EZA" alone does not lift into the top passages); the engine then has nothing it may
+    answer from (checks.names_the_organisation)."""
+    found: list[Passage] = []
+    for name in profile.strong_names:
+        stems = analyze(name)
+        if not stems:
+            continue
+        rarest = max(stems, key=retriever.statistics.idf_of)
+        if any(rarest in text_stems(passage_context(p)) for p in [*sources, *found]):
+            continue
+        have = {p.chunk_id for p in [*sources, *found]}
+        found += [p for p in retriever.passages_holding(rarest, query_vector, limit + len(have))
+                  if p.chunk_id not in have][:limit]
+    return found
 
 
 def named_sections(profile: QuestionProfile, sources: Sequence[Passage],

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
             "l'histoire de WSM'), when retrieval did not bring it. 0: none."
         ),
     )
+    naming_passages: int = Field(
+        2, ge=0, description=(
+            "Most passages added after the others for each organisation the question names "
+            "that none of them names (by the rarest word of its name): the chunks of the "
+            "documents that write it, the closest to the question first. 0: none."
+        ),
+    )
     candidates: int = Field(
         20, description="Passages each retriever (dense, BM25) proposes before fusion."
     )
@@ -290,8 +297,9 @@ class Settings(BaseSettings):
 
     @property
     def sources_listed(self) -> int:
-        """Most sources an answer lists: the retrieved passages and the named sections."""
-        return self.top_k + self.section_passages
+        """Most sources an answer lists: the retrieved passages, the named sections and the
+        pages of an organisation no passage names (for one organisation asked)."""
+        return self.top_k + self.section_passages + self.naming_passages
 
     @property
     def vector_space(self) -> str:

@@ -122,6 +122,12 @@ class AnalyzedBM25Retriever:
         self._bm25 = bm25s.BM25()
         self._bm25.index([tokens or ["_"] for tokens in analyzed], show_progress=False)
 
+    def holding(self, stem: str) -> list[int]:
+        """The positions of the chunks whose tokens hold ``stem``."""
+        if stem not in self._bm25.vocab_dict:
+            return []
+        return [int(i) for i in np.flatnonzero(self._bm25.get_scores([stem]))]
+
     def retrieve(self, query: str) -> list[NodeWithScore]:
         tokens = [t for t in analyze(query) if t in self._bm25.vocab_dict]
         if not tokens or not self._nodes:
@@ -276,6 +282,24 @@ class HybridRetriever:
         vector = self.encoder.encode_queries([query])[0]
         self._last_query = (query, vector)
         return vector
+
+    def passages_holding(self, stem: str, query_vector: np.ndarray, limit: int
+                         ) -> list[Passage]:
+        """Up to ``limit`` chunks of the documents whose words hold ``stem`` (the rare word
+        of a name asked: a page's later chunks seldom repeat it), the nearest to the
+        question's vector first (the documents' order without the vectors), as passages of
+        rank 0 (looked up, not retrieved)."""
+        holding = self.bm25.holding(stem) if self.bm25 is not None else []
+        documents = dict.fromkeys(str(self.nodes[i].metadata.get("source", "")) for i in holding)
+        position_of = {node.node_id: i for i, node in enumerate(self.nodes)}
+        positions = [position_of[node.node_id] for document in documents
+                     for node in self.by_document.get(document, [])]
+        vectors = self.dense.vectors
+        if vectors is not None and positions:
+            similarity = vectors[positions] @ query_vector.astype(np.float32)
+            positions = [positions[i] for i in np.argsort(-similarity, kind="stable")]
+        return [passage_from(NodeWithScore(node=self.nodes[i], score=0.0), 0)
+                for i in positions[:limit]]
 
     def units_for(self, passages: Sequence[Passage]) -> list[Unit]:
         """The sentences and list items of the passages, with their stored vectors."""

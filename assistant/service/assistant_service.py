@@ -308,7 +308,8 @@ class AssistantService:
         try:  # no lock: sessions are not serialised behind a slow or hung store
             evidence = gather_evidence(standalone, language, retriever, self.directory,
                                        self.settings.top_k, self._aliases_of,
-                                       self.settings.section_passages)
+                                       self.settings.section_passages,
+                                       self.settings.naming_passages)
         except AssistantError:
             raise
         except Exception as exc:  # the store failing mid-retrieval: said as such
