@@ -9,6 +9,8 @@ answered. Prints figures, asserts nothing.
 
 2026-12-07 (355 tune questions): 262 right from 0 to 0.25, 264 from 0.30 to 0.40, 263 at
 0.45-0.5, 262 at 0.6, 261 at 0.7, 260 with the gate off (1.01); 0.35 kept.
+2026-12-07 15:55 (409 tune questions, gen-tune4 and 84 pages): 306 right from 0 to 0.2, 308
+at 0.25, 309 from 0.30 to 0.50, 306 at 0.6, 305 at 0.7 and off; 0.35 kept.
 """
 
 from __future__ import annotations
