@@ -247,6 +247,7 @@ class HybridRetriever:
         self.nodes, vectors = load_nodes(chunks, with_vectors=exact)
         self.by_id = {n.node_id: n for n in self.nodes}
         self.by_document = chunks_by_document(self.nodes)
+        self.position_of = {node.node_id: i for i, node in enumerate(self.nodes)}
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
         analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
         self.statistics = CorpusStatistics(texts, analyzed)
@@ -291,8 +292,7 @@ class HybridRetriever:
         rank 0 (looked up, not retrieved)."""
         holding = self.bm25.holding(stem) if self.bm25 is not None else []
         documents = dict.fromkeys(str(self.nodes[i].metadata.get("source", "")) for i in holding)
-        position_of = {node.node_id: i for i, node in enumerate(self.nodes)}
-        positions = [position_of[node.node_id] for document in documents
+        positions = [self.position_of[node.node_id] for document in documents
                      for node in self.by_document.get(document, [])]
         vectors = self.dense.vectors
         if vectors is not None and positions:
