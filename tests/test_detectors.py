@@ -12,6 +12,7 @@ from assistant.answering.detectors import (
     DURATION,
     EMAIL,
     FREQUENCY,
+    PERSON,
     PHONE,
     PLACE,
     STREET,
@@ -150,9 +151,6 @@ def test_text_without_a_count_holds_none(text: str) -> None:
 
 
 # ----------------------------------------------------------------------------- persons
-PERSON = TYPE_PATTERNS["person"]
-
-
 @pytest.mark.parametrize("text", [
     "The current director is Niall Cooper.",
     "En mai 2006, Benoît Van der Meerschen devient Président de la Ligue.",

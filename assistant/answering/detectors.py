@@ -184,13 +184,14 @@ class PersonDetector:
 PLACE = PlaceDetector()
 STREET = StreetDetector()
 PHONE = PhoneDetector()
+PERSON = PersonDetector()
 COUNT = CountDetector()
 # Detectors by answer type (kinds.toml's ``type``); "number" and "address" are the profile's
 # older names of "count" and "place".
 TYPE_PATTERNS: dict[str, Detector] = {
     "year": YEAR, "date": DATE, "count": COUNT, "number": COUNT, "place": PLACE,
     "address": PLACE, "street": STREET, "web": WEB, "phone": PHONE, "email": EMAIL,
-    "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION, "person": PersonDetector(),
+    "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION, "person": PERSON,
 }
 # Kinds no other sentence can answer: without one the engine abstains.
 REQUIRED_KINDS = ("phone", "email", "amount", "frequency")

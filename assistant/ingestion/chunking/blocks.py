@@ -29,7 +29,7 @@ _WIKI_HEADING = re.compile(r"^(=+)\s*([^=]+?)\s*\1$")
 QUESTION_HEADING_WORDS = 20
 
 
-def _is_heading_line(line: str, after: str = "") -> bool:
+def _is_heading_line(line: str, after: str) -> bool:
     """A short line without final punctuation ("Historique", "MISSIONS :", "# Title",
     "==History=="), or an FAQ's question followed by its answer."""
     if _MD_HEADING.match(line) or _WIKI_HEADING.match(line):
