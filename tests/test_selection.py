@@ -218,6 +218,31 @@ def test_a_summary_reads_the_passage_that_says_most() -> None:
     assert [u.text for u in picked] == CIEP.unit_texts
 
 
+CIEP_FOUNDED = Doc("ciep-long", [
+    "Le CIEP est le service d'éducation permanente du MOC.",
+    "Il propose des formations pour adultes.",
+    "Il organise aussi des conférences publiques.",
+    "Il a été fondé en 1974 à Bruxelles.",
+], "CIEP", 1)
+
+
+def test_a_summary_covers_the_date_its_strongest_sentences_lack() -> None:
+    every = units_of(CIEP_FOUNDED)
+    scores = [0.9, 0.85, 0.8, 0.3]  # the dated sentence scores lowest
+    picked = pick_summary(choice("Résume le CIEP.", "fr", scored(every, scores), every,
+                                 max_units=2))
+    assert [u.text for u in picked] == [CIEP_FOUNDED.unit_texts[0], CIEP_FOUNDED.unit_texts[3]]
+
+
+def test_a_summary_takes_no_covering_sentence_from_another_document() -> None:
+    dated_elsewhere = Doc("other", ["Le MOC est né en 1921."], "MOC", 2)
+    every = units_of(CIEP, dated_elsewhere)
+    scores = [0.9, 0.85, 0.8, 0.75, 0.7]
+    picked = pick_summary(choice("Résume le CIEP.", "fr", scored(every, scores), every,
+                                 max_units=2))
+    assert [u.text for u in picked] == CIEP.unit_texts[:2]
+
+
 # ----------------------------------------------------------------------------- histories
 
 TIMELINE = Doc("cire-1", [

@@ -27,6 +27,10 @@ class AnswerKind:
     # the message asking the question of each organisation when several are asked together
     # ("When was {name} founded?" for "Which is older, X or Y?"); "" when none (compared.py)
     each: str = ""
+    # the types a summary should hold when the document has them ("date", "count", "place":
+    # when it was founded, how big it is, where it is), each from the document's best
+    # sentence holding it when the strongest sentences lack it (selection.pick_summary)
+    covers: tuple[str, ...] = ()
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
         opening = OPENING_CONJUNCTION.sub("", folded)
@@ -54,7 +58,8 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
             str(row["id"]), str(row["type"]), str(row["selector"]),
             starts=tuple(fold(s) for s in cues.get("starts", ())),
             cues=tuple(fold(c) for c in cues.get("cues", ())),
-            only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")))
+            only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")),
+            covers=tuple(str(t) for t in row.get("covers", ())))
         if kind.selector not in SELECTORS:
             raise ValueError(f"kinds.toml: unknown selector {kind.selector!r} ({kind.id})")
         if kind.starts or kind.cues:

@@ -227,12 +227,30 @@ def pick_summary(choice: Choice) -> list[Unit]:
               for units in close]
     group = max(groups, key=lambda units: sum(u.score for u in units[:choice.max_units]))
     chosen = defining_units(choice, group)[:1]
+    chosen += covering_units(choice, sentences, group[0].unit.passage.source, chosen or
+                             [group[0].unit])
     for item in group:
         if len(chosen) >= choice.max_units:
             break
         if item.unit not in chosen and adds_words(item.unit, chosen):
             chosen.append(item.unit)
     return sorted(chosen, key=text_order)
+
+
+def covering_units(choice: Choice, sentences: Sequence[ScoredUnit], document: str,
+                   opening: Sequence[Unit]) -> list[Unit]:
+    """For each type the kind's summary covers (founding date, size, place) that the opening
+    units lack: the document's best sentence holding it."""
+    found: list[Unit] = []
+    for kind_type in choice.profile.kind.covers:
+        detector = TYPE_PATTERNS[kind_type]
+        if any(detector.search(u.text) for u in (*opening, *found)):
+            continue
+        holder = next((s.unit for s in sentences if s.unit.passage.source == document
+                       and detector.search(s.unit.text) and s.unit not in found), None)
+        if holder is not None:
+            found.append(holder)
+    return found
 
 
 def pick_timeline(choice: Choice) -> list[Unit]:
