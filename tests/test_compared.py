@@ -22,6 +22,11 @@ from assistant.service.assistant_service import AssistantService
     ("How many members do the CSC, the FGTB and the CGSLB have?", ["CSC", "FGTB", "CGSLB"]),
     ("Qu'ont en commun Iles de Paix et l'Université de Paix ?",
      ["Iles de Paix", "Université de Paix"]),
+    # a kind of organisation, then what names it, through a stop word before a capital
+    ("Quand sont nées la CSC et la Fédération des maisons médicales de Wallonie ?",
+     ["CSC", "Fédération des maisons médicales de Wallonie"]),
+    ("Which is older, the Federation of Women of Ontario or the CSC?",
+     ["Federation of Women of Ontario", "CSC"]),
 ])
 def test_organisations_asked_together_are_found(question: str, names: list[str]) -> None:
     assert [m.name for m in coordinated_names(question)] == names
@@ -32,6 +37,7 @@ def test_organisations_asked_together_are_found(question: str, names: list[str])
     "Que fait Lire et Ecrire ?",  # "et" inside one name
     "Which organisations work on housing and energy?",  # no names
     "Quand WSM a-t-elle été fondée ?",
+    "Quand la CSC et la Fédération sont-elles nées ?",  # a kind of organisation, no name
 ])
 def test_one_organisation_is_no_coordination(question: str) -> None:
     assert coordinated_names(question) == []
@@ -50,6 +56,8 @@ def test_one_organisation_is_no_coordination(question: str) -> None:
       message("question_each_founded", "fr", name="CGSLB")]),
     ("Which is older, SOS Faim or Quinoa?", "en",
      ["When was SOS Faim founded?", "When was Quinoa founded?"]),
+    ("Which was set up first, CAFOD or Oxfam?", "en",
+     ["When was CAFOD founded?", "When was Oxfam founded?"]),
 ])
 def test_one_question_per_organisation(question: str, language: str, parts: list[str]) -> None:
     assert split_organisations(question, language) == parts

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from assistant.answering.profile import asked_part, profile_question
 from assistant.core.messages import message
-from assistant.core.names import NAME, matched_name
+from assistant.core.names import NAME, is_organisation_noun, matched_name
 from assistant.core.text import STOPWORDS, fold
 
 # What may stand between two organisations asked together: a conjunction or a comma, and
@@ -64,15 +64,23 @@ def _mention(question: str, match: re.Match[str]) -> NamedSpan | None:
     """The match as names_in reads it (no leading question word, article or elision), with
     the lowercase words that go on the name."""
     name = matched_name(match.group(0))
+    tail_only = not name and is_organisation_noun(match.group(0).strip())
+    if tail_only:  # "la Fédération des femmes du Québec": a kind of organisation, then its name
+        name = match.group(0).strip()
     if not name:
         return None
     start = match.start() + match.group(0).rfind(name)
     end = start + len(name)
     tail = NAME_TAIL.match(question[end:])
+    if tail_only and not tail:
+        return None
     if tail:
         words = []
-        for word in tail.group(1).split():
-            if fold(word) in STOPWORDS:
+        tail_words = tail.group(1).split()
+        for i, word in enumerate(tail_words):
+            # a stop word ends the name, unless a capitalised word follows ("du Québec")
+            following = tail_words[i + 1] if i + 1 < len(tail_words) else ""
+            if fold(word) in STOPWORDS and not following[:1].isupper():
                 break
             words.append(word)
         if words:
