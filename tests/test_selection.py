@@ -6,6 +6,7 @@ from __future__ import annotations
 from engine_fakes import Doc, bullet_doc, choice, scored
 
 from assistant.answering.compose import abstain, compose, other_language
+from assistant.answering.profile import profile_question
 from assistant.answering.selection import (
     pick_comparison,
     pick_definition,
@@ -306,17 +307,21 @@ def test_a_definition_opens_on_the_sentence_defining_the_name() -> None:
     assert mention.unit_texts[0] not in [u.text for u in picked]
 
 
-def test_a_how_question_reads_on_while_the_next_sentences_stay_close() -> None:
+def test_a_how_question_reads_on_its_kinds_sentences_then_while_they_stay_close() -> None:
     steps = Doc("steps", [
         "Pour devenir volontaire, remplissez le formulaire en ligne.",
-        "Ensuite, un entretien est organisé avec l'équipe.",
-        "Enfin, une formation de deux jours vous accueille.",
+        "Un entretien suit.",
+        "Puis une formation de deux jours.",
+        "Le départ a lieu en été.",
+        "Au retour, vous témoignez de votre expérience auprès du public.",
         "WSM remercie ses donateurs.",
     ], "WSM", 1)
     every = steps.units()
-    picked = pick_passage(choice("Comment devenir volontaire chez WSM ?", "fr",
-                                 scored(every, [0.9, 0.8, 0.75, 0.1]), every, join_ratio=0.8))
-    assert [u.text for u in picked] == steps.unit_texts[:3]
+    question = "Comment devenir volontaire chez WSM ?"
+    assert profile_question(question, "fr").kind.reads_on == 3  # data/kinds.toml
+    picked = pick_passage(choice(question, "fr", scored(every, [0.9, 0.2, 0.1, 0.1, 0.8, 0.1]),
+                                 every, join_ratio=0.8, max_units=6))
+    assert [u.text for u in picked] == steps.unit_texts[:5]
 
 
 # ----------------------------------------------------------------------------- comparison

@@ -31,6 +31,9 @@ class AnswerKind:
     # when it was founded, how big it is, where it is), each from the document's best
     # sentence holding it when the strongest sentences lack it (selection.pick_summary)
     covers: tuple[str, ...] = ()
+    # the sentences a passage answer reads on after its best one whatever their score
+    # (selection.pick_passage)
+    reads_on: int = 0
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
         opening = OPENING_CONJUNCTION.sub("", folded)
@@ -59,7 +62,8 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
             starts=tuple(fold(s) for s in cues.get("starts", ())),
             cues=tuple(fold(c) for c in cues.get("cues", ())),
             only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")),
-            covers=tuple(str(t) for t in row.get("covers", ())))
+            covers=tuple(str(t) for t in row.get("covers", ())),
+            reads_on=int(row.get("reads_on", 0)))
         if kind.selector not in SELECTORS:
             raise ValueError(f"kinds.toml: unknown selector {kind.selector!r} ({kind.id})")
         if kind.starts or kind.cues:

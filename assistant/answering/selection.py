@@ -313,13 +313,18 @@ def defining_units(choice: Choice, ranked: Sequence[ScoredUnit]) -> list[Unit]:
 
 def pick_passage(choice: Choice) -> list[Unit]:
     """"Comment ... ?": the factoid's units, then the sentences that follow the best one in
-    its passage while the model ranks them close to the best (the joining share)."""
+    its passage: the kind's ``reads_on`` first (the steps of a process seldom repeat the
+    question's words), then while the model ranks them close to the best (the joining
+    share)."""
     chosen = pick_factoid(choice)
     score_of = {id(s.unit): s.score for s in choice.ranked}
     unit = choice.best.unit
+    read_on = 0
     while len(chosen) < choice.max_units and (nxt := choice.neighbour(unit, 1)) is not None:
-        if not choice.close_to_best(score_of.get(id(nxt), 0.0), choice.thresholds.join_ratio):
+        if read_on >= choice.profile.kind.reads_on and not choice.close_to_best(
+                score_of.get(id(nxt), 0.0), choice.thresholds.join_ratio):
             break
+        read_on += 1
         if nxt not in chosen:
             chosen.append(nxt)
         unit = nxt
