@@ -135,7 +135,7 @@ def test_the_engines_sentence_budget_is_the_services() -> None:
 
 def test_the_checks_are_named_for_ablations() -> None:
     assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "names_the_organisation",
-                                "addresses_the_assistant"}
+                                "count_holds_number", "addresses_the_assistant"}
     assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
 
 
@@ -253,3 +253,15 @@ def test_no_unit_means_no_answer() -> None:
     answer = answer_from_units("Que fait le CIEP ?", "fr", [], [], np.zeros(8), lambda s: 1.0,
                                model=HAND_MODEL, disabled_checks=NO_THRESHOLD)
     assert_abstained(answer, "fr")
+
+
+def test_count_holds_number_is_honoured_and_can_be_switched_off() -> None:
+    """"How many?" is not answered by a sentence that holds no number; the organisation's
+    name does not count as one ("CNCD-11.11.11")."""
+    question = "Combien de bénévoles le CNCD-11.11.11 compte-t-il ?"
+    no_number = Doc("cncd-sans", ["Le CNCD-11.11.11 est la coupole des ONG belges."],
+                    "CNCD-11.11.11", 1)
+    assert_abstained(ask(question, "fr", [no_number], disabled_checks=NO_THRESHOLD), "fr")
+    assert_grounded(ask(question, "fr", [no_number],
+                        disabled_checks=NO_THRESHOLD | {"count_holds_number"}))
+    assert "90" in ask(question, "fr", [CNCD], disabled_checks=NO_THRESHOLD).text
