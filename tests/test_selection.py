@@ -182,6 +182,21 @@ def test_a_list_question_takes_a_list_close_enough_to_the_best() -> None:
     assert [u.text for u in picked] == ["Le CNCD-11.11.11 est une coupole."]
 
 
+def test_a_list_question_stating_its_size_takes_the_list_of_that_size() -> None:
+    prose = Doc("prose", ["Le CNCD-11.11.11 est une coupole."], "CNCD-11.11.11", 4)
+    every = units_of(prose, OTHER_SECTION, LIST_1)  # lists of two and of three items
+    scores = [0.9, 0.2, 0.2, 0.2] + [0.1] * (len(every) - 4)  # both far under the best
+    three = select(choice("Quelles sont les trois organisations membres du CNCD-11.11.11 ?",
+                          "fr", scored(every, scores), every, list_ratio=0.5))
+    assert [u.text for u in three] == [LEAD, *FIRST_ITEMS]
+    two = select(choice("Quels sont les deux autres partenaires du CNCD-11.11.11 ?", "fr",
+                        scored(every, scores), every, list_ratio=0.5))
+    assert [u.text for u in two] == ["Autres partenaires :", "Acodev", "Fiabel"]
+    unsized = select(choice("Quelles organisations sont membres du CNCD-11.11.11 ?", "fr",
+                            scored(every, scores), every, list_ratio=0.5))
+    assert [u.text for u in unsized] == ["Le CNCD-11.11.11 est une coupole."]
+
+
 # ----------------------------------------------------------------------------- summaries
 
 CIEP_HEADING = Doc("ciep-titre", ["Le CIEP en bref"], "CIEP", 1)

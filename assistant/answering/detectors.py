@@ -29,6 +29,12 @@ NUMBER_WORDS = frozenset(
         "one", "two", "three", "four", "five", "seven", "eight", "nine", "ten",
     }
 )
+# The numbers a question may write in words ("What are WSM's four strategies?").
+NUMBER_VALUES = {
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+    "dix": 10, "onze": 11, "douze": 12, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
 # What a count can be written as, digits aside ("une vingtaine de pays", "thousands").
 COUNT_WORDS = re.compile(
     r"\b(deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|quarante"

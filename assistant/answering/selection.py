@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.answering.detectors import TYPE_PATTERNS, YEAR
+from assistant.answering.detectors import NUMBER_VALUES, TYPE_PATTERNS, YEAR
 from assistant.answering.features import is_heading_like, unit_words
 from assistant.answering.matching import name_known, passage_context, text_stems
 from assistant.answering.model import Thresholds
@@ -138,6 +138,9 @@ def pick_list(choice: Choice, any_list: bool = True) -> list[Unit]:
         kinds = {cid: units for cid, units in lists.items() if lists_organisation_kinds(units)
                  and choice.profile.names_all(units[0].passage)}
         own = kinds[max(kinds, key=lambda c: list_score(kinds[c], choice))] if kinds else own
+    sized = lists_of_the_size_asked(choice, lists)
+    if sized:  # "What are WSM's four strategies?": the list of four items
+        own = sized[max(sized, key=lambda c: list_score(sized[c], choice))]
     if own is None and not any_list:
         return []
     if own is None:
@@ -148,6 +151,19 @@ def pick_list(choice: Choice, any_list: bool = True) -> list[Unit]:
         own = lists[chunk]
     items = [u for u in continued(own, lists) if is_list_item(u)]
     return (lead_ins(own)[-1:] + items)[: choice.list_max + 1]
+
+
+def lists_of_the_size_asked(choice: Choice, lists: Mapping[str, list[Unit]]
+                            ) -> dict[str, list[Unit]]:
+    """The candidate lists with as many items as the question says ("ses quatre
+    stratégies", "the six themes"), among those the checks kept an item of."""
+    sizes = {NUMBER_VALUES[w] for w in choice.profile.words if w in NUMBER_VALUES}
+    if len(sizes) != 1:
+        return {}
+    kept = {id(s.unit) for s in choice.ranked}
+    return {cid: units for cid, units in lists.items()
+            if sum(is_list_item(u) for u in continued(units, lists)) in sizes
+            and any(id(u) in kept for u in units)}
 
 
 def lead_ins(units: Sequence[Unit]) -> list[Unit]:
