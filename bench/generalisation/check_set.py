@@ -178,7 +178,8 @@ def check_half(half: str, prefix: str, sources: str, errors: list) -> Counter:
 
 # A half is a folder with questions.jsonl and docs/; its ids start with its prefix. Later tune
 # batches (tune2, tune3, ...) are more tune data: ids gt2..., gt3...
-HALF_PREFIXES = {"tune": "gt", "frozen": "gf", "frozen2": "gf2", "frozen3": "gf3", "frozen4": "gf4"}
+HALF_PREFIXES = {"tune": "gt", "frozen": "gf", "frozen2": "gf2", "frozen3": "gf3", "frozen4": "gf4",
+                 "frozen5": "gf5"}
 
 
 def halves() -> list[tuple[str, str]]:
