@@ -71,6 +71,7 @@ SETS = (
     QuestionSet("gen-frozen2", GENERALISATION / "frozen2" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen3", GENERALISATION / "frozen3" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen4", GENERALISATION / "frozen4" / "questions.jsonl", "frozen", False),
+    QuestionSet("gen-frozen5", GENERALISATION / "frozen5" / "questions.jsonl", "frozen", False),
 )
 COLUMNS = ("n", "answer_accuracy", "retrieval_hit@k", "mrr", "abstain_correct", "false_abstain",
            "median_answer_chars")
