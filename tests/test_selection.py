@@ -250,6 +250,14 @@ def test_a_summary_covers_the_date_its_strongest_sentences_lack() -> None:
     assert [u.text for u in picked] == [CIEP_FOUNDED.unit_texts[0], CIEP_FOUNDED.unit_texts[3]]
 
 
+def test_a_definition_covers_the_date_its_defining_sentence_lacks() -> None:
+    every = units_of(CIEP_FOUNDED)
+    scores = [0.9, 0.85, 0.8, 0.3]
+    picked = pick_definition(choice("C'est quoi le CIEP ?", "fr", scored(every, scores), every))
+    # the defining sentence, the one that goes on about it ("Il ..."), and the founding date
+    assert [u.text for u in picked] == [CIEP_FOUNDED.unit_texts[i] for i in (0, 1, 3)]
+
+
 def test_a_summary_takes_no_covering_sentence_from_another_document() -> None:
     dated_elsewhere = Doc("other", ["Le MOC est né en 1921."], "MOC", 2)
     every = units_of(CIEP, dated_elsewhere)

@@ -29,7 +29,7 @@ class AnswerKind:
     each: str = ""
     # the types a summary should hold when the document has them ("date", "count", "place":
     # when it was founded, how big it is, where it is), each from the document's best
-    # sentence holding it when the strongest sentences lack it (selection.pick_summary)
+    # sentence holding it when the chosen sentences lack it (selection.covering_units)
     covers: tuple[str, ...] = ()
     # the sentences a passage answer reads on after its best one whatever their score
     # (selection.pick_passage)

@@ -316,10 +316,14 @@ def joined_neighbours(passage: Passage, by_passage: Mapping[str, Sequence[Scored
 
 def pick_definition(choice: Choice) -> list[Unit]:
     """The sentence that says what the organisation asked is (the model's best of those
-    that open on its name), with what continues it; else the best unit."""
+    that open on its name), with what continues it (else the best unit), and what the kind
+    covers that they lack (its founding date, size, place: ``covering_units``)."""
     defining = defining_units(choice, choice.ranked)
     first = defining[0] if defining else choice.best.unit
-    return with_context([first], choice)
+    sentences = [s for s in choice.ranked if not is_heading_like(s.unit.text)]
+    chosen = with_context([first], choice)
+    extra = covering_units(choice, sentences, first.passage.source, chosen)
+    return sorted(chosen + extra, key=text_order) if extra else chosen
 
 
 def defining_units(choice: Choice, ranked: Sequence[ScoredUnit]) -> list[Unit]:
