@@ -135,7 +135,7 @@ def test_the_engines_sentence_budget_is_the_services() -> None:
 
 def test_the_checks_are_named_for_ablations() -> None:
     assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "names_the_organisation",
-                                "count_holds_number", "addresses_the_assistant"}
+                                "holds_the_type", "addresses_the_assistant"}
     assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
 
 
@@ -255,7 +255,7 @@ def test_no_unit_means_no_answer() -> None:
     assert_abstained(answer, "fr")
 
 
-def test_count_holds_number_is_honoured_and_can_be_switched_off() -> None:
+def test_holds_the_type_is_honoured_and_can_be_switched_off() -> None:
     """"How many?" is not answered by a sentence that holds no number; the organisation's
     name does not count as one ("CNCD-11.11.11")."""
     question = "Combien de bénévoles le CNCD-11.11.11 compte-t-il ?"
@@ -263,5 +263,19 @@ def test_count_holds_number_is_honoured_and_can_be_switched_off() -> None:
                     "CNCD-11.11.11", 1)
     assert_abstained(ask(question, "fr", [no_number], disabled_checks=NO_THRESHOLD), "fr")
     assert_grounded(ask(question, "fr", [no_number],
-                        disabled_checks=NO_THRESHOLD | {"count_holds_number"}))
+                        disabled_checks=NO_THRESHOLD | {"holds_the_type"}))
     assert "90" in ask(question, "fr", [CNCD], disabled_checks=NO_THRESHOLD).text
+
+
+def test_a_phone_question_is_not_answered_without_a_phone_number() -> None:
+    question = "Quel est le numéro de téléphone de WSM ?"
+    assert_abstained(ask(question, "fr", [WEBSITE], disabled_checks=NO_THRESHOLD), "fr")
+    phone = Doc("tel", ["Téléphone : +32 2 246 38 31"], "WSM", 1)
+    assert "246 38 31" in ask(question, "fr", [phone], disabled_checks=NO_THRESHOLD).text
+
+
+def test_a_required_kind_has_a_type() -> None:
+    from assistant.answering.kinds import kinds
+    required = {k.id for k in kinds("fr") if k.required}
+    assert {"count", "phone", "email", "amount", "frequency"} <= required
+    assert all(k.type for k in kinds("en") if k.required)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.answering.detectors import COUNT
+from assistant.answering.detectors import TYPE_PATTERNS
 from assistant.answering.matching import name_known, passage_context, supported, text_stems
 from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
@@ -185,11 +185,13 @@ CHECKS = (
     # an answer (issue 19; core/instructions.py, word lists in core/data/instructions.toml).
     Check("names_the_organisation", lambda p: bool(p.strong_names),
           each(lambda s, p: names_the_asked(s.unit.passage, p))),
-    # "Combien de ... ?" is not answered by a sentence holding no number (the names asked
-    # blanked: "CNCD-11.11.11"). Counts only: the same check for every typed kind cost
-    # right answers on the frozen sets (bench/QUALITY.md).
-    Check("count_holds_number", lambda p: p.kind.type == "count",
-          each(lambda s, p: bool(COUNT.search(p.without_names(s.unit.text))))),
+    # "Combien de ... ?", "Quel est le numéro de téléphone ?": a kind whose answer must hold
+    # its type (``required`` in data/kinds.toml) is not answered by a sentence without it
+    # (the names asked blanked: "CNCD-11.11.11" holds no count). Not every typed kind: the
+    # same check for dates and places cost right answers on the frozen sets (QUALITY.md).
+    Check("holds_the_type", lambda p: p.kind.required,
+          each(lambda s, p: bool(TYPE_PATTERNS[p.kind.type].search(
+              p.without_names(s.unit.text))))),
     Check("addresses_the_assistant", lambda p: True,
           each(lambda s, p: not addresses_the_assistant(s.unit.text))),
 )

@@ -34,6 +34,8 @@ class AnswerKind:
     # the sentences a passage answer reads on after its best one whatever their score
     # (selection.pick_passage)
     reads_on: int = 0
+    # its answer must hold its type: a unit without it is no answer (checks.holds_the_type)
+    required: bool = False
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
         opening = OPENING_CONJUNCTION.sub("", folded)
@@ -63,7 +65,9 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
             cues=tuple(fold(c) for c in cues.get("cues", ())),
             only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")),
             covers=tuple(str(t) for t in row.get("covers", ())),
-            reads_on=int(row.get("reads_on", 0)))
+            reads_on=int(row.get("reads_on", 0)), required=bool(row.get("required", False)))
+        if kind.required and not kind.type:
+            raise ValueError(f"kinds.toml: {kind.id} requires a type it does not have")
         if kind.selector not in SELECTORS:
             raise ValueError(f"kinds.toml: unknown selector {kind.selector!r} ({kind.id})")
         if kind.starts or kind.cues:
