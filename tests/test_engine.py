@@ -113,6 +113,19 @@ def test_the_engine_abstains_under_the_models_threshold_and_answers_over_it() ->
                         disabled_checks=frozenset({ABSTAIN_THRESHOLD})))
 
 
+def test_a_summary_of_a_named_organisation_is_answered_under_the_threshold() -> None:
+    """A summary, a history or a definition of an organisation the question names always
+    has something to say (data/kinds.toml: threshold = false); a factoid keeps it."""
+    summary = "Résume l'histoire de Solidarité Mondiale."
+    best = best_probability(summary, "fr", CORPUS, HAND_MODEL)
+    above = hand_model(abstain_below=min(1.0, best + 1e-6))
+    assert_grounded(ask(summary, "fr", CORPUS, model=above))
+    factoid = "Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?"
+    above = hand_model(abstain_below=min(1.0, best_probability(factoid, "fr", CORPUS,
+                                                               HAND_MODEL) + 1e-6))
+    assert_abstained(ask(factoid, "fr", CORPUS, model=above), "fr")
+
+
 def test_the_fitted_model_is_used_when_none_is_given() -> None:
     """The fitted model, on the fake encoder's similarities: the threshold (fitted on the
     real model's scale) switched off, the answer still only quotes its passages."""

@@ -84,6 +84,8 @@ def answer_from_units(
     ranked = answering_units(ranked_units(units, context, model), profile,
                              aliases_of or (lambda name: ()), disabled_checks)
     threshold = 0.0 if ABSTAIN_THRESHOLD in disabled_checks else model.thresholds.abstain_below
+    if not profile.kind.threshold and profile.strong_names:
+        threshold = 0.0  # "Résume l'histoire de X": a summary of X always has something to say
     if not ranked or ranked[0].score < threshold:
         return abstain(language, sources)
     chosen = select(Choice(ranked, units, profile, model.thresholds, max_units, list_max))

@@ -36,6 +36,9 @@ class AnswerKind:
     reads_on: int = 0
     # its answer must hold its type: a unit without it is no answer (checks.holds_the_type)
     required: bool = False
+    # the fitted abstention threshold applies to it (false: a summary, history or definition
+    # of an organisation the question names is answered however low its best unit scores)
+    threshold: bool = True
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
         opening = OPENING_CONJUNCTION.sub("", folded)
@@ -65,7 +68,8 @@ def kinds(language: str) -> tuple[AnswerKind, ...]:
             cues=tuple(fold(c) for c in cues.get("cues", ())),
             only_names=bool(row.get("only_names", False)), each=str(row.get("each", "")),
             covers=tuple(str(t) for t in row.get("covers", ())),
-            reads_on=int(row.get("reads_on", 0)), required=bool(row.get("required", False)))
+            reads_on=int(row.get("reads_on", 0)), required=bool(row.get("required", False)),
+            threshold=bool(row.get("threshold", True)))
         if kind.required and not kind.type:
             raise ValueError(f"kinds.toml: {kind.id} requires a type it does not have")
         if kind.selector not in SELECTORS:
