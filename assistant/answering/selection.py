@@ -243,8 +243,9 @@ def pick_summary(choice: Choice) -> list[Unit]:
               for units in close]
     group = max(groups, key=lambda units: sum(u.score for u in units[:choice.max_units]))
     chosen = defining_units(choice, group)[:1]
-    chosen += covering_units(choice, sentences, group[0].unit.passage.source, chosen or
-                             [group[0].unit])
+    covering = covering_units(choice, sentences, group[0].unit.passage.source, chosen or
+                              [group[0].unit])
+    chosen += covering[: max(0, choice.max_units - len(chosen))]
     for item in group:
         if len(chosen) >= choice.max_units:
             break
@@ -323,6 +324,7 @@ def pick_definition(choice: Choice) -> list[Unit]:
     sentences = [s for s in choice.ranked if not is_heading_like(s.unit.text)]
     chosen = with_context([first], choice)
     extra = covering_units(choice, sentences, first.passage.source, chosen)
+    extra = extra[: max(0, choice.max_units - len(chosen))]
     return sorted(chosen + extra, key=text_order) if extra else chosen
 
 
