@@ -27,9 +27,9 @@ class AnswerKind:
     # the message asking the question of each organisation when several are asked together
     # ("When was {name} founded?" for "Which is older, X or Y?"); "" when none (compared.py)
     each: str = ""
-    # the types a summary should hold when the document has them ("date", "count", "place":
-    # when it was founded, how big it is, where it is), each from the document's best
-    # sentence holding it when the chosen sentences lack it (selection.covering_units)
+    # the types a summary or a definition should hold when the document has them ("date",
+    # "count", "place": when it was founded, how big it is, where it is), each from the
+    # document's best sentence holding it when the chosen ones lack it (covering_units)
     covers: tuple[str, ...] = ()
     # the sentences a passage answer reads on after its best one whatever their score
     # (selection.pick_passage)

@@ -256,7 +256,7 @@ def pick_summary(choice: Choice) -> list[Unit]:
 
 def covering_units(choice: Choice, sentences: Sequence[ScoredUnit], document: str,
                    opening: Sequence[Unit]) -> list[Unit]:
-    """For each type the kind's summary covers (founding date, size, place) that the opening
+    """For each type the kind covers (founding date, size, place) that the opening
     units lack: the document's best sentence holding it."""
     found: list[Unit] = []
     for kind_type in choice.profile.kind.covers:
