@@ -114,12 +114,16 @@ def test_the_engine_abstains_under_the_models_threshold_and_answers_over_it() ->
 
 
 def test_a_summary_of_a_named_organisation_is_answered_under_the_threshold() -> None:
-    """A summary, a history or a definition of an organisation the question names always
-    has something to say (data/kinds.toml: threshold = false); a factoid keeps it."""
+    """A summary, a history, a definition or a list of an organisation the question names
+    always has something to say (data/kinds.toml: threshold = false); a factoid keeps it."""
     summary = "Résume l'histoire de Solidarité Mondiale."
     best = best_probability(summary, "fr", CORPUS, HAND_MODEL)
     above = hand_model(abstain_below=min(1.0, best + 1e-6))
     assert_grounded(ask(summary, "fr", CORPUS, model=above))
+    listed = "Quels sont les membres du CNCD-11.11.11 ?"
+    above = hand_model(abstain_below=min(1.0, best_probability(listed, "fr", CORPUS,
+                                                               HAND_MODEL) + 1e-6))
+    assert_grounded(ask(listed, "fr", CORPUS, model=above))
     factoid = "Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?"
     above = hand_model(abstain_below=min(1.0, best_probability(factoid, "fr", CORPUS,
                                                                HAND_MODEL) + 1e-6))

@@ -36,8 +36,8 @@ class AnswerKind:
     reads_on: int = 0
     # its answer must hold its type: a unit without it is no answer (checks.holds_the_type)
     required: bool = False
-    # the fitted abstention threshold applies to it (false: a summary, history or definition
-    # of an organisation the question names is answered however low its best unit scores)
+    # the fitted abstention threshold applies to it (false: a summary, history, definition or
+    # list of an organisation the question names is answered however low its best unit scores)
     threshold: bool = True
 
     def matches(self, folded: str, content_words: Sequence[str], name_words: set[str]) -> bool:
