@@ -134,6 +134,7 @@ def test_text_without_a_date_holds_none(text: str) -> None:
     "Le Mouvement ouvrier chrétien rassemble cinq organisations.",
     "En 2019, le réseau comptait 23 associations.",  # a count beside a year
     "À cette époque, l'Union comptait 47.000 membres.",
+    "Charity number 1079986 employs 45 people.",  # an identifier beside a count
 ])
 def test_counts_in_digits_and_words_are_found(text: str) -> None:
     assert found(COUNT, text), text
@@ -145,6 +146,11 @@ def test_counts_in_digits_and_words_are_found(text: str) -> None:
     "Créé en 1945, le Secours populaire est l'héritier de mouvements populaires.",
     "Le 3 octobre 2016, WSM reçoit l'accréditation.",
     "On the 1st of May 2010 the network met in Brussels.",
+    # numbers that identify, not count: a charity or company number, a phone number
+    "It was formed in 1982 and is charity number 1079986.",
+    "N° d'entreprise : 0445.741.823",
+    "Téléphone : +32 2 893 08 70",
+    "Tél. 02 223 05 12 - Fax. 02 223 15 12",
 ])
 def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text

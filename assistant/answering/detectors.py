@@ -145,14 +145,23 @@ class PhoneDetector:
         return None
 
 
+# What numbers something rather than counts it: "charity number 1079986", "N° d'entreprise :
+# 0445.741.823", "Tél. 02 223 05 12", "BE 0417 ...".
+IDENTIFIER = re.compile(
+    r"\b(?:n[°o]\.?|num[eé]ro|number|no\.|t[eé]l[eé]?(?:phone)?\.?|fax\.?|phone|registered"
+    r"|tva|vat|bce|iban|bic)\s*(?:d['’]\w+\s*)?[:.]?\s*[+\d][\d .\-/]*\d", re.IGNORECASE)
+
+
 class CountDetector:
     """A number in digits or in words ("une vingtaine", "thousands"), dates aside: a year or
     a day of the month ("créé en 1945", "le 3 octobre 2016") counts nothing, and quoting
     one for "Combien de bénévoles ?" took the place of "je ne trouve pas" (bench/QUALITY.md,
-    2026-12-07 10:05)."""
+    2026-12-07 10:05); nor does a number that identifies (a charity, company or phone
+    number, an e-mail or web address)."""
 
     def search(self, text: str) -> object | None:
         text = DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))
+        text = IDENTIFIER.sub(" ", EMAIL.sub(" ", WEB.sub(" ", text)))
         return NUMBER.search(text) or COUNT_WORDS.search(text)
 
 
