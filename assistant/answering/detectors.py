@@ -146,7 +146,7 @@ class PhoneDetector:
 
 
 # What numbers something rather than counts it: "charity number 1079986", "N° d'entreprise :
-# 0445.741.823", "Tél. 02 223 05 12", "BE 0417 ...".
+# 0445.741.823", "Tél. 02 223 05 12", "TVA : 0417.123.456".
 IDENTIFIER = re.compile(
     r"\b(?:n[°o]\.?|num[eé]ro|number|no\.|t[eé]l[eé]?(?:phone)?\.?|fax\.?|phone|registered"
     r"|tva|vat|bce|iban|bic)\s*(?:d['’]\w+\s*)?[:.]?\s*[+\d][\d .\-/]*\d", re.IGNORECASE)
