@@ -135,6 +135,7 @@ def test_text_without_a_date_holds_none(text: str) -> None:
     "En 2019, le réseau comptait 23 associations.",  # a count beside a year
     "À cette époque, l'Union comptait 47.000 membres.",
     "Charity number 1079986 employs 45 people.",  # an identifier beside a count
+    "Un stage de 10 semaines pour 300 participants.",  # a length of time beside a count
 ])
 def test_counts_in_digits_and_words_are_found(text: str) -> None:
     assert found(COUNT, text), text
@@ -151,6 +152,10 @@ def test_counts_in_digits_and_words_are_found(text: str) -> None:
     "N° d'entreprise : 0445.741.823",
     "Téléphone : +32 2 893 08 70",
     "Tél. 02 223 05 12 - Fax. 02 223 15 12",
+    # lengths of time and ages: "Combien de membres ?" is not answered by them
+    "Alors que Peuple & Culture fête ses 80 ans, son conseil travaille.",
+    "Un mouvement de jeunes âgés de 15 à 30 ans.",
+    "The charity has more than thirty years' experience.",
 ])
 def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text

@@ -152,15 +152,22 @@ IDENTIFIER = re.compile(
     r"|tva|vat|bce|iban|bic)\s*(?:d['’]\w+\s*)?[:.]?\s*[+\d][\d .\-/]*\d", re.IGNORECASE)
 
 
+# The lower end of a range of ages or times ("jeunes de 15 à 30 ans", "18-25 years old"):
+# removed with the length of time that follows it.
+AGE_RANGE = re.compile(
+    r"\b\d+\s*(?:à|a|-|–|to|and|et)\s*(?=\d+[ -]?(?:ans|years?)\b)", re.IGNORECASE)
+
+
 class CountDetector:
     """A number in digits or in words ("une vingtaine", "thousands"), dates aside: a year or
     a day of the month ("créé en 1945", "le 3 octobre 2016") counts nothing, and quoting
     one for "Combien de bénévoles ?" took the place of "je ne trouve pas" (bench/QUALITY.md,
     2026-12-07 10:05); nor does a number that identifies (a charity, company or phone
-    number, an e-mail or web address)."""
+    number, an e-mail or web address), nor a length of time or an age ("fête ses 80 ans",
+    "jeunes de 15 à 30 ans": questions about those are duration questions, kinds.toml)."""
 
     def search(self, text: str) -> object | None:
-        text = DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))
+        text = DURATION.sub(" ", AGE_RANGE.sub(" ", DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))))
         text = IDENTIFIER.sub(" ", EMAIL.sub(" ", WEB.sub(" ", text)))
         return NUMBER.search(text) or COUNT_WORDS.search(text)
 
