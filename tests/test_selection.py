@@ -197,6 +197,25 @@ def test_a_list_question_stating_its_size_takes_the_list_of_that_size() -> None:
     assert [u.text for u in unsized] == ["Le CNCD-11.11.11 est une coupole."]
 
 
+def test_a_list_question_takes_the_list_headed_by_what_it_asks_to_list() -> None:
+    prose = Doc("prose", ["Caritas Luxembourg agit pour l'inclusion sociale."],
+                "Caritas Luxembourg", 1)
+    values = bullet_doc("valeurs", "Nos valeurs", ["la dignité de la personne humaine",
+                                                   "la solidarité"], "Caritas Luxembourg", 2)
+    services = bullet_doc("services", "Nos services", ["l'accueil", "le logement"],
+                          "Caritas Luxembourg", 3)
+    every = units_of(prose, values, services)
+    scores = [0.9] + [0.1] * (len(every) - 1)  # every list far under the best sentence
+    picked = select(choice("Quelles valeurs Caritas Luxembourg met-elle en avant ?", "fr",
+                           scored(every, scores), every, list_ratio=0.5))
+    assert [u.text for u in picked] == ["Nos valeurs", "la dignité de la personne humaine",
+                                        "la solidarité"]
+    # A kind of organisation heads every partner list: it chooses none.
+    picked = select(choice("Quelles organisations Caritas Luxembourg soutient-elle ?", "fr",
+                           scored(every, scores), every, list_ratio=0.5))
+    assert [u.text for u in picked] == ["Caritas Luxembourg agit pour l'inclusion sociale."]
+
+
 # ----------------------------------------------------------------------------- summaries
 
 CIEP_HEADING = Doc("ciep-titre", ["Le CIEP en bref"], "CIEP", 1)

@@ -15,12 +15,12 @@ from functools import cached_property
 
 from assistant.answering.detectors import NUMBER_VALUES, TYPE_PATTERNS, YEAR
 from assistant.answering.features import is_heading_like, unit_words
-from assistant.answering.matching import name_known, passage_context, text_stems
+from assistant.answering.matching import name_known, passage_context, supported, text_stems
 from assistant.answering.model import Thresholds
 from assistant.answering.profile import QuestionProfile, defines_a_name
 from assistant.answering.units import is_list_item, text_order
 from assistant.core.names import is_organisation_noun
-from assistant.core.text import STOPWORDS, fold
+from assistant.core.text import STOPWORDS, fold, tokenize_words
 from assistant.core.types import Passage, ScoredUnit, Unit, chunk_position
 
 # Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
@@ -125,7 +125,8 @@ def pick_list(choice: Choice, any_list: bool = True) -> list[Unit]:
     """The list that answers, with its lead-in, in text order: the best unit's own list
     (continued into the next retrieved chunks of its section), else the list whose lead-in
     or best item the model ranks highest over the answering threshold. For "quels types
-    d'organisations", a list whose items are kinds of organisation comes first. Without
+    d'organisations", a list whose items are kinds of organisation comes first; else a list
+    headed by what the question asks to list ("Quelles valeurs ... ?": "Nos valeurs"). Without
     ``any_list`` only the best unit's own list answers."""
     lists = candidate_lists(choice)
     if not lists:
@@ -141,6 +142,9 @@ def pick_list(choice: Choice, any_list: bool = True) -> list[Unit]:
     sized = lists_of_the_size_asked(choice, lists)
     if sized:  # "What are WSM's four strategies?": the list of four items
         own = sized[max(sized, key=lambda c: list_score(sized[c], choice))]
+    if own is None and any_list:
+        named = lists_named_by_the_question(choice, lists)
+        own = named[max(named, key=lambda c: list_score(named[c], choice))] if named else None
     if own is None and not any_list:
         return []
     if own is None:
@@ -164,6 +168,29 @@ def lists_of_the_size_asked(choice: Choice, lists: Mapping[str, list[Unit]]
     return {cid: units for cid, units in lists.items()
             if sum(is_list_item(u) for u in continued(units, lists)) in sizes
             and any(id(u) in kept for u in units)}
+
+
+def lists_named_by_the_question(choice: Choice, lists: Mapping[str, list[Unit]]
+                                ) -> dict[str, list[Unit]]:
+    """The candidate lists whose lead-in or heading holds what the question asks to list
+    ("Nos valeurs" + items for "Quelles valeurs Caritas met-elle en avant ?"), on a
+    page of the organisation asked, among those the checks kept a unit of."""
+    name_words_ = {w for n in choice.profile.names for w in tokenize_words(n)}
+    # what is listed, the question's first word ("valeurs" in "Quelles valeurs ... ?"); not a
+    # kind of organisation: "Here are the organisations that ..." heads every partner list
+    asked = choice.profile.words[:1]
+    if not asked or asked[0] in name_words_ or is_organisation_noun(asked[0]):
+        return {}
+    kept = {id(s.unit) for s in choice.ranked}
+    named = {}
+    for cid, units in lists.items():
+        # the lead-in may be the list's heading ("Nos valeurs" over its items)
+        lead_in = [units[0].passage.section, *(u.text for u in lead_ins(units)[-2:])]
+        stems = text_stems(" ".join(lead_in))
+        if (supported(asked[0], stems) and any(id(u) in kept for u in units)
+                and choice.profile.names_all(units[0].passage)):
+            named[cid] = units
+    return named
 
 
 def lead_ins(units: Sequence[Unit]) -> list[Unit]:
