@@ -205,6 +205,21 @@ def test_the_organisation_a_document_is_about_names_its_passages() -> None:
                          disabled_checks=NO_THRESHOLD), "fr")
 
 
+def test_the_file_name_of_a_document_names_its_passages() -> None:
+    """A page whose organisation was not guessed ("moc-nos-reseaux.txt" never writes "MOC"
+    twice) answers a question on the MOC; the same page under another file name does not."""
+    question = "Combien d'ONG le MOC coordonne-t-il ?"
+    known = set(idf_of([CNCD, MOC])[0])
+    units = ["Il coordonne 90 ONG belges et des centaines de comités locaux."]
+    named_file = Doc("moc-nos-reseaux", units, "Nos réseaux", 1, organisation="")
+    other_file = Doc("nos-reseaux", units, "Nos réseaux", 1, organisation="")
+    answer = ask(question, "fr", [named_file], vocabulary=known, disabled_checks=NO_THRESHOLD)
+    assert_grounded(answer)
+    assert "90" in answer.text
+    assert_abstained(ask(question, "fr", [other_file], vocabulary=known,
+                         disabled_checks=NO_THRESHOLD), "fr")
+
+
 def test_a_question_on_two_organisations_takes_evidence_from_each_ones_passage() -> None:
     """Neither passage names both organisations asked: the check keeps a passage naming
     one of them, and the answer quotes each one's passage (which sentence of each is the

@@ -27,10 +27,18 @@ def names_the_asked(passage: Passage, profile: QuestionProfile) -> bool:
     from its own page (selection.pick_comparison). The organisation the passage's document
     is about names it too: a page's later paragraphs seldom repeat its name ("In 1995,
     several such diaconal organisations in Europe agreed to form a network ..." on
-    Eurodiaconia's history page, "Les participant·e·s ont minimum 18 ans ..." on Quinoa's)."""
-    stems = text_stems(f"{passage_context(passage)} {passage.organisation}")
+    Eurodiaconia's history page, "Les participant·e·s ont minimum 18 ans ..." on Quinoa's);
+    so does its file name ("etui-eu-trade-unionists-course.txt")."""
+    stems = text_stems(f"{passage_context(passage)} {passage.organisation} "
+                       f"{file_name_words(passage.source)}")
     return any(any(name_known(a, stems) for a in profile.names_of(n))
                for n in profile.strong_names)
+
+
+def file_name_words(source: str) -> str:
+    """A document's file name as words: "etui-eu-trade-unionists-course.txt" says whose
+    page it is when its text never writes the name twice."""
+    return re.sub(r"[-_.]+", " ", source.rsplit("/", 1)[-1].rsplit(".", 1)[0])
 
 
 def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
