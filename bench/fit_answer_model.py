@@ -72,8 +72,9 @@ RATIOS = ("join_ratio", "list_ratio", "summary_ratio")
 # the abstention threshold (0.16 -> 0.18) and measured worse on the frozen sets (accuracy
 # -5 questions, false abstention +8; bench/QUALITY.md, 2026-12-07 10:05).
 FIT_SECTION_PASSAGES = 0
-# Nor on the pages of an organisation no retrieved passage names (settings.naming_passages):
-# gather_evidence adds none by default.
+# Nor on the pages of an organisation no retrieved passage names (settings.naming_passages)
+# or a history's dated chunks (settings.timeline_passages): gather_evidence adds none by
+# default.
 
 
 @dataclass

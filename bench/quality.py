@@ -173,8 +173,9 @@ def print_table(results: dict[str, Any]) -> None:
 
 ABLATION_FIGURES = ("answer_accuracy", "abstain_correct", "false_abstain")
 # The passages added after the retrieved ones, switched off by setting their number to 0:
-# the named sections, and the pages of an organisation asked that no passage names.
-ADDED_PASSAGES = ("section_passages", "naming_passages")
+# the named sections, a history's dated chunks, and the pages of an organisation asked that
+# no passage names.
+ADDED_PASSAGES = ("section_passages", "timeline_passages", "naming_passages")
 
 
 def ablation(folder: Path) -> dict[str, dict[str, dict[str, float]]]:

@@ -166,6 +166,30 @@ def test_sections_are_off_at_zero_and_a_retrieved_section_is_not_added_twice() -
     assert [p.chunk_id for p in again.sources] == ["fiche-0", "mission-0", "fiche-2", "fiche-3"]
 
 
+def test_a_history_reads_the_dated_chunks_of_its_first_document() -> None:
+    """The chunks of the first retrieved document that hold a year follow the retrieved
+    passages, in the order of the text; an undated chunk and another document's do not."""
+    def dated(document: str, number: int, text: str) -> Passage:
+        return replace(chunk_of(document, number, ""), text=text)
+
+    page = [dated("sos", 0, "En 1964, le comité est créé."), dated("sos", 1, "Sans date."),
+            dated("sos", 2, "En 1966, il fonde le CNCD."), dated("sos", 3, "En 1987, ...")]
+    retriever = FakeRetriever({}, default=[replace(page[0], rank=1),
+                                           replace(page[3], rank=2)],
+                              documents={"sos.md": page,
+                                         "autre.md": [dated("autre", 0, "En 1970.")]})
+    question = "Résume les grandes étapes de l'histoire de SOS Faim."
+    evidence = gather_evidence(question, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                               top_k=5, aliases_of=lambda name: [], timeline_passages=3)
+    assert [p.chunk_id for p in evidence.sources] == ["sos-0", "sos-3", "sos-2"]
+    assert "sos-2" in {u.passage.chunk_id for u in evidence.units}
+    # Not for another kind of question, nor at zero.
+    for other, number in (("Quand SOS Faim a-t-elle été créée ?", 3), (question, 0)):
+        plain = gather_evidence(other, "fr", retriever, lambda: None,  # type: ignore[arg-type]
+                                top_k=5, aliases_of=lambda name: [], timeline_passages=number)
+        assert [p.chunk_id for p in plain.sources] == ["sos-0", "sos-3"]
+
+
 def test_the_page_of_an_organisation_no_passage_names_comes_after_them() -> None:
     """Union training pages in French can outrank every page of EZA for a French question
     naming it: the chunks of the documents that write "EZA", nearest first, follow."""

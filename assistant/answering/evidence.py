@@ -10,6 +10,7 @@ from itertools import zip_longest
 
 import numpy as np
 
+from assistant.answering.detectors import YEAR
 from assistant.answering.features import section_match
 from assistant.answering.matching import passage_context, text_stems
 from assistant.answering.profile import QuestionProfile, profile_question, search_text
@@ -30,11 +31,13 @@ class Evidence:
 def gather_evidence(question: str, language: str, retriever: HybridRetriever,
                     directory: Callable[[], Directory], top_k: int,
                     aliases_of: Callable[[str], Sequence[str]],
-                    section_passages: int = 0, naming_passages: int = 0) -> Evidence:
+                    section_passages: int = 0, naming_passages: int = 0,
+                    timeline_passages: int = 0) -> Evidence:
     """Retrieve for the question (without its instruction words) and read the units:
     ``top_k`` passages, then up to ``section_passages`` named sections (``named_sections``)
-    and up to ``naming_passages`` passages of the page of each organisation asked that no
-    other passage names (``pages_of_the_unnamed``)."""
+    up to ``timeline_passages`` dated chunks of the first document for a history
+    (``dated_passages``), and up to ``naming_passages`` passages of the page of each
+    organisation asked that no other passage names (``pages_of_the_unnamed``)."""
     query = search_text(question, language)
     passages = retriever.retrieve(
         query, acronym_expansions(question, retriever.statistics, aliases_of))
@@ -52,6 +55,9 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     if section_passages > 0:
         sections = named_sections(profile, sources, retriever)[:section_passages]
         sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(sections, start=1)]
+    if profile.kind.selector == "timeline" and timeline_passages > 0:
+        dated = dated_passages(sources, retriever)[:timeline_passages]
+        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(dated, start=1)]
     if naming_passages > 0:
         naming = pages_of_the_unnamed(profile, sources, retriever, query_vector,
                                       naming_passages)
@@ -81,6 +87,18 @@ def pages_of_the_unnamed(profile: QuestionProfile, sources: Sequence[Passage],
         found += [p for p in retriever.passages_holding(rarest, query_vector, limit + len(have))
                   if p.chunk_id not in have][:limit]
     return found
+
+
+def dated_passages(sources: Sequence[Passage], retriever: HybridRetriever) -> list[Passage]:
+    """The chunks of the first retrieved document that hold a year and that retrieval did
+    not bring, in the order of its text: "Résume les grandes étapes de l'histoire de SOS
+    Faim" retrieves the chunks on its founding and on its microfinance work, not the one
+    in between that holds 1966; a history reads its document's dates."""
+    if not sources:
+        return []
+    have = {p.chunk_id for p in sources}
+    return [p for p in retriever.document_passages(sources[0].source)
+            if p.chunk_id not in have and YEAR.search(p.text)]
 
 
 def named_sections(profile: QuestionProfile, sources: Sequence[Passage],

@@ -96,6 +96,13 @@ class Settings(BaseSettings):
             "l'histoire de WSM'), when retrieval did not bring it. 0: none."
         ),
     )
+    timeline_passages: int = Field(
+        3, ge=0, description=(
+            "Most chunks added after the retrieved passages for a history question ('Résume "
+            "l'histoire de SOS Faim'): the chunks of the first retrieved document that hold "
+            "a year, in the order of its text, when retrieval did not bring them. 0: none."
+        ),
+    )
     naming_passages: int = Field(
         2, ge=0, description=(
             "Most passages added after the others for each organisation the question names "
@@ -297,9 +304,11 @@ class Settings(BaseSettings):
 
     @property
     def sources_listed(self) -> int:
-        """Most sources an answer lists: the retrieved passages, the named sections and the
-        pages of an organisation no passage names (for one organisation asked)."""
-        return self.top_k + self.section_passages + self.naming_passages
+        """Most sources an answer lists: the retrieved passages, the named sections, a
+        history's dated chunks and the pages of an organisation no passage names (for one
+        organisation asked)."""
+        return (self.top_k + self.section_passages + self.timeline_passages
+                + self.naming_passages)
 
     @property
     def vector_space(self) -> str:

@@ -309,7 +309,8 @@ class AssistantService:
             evidence = gather_evidence(standalone, language, retriever, self.directory,
                                        self.settings.top_k, self._aliases_of,
                                        self.settings.section_passages,
-                                       self.settings.naming_passages)
+                                       self.settings.naming_passages,
+                                       self.settings.timeline_passages)
         except AssistantError:
             raise
         except Exception as exc:  # the store failing mid-retrieval: said as such
