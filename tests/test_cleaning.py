@@ -119,6 +119,23 @@ def test_inline_bullets_are_split() -> None:
     ]
 
 
+def test_questions_and_answers_run_together_are_split() -> None:
+    raw = ("Our founders Q: How many staff do we have? A: We have around 400 staff in the UK "
+           "Q: On which continents do we work? A: In Latin America, Asia and Africa.")
+    assert lines_of(clean_text(raw)) == [
+        "Our founders",
+        "Q: How many staff do we have?",
+        "A: We have around 400 staff in the UK",
+        "Q: On which continents do we work?",
+        "A: In Latin America, Asia and Africa.",
+    ]
+    assert lines_of(clean_text("Q : Qui peut participer ? R : Tout le monde.")) == [
+        "Q : Qui peut participer ?", "R : Tout le monde."]
+    # Without both marks, each with its colon, the line stands: an initial, a lone label.
+    for line in ("Written by A. Smith: see the Q. below.", "Note A: the figures are estimates."):
+        assert lines_of(clean_text(line)) == [line]
+
+
 def test_autolink_keeps_the_address() -> None:
     assert clean_text("Site web : <http://www.example.org>") == "Site web : http://www.example.org"
 

@@ -16,6 +16,7 @@ from assistant.ingestion.cleaning.splitting import (
     flat_map,
     split_glued_dash_items,
     split_inline_bullets,
+    split_inline_questions,
 )
 from assistant.ingestion.cleaning.tables import convert_tables
 
@@ -78,6 +79,7 @@ def _unprintable() -> re.Pattern[str]:
 def _clean_lines(lines: list[str]) -> list[str]:
     lines = flat_map(split_inline_bullets, lines)
     lines = flat_map(split_glued_dash_items, lines)
+    lines = flat_map(split_inline_questions, lines)
     vocabulary = frozenset(re.findall(r"[^\W\d_]+", "\n".join(lines)))
     cleaned = [clean_line(line, vocabulary) for line in lines]
     cleaned = [line for line in cleaned if not is_debris(line)]

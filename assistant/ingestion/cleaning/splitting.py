@@ -1,5 +1,6 @@
-"""Lists flattened by scrapers split back into one item per line: "intro • a • b", and dash
-lists glued to the previous item ("- a)- B- C")."""
+"""Lists flattened by scrapers split back into one item per line: "intro • a • b", dash
+lists glued to the previous item ("- a)- B- C"), and questions and answers run together
+("Q: How many staff do we have? A: We have around 400 staff Q: ...")."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ def split_glued_dash_items(line: str) -> list[str]:
         return [line]
     first, *rest = _GLUED_DASH_ITEM.split(line.strip())
     return [first, *(f"- {item}" for item in rest)]
+
+
+# "Q:", "A:", "R :", "Question :", "Réponse :", "Answer:" opening a question or its answer.
+_QA_MARK = re.compile(r"(?:(?<=\s)|^)(?=(?:Q|A|R|Question|Réponse|Answer)\s?:\s+\S)")
+_QUESTION_MARK = re.compile(r"(?:^|\s)(?:Q|Question)\s?:\s")
+_ANSWER_MARK = re.compile(r"(?:^|\s)(?:A|R|Réponse|Answer)\s?:\s")
+
+
+def split_inline_questions(line: str) -> list[str]:
+    """A flattened FAQ ("Q: How many staff? A: Around 400 staff Q: Where? A: ...") becomes
+    one question or answer per line, so that an answer without a full stop ("400 staff")
+    is not read as one sentence with the next question. Only a line holding both a question
+    and an answer mark, each with its colon ("A. Smith" is an initial)."""
+    if not (_QUESTION_MARK.search(line) and _ANSWER_MARK.search(line)):
+        return [line]
+    return [piece.strip() for piece in _QA_MARK.split(line) if piece.strip()]
