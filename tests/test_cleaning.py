@@ -294,6 +294,13 @@ def test_debris_lines_are_dropped() -> None:
     ]
 
 
+def test_language_switchers_and_tracking_tags_are_dropped() -> None:
+    raw = "fbpx\nOxfam-Magasins du monde\nde fr it\nFR | NL | EN\nIt is de facto open."
+    assert lines_of(clean_text(raw)) == ["Oxfam-Magasins du monde", "It is de facto open."]
+    # Words of the page stay, however short: an acronym, a French phrase.
+    assert lines_of(clean_text("CNCD\nde la\nen 2010")) == ["CNCD", "de la", "en 2010"]
+
+
 @pytest.mark.parametrize(
     "code",
     [

@@ -25,6 +25,12 @@ _DOWNLOAD_DEBRIS = re.compile(
     re.IGNORECASE,
 )
 
+# A language switcher ("de fr it", "FR | NL | EN") and a lone lowercase token without a vowel
+# ("fbpx", a tracking tag's class): scraped page furniture, no words of the page's.
+_LANGUAGE_SWITCHER = re.compile(
+    r"^(?:(?:fr|nl|en|de|it|es|pt|ar|tr|pl|ro|lu|lb)\b[\s|/·•,-]*){2,}$", re.IGNORECASE)
+_VOWELLESS_TOKEN = re.compile(r"^[b-df-hj-np-tv-xz]{3,}$")
+
 # A template's placeholder left unfilled ("__MAIN_TEXT__", "{{ title }}", "[[CONTENT]]",
 # "%BODY%", "<!-- main -->") and a page number alone ("Page 1", "p. 3/12", "Page 2 sur 5"):
 # a line that is nothing else says nothing, and as a chunk's title it reads as the page's.
@@ -52,7 +58,8 @@ def is_code(line: str) -> bool:
 
 
 def is_debris(line: str) -> bool:
-    """Navigation and download leftovers, lone image captions, empty profile fields, code."""
+    """Navigation and download leftovers, lone image captions, empty profile fields, code,
+    language switchers and tracking tags."""
     stripped = line.strip()
     if not stripped:
         return False
@@ -61,6 +68,8 @@ def is_debris(line: str) -> bool:
     if LONE_CAPTION.match(stripped) or not re.search(r"\w", stripped):
         return True  # a caption alone, or a line of bare punctuation / bullet glyphs
     if is_code(stripped) or _PLACEHOLDER.match(stripped):
+        return True
+    if _LANGUAGE_SWITCHER.match(stripped) or _VOWELLESS_TOKEN.match(stripped):
         return True
     field = FIELD.match(stripped)
     return bool(field and field["value"].strip() and is_empty_field(stripped))
