@@ -131,6 +131,9 @@ def test_questions_and_answers_run_together_are_split() -> None:
     ]
     assert lines_of(clean_text("Q : Qui peut participer ? R : Tout le monde.")) == [
         "Q : Qui peut participer ?", "R : Tout le monde."]
+    # A quiz left blank leaves no empty mark behind.
+    assert lines_of(clean_text("Q: Who? A: Us. Q: A: Q: A: The end.")) == [
+        "Q: Who?", "A: Us.", "A: The end."]
     # Without both marks, each with its colon, the line stands: an initial, a lone label.
     for line in ("Written by A. Smith: see the Q. below.", "Note A: the figures are estimates."):
         assert lines_of(clean_text(line)) == [line]

@@ -38,6 +38,7 @@ def split_glued_dash_items(line: str) -> list[str]:
 _QA_MARK = re.compile(r"(?:(?<=\s)|^)(?=(?:Q|A|R|Question|Réponse|Answer)\s?:\s+\S)")
 _QUESTION_MARK = re.compile(r"(?:^|\s)(?:Q|Question)\s?:\s")
 _ANSWER_MARK = re.compile(r"(?:^|\s)(?:A|R|Réponse|Answer)\s?:\s")
+_EMPTY_MARK = re.compile(r"^(?:Q|A|R|Question|Réponse|Answer)\s?:$")  # a quiz left blank
 
 
 def split_inline_questions(line: str) -> list[str]:
@@ -47,4 +48,5 @@ def split_inline_questions(line: str) -> list[str]:
     and an answer mark, each with its colon ("A. Smith" is an initial)."""
     if not (_QUESTION_MARK.search(line) and _ANSWER_MARK.search(line)):
         return [line]
-    return [piece.strip() for piece in _QA_MARK.split(line) if piece.strip()]
+    pieces = [piece.strip() for piece in _QA_MARK.split(line)]
+    return [piece for piece in pieces if piece and not _EMPTY_MARK.match(piece)]
