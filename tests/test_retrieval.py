@@ -223,12 +223,34 @@ def test_the_passages_holding_a_word_are_its_documents_chunks_nearest_first(
 def test_a_history_question_reads_the_history_section_of_a_retrieved_page(
         service: AssistantService) -> None:
     """The page retrieved for the organisation's address and mission has a history section
-    that shares only "histoire" (in its heading) with the question: it is read too."""
-    answer = service.ask("Résume l'histoire de WSM")
-    assert any(p.section.lower().startswith("histori") for p in answer.sources)
-    sections, service.settings.section_passages = service.settings.section_passages, 0
+    that shares only "histoire" (in its heading) with the question: it is read too (the
+    history's dated chunks switched off: they would bring that section as well)."""
+    dated, service.settings.timeline_passages = service.settings.timeline_passages, 0
     try:
-        without = service.ask("Résume l'histoire de WSM")
+        answer = service.ask("Résume l'histoire de WSM")
+        assert any(p.section.lower().startswith("histori") for p in answer.sources)
+        sections, service.settings.section_passages = service.settings.section_passages, 0
+        try:
+            without = service.ask("Résume l'histoire de WSM")
+        finally:
+            service.settings.section_passages = sections
     finally:
-        service.settings.section_passages = sections
+        service.settings.timeline_passages = dated
     assert len(without.sources) == len(answer.sources) - 1
+    assert not any(p.section.lower().startswith("histori") for p in without.sources)
+
+
+def test_a_history_reads_the_dated_chunks_of_its_page(service: AssistantService) -> None:
+    """With neither the named section nor the dated chunks, the history section of the page
+    retrieved for the address is not read; the dated chunks alone bring it."""
+    settings = service.settings
+    saved = settings.section_passages, settings.timeline_passages
+    try:
+        settings.section_passages, settings.timeline_passages = 0, 0
+        bare = service.ask("Résume l'histoire de WSM")
+        settings.timeline_passages = 3
+        dated = service.ask("Résume l'histoire de WSM")
+    finally:
+        settings.section_passages, settings.timeline_passages = saved
+    assert not any(p.section.lower().startswith("histori") for p in bare.sources)
+    assert any(p.section.lower().startswith("histori") for p in dated.sources)
