@@ -48,8 +48,9 @@ logger = logging.getLogger(__name__)
 # Bump when cleaning, chunking (with the core sentences, list marks and acronyms they use) or
 # what is stored changes: every document is then re-ingested. tests/test_ingest.py pins what
 # cleaning and chunking make of corpus/ to this version.
-PIPELINE_VERSION = "11"  # 11: an FAQ question or a wiki heading heads what follows
-# (placeholders and lone page numbers dropped)
+PIPELINE_VERSION = "12"  # 12: a flattened FAQ split into its questions and answers,
+# language switchers and tracking tags dropped (corpus/ chunks unchanged); 11: an FAQ
+# question or a wiki heading heads what follows (placeholders and lone page numbers dropped)
 # 9: units also embedded on their own (pooled + own vectors stored)
 # 8: units carry their kind; "la Belgique ! Afin" ends a sentence
 # 7: unit vectors pooled from their chunk's pass
