@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from assistant.answering.detectors import TYPE_PATTERNS
 from assistant.answering.matching import name_known, passage_context, supported, text_stems
@@ -13,7 +14,7 @@ from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
 from assistant.core.instructions import addresses_the_assistant
 from assistant.core.names import names_in
-from assistant.core.text import folded_words, tokenize_words
+from assistant.core.text import folded_words
 from assistant.core.types import Passage, ScoredUnit, Unit
 
 
@@ -38,14 +39,13 @@ def names_the_asked(passage: Passage, profile: QuestionProfile) -> bool:
 def file_name_words(source: str) -> str:
     """A document's file name as words: "etui-eu-trade-unionists-course.txt" says whose
     page it is when its text never writes the name twice."""
-    return re.sub(r"[-_.]+", " ", source.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    return re.sub(r"[-_.]+", " ", PurePath(source).stem)
 
 
 def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:
     """A who-question ("Qui l'a créée ?") is answered by a passage about that action: one
     of the question's words other than names must be there."""
-    name_words_ = {w for n in profile.names for w in tokenize_words(n)}
-    asked = [w for w in profile.words if w not in name_words_]
+    asked = [w for w in profile.words if w not in profile.name_words]
     # ... and about the organisation asked: "Who founded the Aped?" is not answered by
     # "The Pédagothèque website was created by the CF2D".
     if not profile.names_all(passage):

@@ -53,16 +53,19 @@ def gather_evidence(question: str, language: str, retriever: HybridRetriever,
     sources = passages[: top_k - len(extra)] + [
         replace(p, rank=top_k - len(extra) + i) for i, p in enumerate(extra, start=1)]
     if section_passages > 0:
-        sections = named_sections(profile, sources, retriever)[:section_passages]
-        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(sections, start=1)]
+        sources = appended(sources, named_sections(profile, sources, retriever)[
+            :section_passages])
     if profile.kind.selector == "timeline" and timeline_passages > 0:
-        dated = dated_passages(sources, retriever)[:timeline_passages]
-        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(dated, start=1)]
+        sources = appended(sources, dated_passages(sources, retriever)[:timeline_passages])
     if naming_passages > 0:
-        naming = pages_of_the_unnamed(profile, sources, retriever, query_vector,
-                                      naming_passages)
-        sources += [replace(p, rank=len(sources) + i) for i, p in enumerate(naming, start=1)]
+        sources = appended(sources, pages_of_the_unnamed(profile, sources, retriever,
+                                                         query_vector, naming_passages))
     return Evidence(sources, retriever.units_for(sources), query_vector)
+
+
+def appended(sources: list[Passage], added: Sequence[Passage]) -> list[Passage]:
+    """The sources with passages added after them, ranked on from the last."""
+    return sources + [replace(p, rank=len(sources) + i) for i, p in enumerate(added, start=1)]
 
 
 def pages_of_the_unnamed(profile: QuestionProfile, sources: Sequence[Passage],

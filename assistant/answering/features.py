@@ -189,8 +189,6 @@ def section_match(profile: QuestionProfile, section: str) -> float:
     """1.0 when a question word (other than an organisation's name) heads the passage."""
     if not section:
         return 0.0
-    name_words_ = {w for n in profile.names for w in tokenize_words(n)}
     section_stems = text_stems(section)
-    return float(any(
-        word_match(word_stems(w), section_stems) > 0 for w in profile.words if w not in name_words_
-    ))
+    return float(any(word_match(word_stems(w), section_stems) > 0
+                     for w in profile.words if w not in profile.name_words))

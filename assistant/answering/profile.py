@@ -48,6 +48,11 @@ class QuestionProfile:
     aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
+    def name_words(self) -> frozenset[str]:
+        """The folded words of the names the question mentions ("CNCD-11.11.11": cncd, 11)."""
+        return frozenset(w for n in self.names for w in tokenize_words(n))
+
+    @property
     def strong_names(self) -> list[str]:
         return [n for n in self.names if is_strong_name(n) or n in self.known]
 

@@ -20,7 +20,7 @@ from assistant.answering.model import Thresholds
 from assistant.answering.profile import QuestionProfile, defines_a_name
 from assistant.answering.units import is_list_item, text_order
 from assistant.core.names import is_organisation_noun
-from assistant.core.text import STOPWORDS, fold, tokenize_words
+from assistant.core.text import STOPWORDS, fold
 from assistant.core.types import Passage, ScoredUnit, Unit, chunk_position
 
 # Sentences that lean on the one before ("Y sont représentés ...", "It was born ...").
@@ -175,11 +175,10 @@ def lists_named_by_the_question(choice: Choice, lists: Mapping[str, list[Unit]]
     """The candidate lists whose lead-in or heading holds what the question asks to list
     ("Nos valeurs" + items for "Quelles valeurs Caritas met-elle en avant ?"), on a
     page of the organisation asked, among those the checks kept a unit of."""
-    name_words_ = {w for n in choice.profile.names for w in tokenize_words(n)}
     # what is listed, the question's first word ("valeurs" in "Quelles valeurs ... ?"); not a
     # kind of organisation: "Here are the organisations that ..." heads every partner list
     asked = choice.profile.words[:1]
-    if not asked or asked[0] in name_words_ or is_organisation_noun(asked[0]):
+    if not asked or asked[0] in choice.profile.name_words or is_organisation_noun(asked[0]):
         return {}
     kept = {id(s.unit) for s in choice.ranked}
     named = {}
