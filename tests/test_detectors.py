@@ -19,6 +19,7 @@ from assistant.answering.detectors import (
     TYPE_PATTERNS,
     WEB,
     Detector,
+    classes_counted,
     detector_words,
     not_places,
 )
@@ -159,6 +160,19 @@ def test_counts_in_digits_and_words_are_found(text: str) -> None:
 ])
 def test_text_without_a_count_holds_none(text: str) -> None:
     assert not found(COUNT, text), text
+
+
+@pytest.mark.parametrize(("text", "classes"), [
+    ("Il est composé de 23 associations membres et de six thématiques.", {"organisations"}),
+    ("Le Secours populaire regroupe 99 fédérations et 656 comités.", {"organisations"}),
+    ("L'équipe compte 12 personnes employées et 120 volontaires.", {"people"}),
+    ("Caritas Europa has 49 member organisations in 46 countries.",
+     {"organisations", "countries"}),
+    ("Alors que Peuple & Culture fête ses 80 ans.", set()),  # a length of time counts nothing
+    ("Le réseau travaille sur six thématiques.", set()),  # what has no class
+])
+def test_the_classes_a_text_counts(text: str, classes: set[str]) -> None:
+    assert classes_counted(text) == classes
 
 
 # ----------------------------------------------------------------------------- persons

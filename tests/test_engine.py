@@ -152,7 +152,8 @@ def test_the_engines_sentence_budget_is_the_services() -> None:
 
 def test_the_checks_are_named_for_ablations() -> None:
     assert set(CHECK_NAMES) == {"who_names_action", "founder_link", "names_the_organisation",
-                                "holds_the_type", "addresses_the_assistant"}
+                                "holds_the_type", "counts_another_class",
+                                "addresses_the_assistant"}
     assert ORGANISATION_KNOWN not in CHECK_NAMES and ABSTAIN_THRESHOLD not in CHECK_NAMES
 
 
@@ -296,7 +297,25 @@ def test_holds_the_type_is_honoured_and_can_be_switched_off() -> None:
     assert_abstained(ask(question, "fr", [no_number], disabled_checks=NO_THRESHOLD), "fr")
     assert_grounded(ask(question, "fr", [no_number],
                         disabled_checks=NO_THRESHOLD | {"holds_the_type"}))
-    assert "90" in ask(question, "fr", [CNCD], disabled_checks=NO_THRESHOLD).text
+    # A number of organisations does not count volunteers (counts_another_class): ONG asked.
+    assert "90" in ask("Combien d'ONG le CNCD-11.11.11 coordonne-t-il ?", "fr", [CNCD],
+                       disabled_checks=NO_THRESHOLD).text
+
+
+def test_counts_another_class_is_honoured_and_can_be_switched_off() -> None:
+    """"Combien de salariés ?" is not answered by a count of organisations; a count of people
+    answers it, and so does a count of what has no class."""
+    question = "Combien de salariés le CNCD-11.11.11 compte-t-il ?"
+    groups = Doc("cncd-org", ["Le CNCD-11.11.11 rassemble 90 associations membres."],
+                 "CNCD-11.11.11", 1)
+    assert_abstained(ask(question, "fr", [groups], disabled_checks=NO_THRESHOLD), "fr")
+    assert "90" in ask(question, "fr", [groups],
+                       disabled_checks=NO_THRESHOLD | {"counts_another_class"}).text
+    staff = Doc("cncd-staff", ["Le CNCD-11.11.11 emploie 45 personnes."], "CNCD-11.11.11", 1)
+    assert "45" in ask(question, "fr", [staff], disabled_checks=NO_THRESHOLD).text
+    themes = Doc("cncd-themes", ["Le CNCD-11.11.11 travaille sur six thématiques."],
+                 "CNCD-11.11.11", 1)
+    assert "six" in ask(question, "fr", [themes], disabled_checks=NO_THRESHOLD).text
 
 
 def test_a_phone_question_is_not_answered_without_a_phone_number() -> None:

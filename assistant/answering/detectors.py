@@ -167,9 +167,48 @@ class CountDetector:
     "jeunes de 15 à 30 ans": questions about those are duration questions, kinds.toml)."""
 
     def search(self, text: str) -> object | None:
-        text = DURATION.sub(" ", AGE_RANGE.sub(" ", DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))))
-        text = IDENTIFIER.sub(" ", EMAIL.sub(" ", WEB.sub(" ", text)))
+        text = counting_numbers(text)
         return NUMBER.search(text) or COUNT_WORDS.search(text)
+
+
+def counting_numbers(text: str) -> str:
+    """The text with its numbers that count nothing blanked (dates, lengths of time, ages,
+    identifiers)."""
+    text = DURATION.sub(" ", AGE_RANGE.sub(" ", DATE.sub(" ", DAY_OF_MONTH.sub(" ", text))))
+    return IDENTIFIER.sub(" ", EMAIL.sub(" ", WEB.sub(" ", text)))
+
+
+# How far a count's number and the word of what it counts may stand ("23 associations
+# membres", "100.000 plus de personnes aidées").
+COUNTED_WINDOW = 3
+
+
+@cache
+def counted_classes() -> dict[str, frozenset[str]]:
+    """What a count counts, by class (data/detectors.toml)."""
+    classes = word_lists("answering", "detectors")["counted_classes"]
+    return {name: frozenset(words) for name, words in classes.items()}
+
+
+def class_of(word: str) -> str:
+    """The class of a counted word ("salaries": "people"), "" when it has none."""
+    return next((name for name, words in counted_classes().items() if word in words), "")
+
+
+def classes_counted(text: str) -> set[str]:
+    """The classes the text's counts count: for each number (dates, lengths of time and
+    identifiers aside), the class of the first word of a class at most COUNTED_WINDOW words
+    after it."""
+    text = counting_numbers(text)
+    words = [w.strip(".,;:!?()«»\"") for w in fold(text).replace("'", " ").split()]
+    found = set()
+    for i, word in enumerate(words):
+        if NUMBER.search(word) or COUNT_WORDS.fullmatch(word):
+            after = (class_of(w) for w in words[i + 1 : i + 1 + COUNTED_WINDOW])
+            counted = next((c for c in after if c), "")
+            if counted:
+                found.add(counted)
+    return found
 
 
 # A person's name: two to four capitalised words (particles between them: "Benoît Van der
