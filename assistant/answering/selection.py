@@ -58,6 +58,15 @@ class Choice:
     def positions(self) -> Mapping[tuple[str, int], Unit]:
         return {(u.passage.chunk_id, u.index): u for u in self.every_unit}
 
+    @cached_property
+    def kept(self) -> frozenset[int]:
+        """The units the checks kept (by identity)."""
+        return frozenset(id(s.unit) for s in self.ranked)
+
+    def keeps_one_of(self, units: Sequence[Unit]) -> bool:
+        """Did the checks keep one of these units?"""
+        return any(id(u) in self.kept for u in units)
+
 
 def select(choice: Choice) -> list[Unit]:
     selector = choice.profile.kind.selector
@@ -164,10 +173,9 @@ def lists_of_the_size_asked(choice: Choice, lists: Mapping[str, list[Unit]]
     sizes = {NUMBER_VALUES[w] for w in choice.profile.words if w in NUMBER_VALUES}
     if len(sizes) != 1:
         return {}
-    kept = {id(s.unit) for s in choice.ranked}
     return {cid: units for cid, units in lists.items()
             if sum(is_list_item(u) for u in continued(units, lists)) in sizes
-            and any(id(u) in kept for u in units)}
+            and choice.keeps_one_of(units)}
 
 
 def lists_named_by_the_question(choice: Choice, lists: Mapping[str, list[Unit]]
@@ -180,13 +188,12 @@ def lists_named_by_the_question(choice: Choice, lists: Mapping[str, list[Unit]]
     asked = choice.profile.words[:1]
     if not asked or asked[0] in choice.profile.name_words or is_organisation_noun(asked[0]):
         return {}
-    kept = {id(s.unit) for s in choice.ranked}
     named = {}
     for cid, units in lists.items():
         # the lead-in may be the list's heading ("Nos valeurs" over its items)
         lead_in = [units[0].passage.section, *(u.text for u in lead_ins(units)[-2:])]
         stems = text_stems(" ".join(lead_in))
-        if (supported(asked[0], stems) and any(id(u) in kept for u in units)
+        if (supported(asked[0], stems) and choice.keeps_one_of(units)
                 and choice.profile.names_all(units[0].passage)):
             named[cid] = units
     return named
