@@ -89,6 +89,11 @@ def test_a_street_is_a_street_word_with_a_number_or_a_post_code() -> None:
     assert found(STREET, "London Road, Shrewsbury SY2 6PR")
     assert not found(STREET, "Elle se situe à Namur.")  # a town, no street
     assert not found(STREET, "La rue est un lieu de lutte.")  # a street word, no number
+    assert found(STREET, "• SYNECO, Rue des Glaces Nationales 169, 5060 Sambreville")
+    assert found(STREET, "F-75001 Paris")
+    # a year before a capitalised word is no post code
+    assert not found(STREET, "Émission du 26/08/2020 Reprise ce mercredi")
+    assert not found(STREET, "En 1974 Solidarité Mondiale devient une ONG.")
 
 
 def test_the_place_detector_reads_its_word_lists() -> None:

@@ -325,6 +325,17 @@ def test_a_phone_question_is_not_answered_without_a_phone_number() -> None:
     assert "246 38 31" in ask(question, "fr", [phone], disabled_checks=NO_THRESHOLD).text
 
 
+def test_an_address_question_is_not_answered_without_a_street_or_post_code() -> None:
+    """"Quelle est l'adresse ?" is not answered by the organisation's definition or its town;
+    a street and number, or a post code and town, answers it."""
+    question = "Quelle est l'adresse du CIEP ?"
+    town = Doc("ciep-ville", ["Le CIEP est un mouvement d'éducation permanente basé à Namur."],
+               "CIEP", 1)
+    assert_abstained(ask(question, "fr", [town], disabled_checks=NO_THRESHOLD), "fr")
+    street = Doc("ciep-rue", ["Le CIEP : chaussée de Haecht 579, 1030 Schaerbeek."], "CIEP", 1)
+    assert "579" in ask(question, "fr", [street], disabled_checks=NO_THRESHOLD).text
+
+
 def test_a_required_kind_has_a_type() -> None:
     from assistant.answering.kinds import kinds
     required = {k.id for k in kinds("fr") if k.required}

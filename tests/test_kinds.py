@@ -75,13 +75,16 @@ KIND_TABLE = [
     # place
     ("Où se trouve le siège du MOC ?", "fr", "place"),
     ("Dans quelle ville se trouve le siège de la CSC ?", "fr", "place"),
-    ("Quelle est son adresse ?", "fr", "place"),
+    ("Quelle est son adresse ?", "fr", "address"),
     ("Et où se trouve-t-il ?", "fr", "place"),
     ("Where is WSM located?", "en", "place"),
     ("In which city is the MOC based?", "en", "place"),
-    ("What's WSM's address?", "en", "place"),
+    ("What's WSM's address?", "en", "address"),
     ("And where is it?", "en", "place"),
-    pytest.param("Quelle est l'adresse de WSM ?", "fr", "place"),
+    # an address: a street and number or a post code answers, a town does not
+    ("Quelle est l'adresse de WSM ?", "fr", "address"),
+    ("Dans quelle rue se trouve le CIEP ?", "fr", "address"),
+    ("What is the postal address of EAPN?", "en", "address"),
     # history: a summary read as a timeline
     ("Résumez l'historique de WSM.", "fr", "history"),
     ("Résume les grandes étapes de l'histoire de SOS Faim.", "fr", "history"),
@@ -178,6 +181,7 @@ def test_who_created_a_website_asks_for_a_founder_not_a_web_address() -> None:
     ("Combien de membres compte la CSC ?", "fr", "factoid", {"number"}),
     ("Où se trouve le siège du MOC ?", "fr", "factoid", {"address"}),
     ("Quel est le numéro de téléphone du CIEP ?", "fr", "factoid", {"phone"}),
+    ("Quelle est l'adresse du CIEP ?", "fr", "factoid", {"street"}),
     ("Résumez l'historique de WSM.", "fr", "timeline", set()),
     ("Parle-moi du CIEP.", "fr", "summary", set()),
     ("What is FOPES?", "en", "definition", set()),

@@ -120,11 +120,18 @@ class PlaceDetector:
 NATIONAL_DIGITS = 8
 
 
+# A post code where an address writes one: opening the text or a line, after a comma, a
+# semicolon, a bullet or a country letter ("…169, 5060 Sambreville", "F-75001 Paris"); a
+# year before a capitalised word ("le 26/08/2020 Reprise", "En 1974 Solidarité") is not one.
+POSTCODE_IN_ADDRESS = re.compile(r"(?:^|[,;•\n]\s*|\b[A-Z]-)\d{4,5}\s+[A-ZÀ-Ý][\w'’-]+"
+                                 r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.MULTILINE)
+
+
 class StreetDetector:
     """A street address proper: a street word with a number, or a post code and town."""
 
     def search(self, text: str) -> object | None:
-        if POSTCODE.search(text):
+        if POSTCODE_IN_ADDRESS.search(text):
             return True
         return bool(NUMBER.search(text)) and names_a_street(text) or None
 
@@ -254,5 +261,6 @@ TYPE_PATTERNS: dict[str, Detector] = {
     "address": PLACE, "street": STREET, "web": WEB, "phone": PHONE, "email": EMAIL,
     "amount": AMOUNT, "frequency": FREQUENCY, "duration": DURATION, "person": PERSON,
 }
-# Kinds no other sentence can answer: without one the engine abstains.
-REQUIRED_KINDS = ("phone", "email", "amount", "frequency")
+# Kinds no other sentence can answer, and whose word the answer need not repeat (a street
+# answers "l'adresse", "Tél. : 02 ..." the phone number): the focus word is dropped.
+REQUIRED_KINDS = ("phone", "email", "amount", "frequency", "street")
