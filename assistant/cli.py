@@ -42,10 +42,10 @@ from assistant.service.presenters import (
 )
 from assistant.service.ratelimit import SignInThrottle
 from assistant.store.chroma import set_aside_corrupted_store
-from ui.auth import UserTable, check_exposure
 
 if TYPE_CHECKING:  # types only: ingestion and generation load llama-index (1.5 s)
     from assistant.ingestion.pipeline import IngestReport
+    from ui.auth import UserTable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub at run time
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -440,6 +440,8 @@ def log_sign_ins() -> None:
 
 def prepare_access(settings: Settings, host: str, share: bool) -> UserTable:
     """Hash the accounts and refuse an exposed address without them (before any indexing)."""
+    from ui.auth import UserTable, check_exposure  # FastAPI (0.15 s): for the web page only
+
     throttle = SignInThrottle(settings.ui_sign_in_failures, settings.ui_sign_in_lockout_seconds)
     users = UserTable({n: p.get_secret_value() for n, p in settings.ui_users.items()},
                       throttle, lang=settings.default_language)
