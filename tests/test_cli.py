@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +284,13 @@ def test_second_ingest_is_up_to_date(run_cli: CliRunner, indexed: dict[str, str]
     assert re.fullmatch(expected, result.stdout.strip()), result.stdout
     assert result.stdout.startswith("Index à jour")
     assert result.stderr == ""
+
+
+def test_the_command_line_loads_no_web_or_ingestion_framework_to_answer() -> None:
+    """A cold `assistant ask` pays for what answering needs: the web page (Gradio, FastAPI)
+    and ingestion (llama-index) are imported by their own commands only."""
+    code = ("import sys, assistant.cli; print(' '.join(m for m in ('gradio', 'fastapi', "
+            "'llama_index') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=120).stdout.split()
+    assert loaded == []
