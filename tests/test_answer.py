@@ -432,6 +432,11 @@ def test_supported() -> None:
     assert supported("members", stems("La CSC compte 1,5 million de membres."))
     assert not supported("president", stems("Vie Féminine est un mouvement féministe."))
     assert not supported("numero", stems("Les factures de la CSC mentionnent la TVA."))
+    # bilingual synonym groups (core/data/synonyms.toml): everyday words of the sector
+    assert supported("values", stems("Nos valeurs sont la solidarité et le respect."))
+    assert supported("enfants", stems("We support children and their families."))
+    # "salariés" are employees, not wages ("salaries" in English)
+    assert not supported("salaries", stems("Les salaires ont augmenté."))
 
 
 def test_is_strong_name() -> None:
