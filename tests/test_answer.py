@@ -435,6 +435,7 @@ def test_supported() -> None:
     # bilingual synonym groups (core/data/synonyms.toml): everyday words of the sector
     assert supported("values", stems("Nos valeurs sont la solidarité et le respect."))
     assert supported("enfants", stems("We support children and their families."))
+    assert supported("cotisation", stems("The membership fee is 10 euros."))
     # "salariés" are employees, not wages ("salaries" in English)
     assert not supported("salaries", stems("Les salaires ont augmenté."))
 
