@@ -124,6 +124,25 @@ def test_a_sentence_that_answers_both_parts_is_said_once() -> None:
     assert joined.text == f"{sentence} [1]"
 
 
+def test_a_later_part_does_not_repeat_what_an_earlier_part_quoted() -> None:
+    """"What is FOPES, and which research centre is it part of?": the sentence naming both
+    is quoted once; the second part adds only what the first did not say."""
+    both = "The CIRTES was born of the union of FOPES and two centres."
+    first = answered([(both, 1)], [passage("a", 1)])
+    second = answered([(both, 1), ("The CIRTES is a research centre of UCLouvain.", 2)],
+                      [passage("a", 1), passage("b", 2)])
+    joined = join_answers(["Q1 ?", "Q2 ?"], [first, second], "fr")
+    assert joined.text.count(both) == 1
+    assert joined.text == f"{both} [1]\n\nThe CIRTES is a research centre of UCLouvain. [2]"
+    listed = Answer(f"Lead: [1]\n- {both} [1]\n- Another item. [1]", False, "fr",
+                    sources=[passage("a", 1)],
+                    citations=[Citation(1, passage("a", 1), "Lead:"),
+                               Citation(1, passage("a", 1), both),
+                               Citation(1, passage("a", 1), "Another item.")])
+    joined = join_answers(["Q1 ?", "Q2 ?"], [first, listed], "fr")
+    assert joined.text == f"{both} [1]\n\nLead: [1]\n- Another item. [1]"
+
+
 def test_each_part_takes_the_route_of_a_question_of_its_own(
         fake_service: AssistantService, monkeypatch: pytest.MonkeyPatch) -> None:
     """A part that asks for organisations meets the same directory-or-passages gate and

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answering.conversation import is_follow_up
+from assistant.core.lists import strip_list_mark
 from assistant.core.messages import message
 from assistant.core.names import names_in
 from assistant.core.text import fold
@@ -121,16 +122,30 @@ def join_answers(parts: Sequence[str], answers: Sequence[Answer], language: str)
         said = {c.unit_text for c in answer.citations}
         if said and said <= quoted:
             continue  # one sentence answers both parts ("la CNAPD ..., active depuis 1970")
+        text = without_quoted(answer.text, answer.citations, quoted)
         quoted |= said
         renumber = {p.rank: rank_of[p.chunk_id] for p in answer.sources}
         renumber.update({c.number: rank_of[c.passage.chunk_id] for c in answer.citations})
-        texts.append(renumbered(answer.text, renumber))
+        texts.append(renumbered(text, renumber))
         for c in answer.citations:
             rank = rank_of[c.passage.chunk_id]
             citations.append(Citation(rank, sources[rank - 1], c.unit_text))
     routes = {a.route for a in answered}
     return Answer("\n\n".join(texts), False, language, sources=sources, citations=citations,
                   route=routes.pop() if len(routes) == 1 else "passages")
+
+
+def without_quoted(text: str, citations: Sequence[Citation], quoted: set[str]) -> str:
+    """A later part's answer without the sentences an earlier part already quoted ("What is
+    FOPES, and which research centre is it part of?": the sentence naming both is said
+    once): their list lines are dropped, their sentences cut from the running text."""
+    for c in citations:
+        if c.unit_text not in quoted:
+            continue
+        item = strip_list_mark(c.unit_text).strip()
+        text = re.sub(rf"^- {re.escape(item)} \[{c.number}\]\n?", "", text, flags=re.MULTILINE)
+        text = text.replace(f"{c.unit_text.strip()} [{c.number}]", "")
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def renumbered(text: str, ranks: dict[int, int]) -> str:
