@@ -89,8 +89,9 @@ PLACE_LEAD = re.compile(
     r"\b(?:à|a|in|en|au|aux|at|near|près de|pres de|dans la ville de|based in|basée à|basé à"
     r"|située? à|located in|se situe à|se trouve à)\s+(?:la |le |l'|l’|the )?"
     r"(?P<place>[A-ZÀ-Ý][\w'’-]+)")
-POSTCODE = re.compile(r"\b(?:[A-Z]-?)?\d{4,5}\s+[A-ZÀ-Ý][\w'’-]+"  # 1030 Schaerbeek, F-75001 Paris
-                      r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")  # SY1 1DN (UK)
+_CODE_AND_TOWN = r"\d{4,5}\s+[A-ZÀ-Ý][\w'’-]+"  # 1030 Schaerbeek, 75001 Paris
+_UK_POSTCODE = r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"  # SY1 1DN
+POSTCODE = re.compile(rf"\b(?:[A-Z]-?)?{_CODE_AND_TOWN}|{_UK_POSTCODE}")
 
 
 @cache
@@ -123,8 +124,8 @@ NATIONAL_DIGITS = 8
 # A post code where an address writes one: opening the text or a line, after a comma, a
 # semicolon, a bullet or a country letter ("…169, 5060 Sambreville", "F-75001 Paris"); a
 # year before a capitalised word ("le 26/08/2020 Reprise", "En 1974 Solidarité") is not one.
-POSTCODE_IN_ADDRESS = re.compile(r"(?:^|[,;•\n]\s*|\b[A-Z]-)\d{4,5}\s+[A-ZÀ-Ý][\w'’-]+"
-                                 r"|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.MULTILINE)
+POSTCODE_IN_ADDRESS = re.compile(rf"(?:^|[,;•\n]\s*|\b[A-Z]-){_CODE_AND_TOWN}|{_UK_POSTCODE}",
+                                 re.MULTILINE)
 
 
 class StreetDetector:
