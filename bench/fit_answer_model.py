@@ -132,7 +132,7 @@ def collect(folder: Path) -> tuple[list[Case], Pipeline]:
         standalone = resolve_follow_up(item["q"], history, language)
         evidence = gather_evidence(standalone, language, retriever, service.directory,
                                    service.settings.top_k, service._aliases_of,
-                                   FIT_SECTION_PASSAGES)
+                                   section_passages=FIT_SECTION_PASSAGES)
         said = [answer for _, answer in history]
         profile = question_profile(standalone, language, service._aliases_of)
         context = QuestionContext(profile, evidence.query_vector, pipeline.idf_of,

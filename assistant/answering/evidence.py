@@ -30,7 +30,7 @@ class Evidence:
 
 def gather_evidence(question: str, language: str, retriever: HybridRetriever,
                     directory: Callable[[], Directory], top_k: int,
-                    aliases_of: Callable[[str], Sequence[str]],
+                    aliases_of: Callable[[str], Sequence[str]], *,
                     section_passages: int = 0, naming_passages: int = 0,
                     timeline_passages: int = 0) -> Evidence:
     """Retrieve for the question (without its instruction words) and read the units:

@@ -308,9 +308,9 @@ class AssistantService:
         try:  # no lock: sessions are not serialised behind a slow or hung store
             evidence = gather_evidence(standalone, language, retriever, self.directory,
                                        self.settings.top_k, self._aliases_of,
-                                       self.settings.section_passages,
-                                       self.settings.naming_passages,
-                                       self.settings.timeline_passages)
+                                       section_passages=self.settings.section_passages,
+                                       naming_passages=self.settings.naming_passages,
+                                       timeline_passages=self.settings.timeline_passages)
         except AssistantError:
             raise
         except Exception as exc:  # the store failing mid-retrieval: said as such
