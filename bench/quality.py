@@ -65,6 +65,7 @@ SETS = (
     QuestionSet("gen-tune2", GENERALISATION / "tune2" / "questions.jsonl", "tune", False),
     QuestionSet("gen-tune3", GENERALISATION / "tune3" / "questions.jsonl", "tune", False),
     QuestionSet("gen-tune4", GENERALISATION / "tune4" / "questions.jsonl", "tune", False),
+    QuestionSet("gen-tune5", GENERALISATION / "tune5" / "questions.jsonl", "tune", False),
     QuestionSet("set2", ROOT / "tests" / "holdout2_questions.jsonl", "frozen", True),
     QuestionSet("frozen", ROOT / "tests" / "frozen_questions.jsonl", "frozen", True),
     QuestionSet("gen-frozen", GENERALISATION / "frozen" / "questions.jsonl", "frozen", False),
@@ -72,6 +73,7 @@ SETS = (
     QuestionSet("gen-frozen3", GENERALISATION / "frozen3" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen4", GENERALISATION / "frozen4" / "questions.jsonl", "frozen", False),
     QuestionSet("gen-frozen5", GENERALISATION / "frozen5" / "questions.jsonl", "frozen", False),
+    QuestionSet("gen-frozen6", GENERALISATION / "frozen6" / "questions.jsonl", "frozen", False),
 )
 COLUMNS = ("n", "answer_accuracy", "retrieval_hit@k", "mrr", "abstain_correct", "false_abstain",
            "median_answer_chars")

@@ -178,8 +178,9 @@ def check_half(half: str, prefix: str, sources: str, errors: list) -> Counter:
 
 # A half is a folder with questions.jsonl and docs/; its ids start with its prefix. Later tune
 # batches (tune2, tune3, ...) are more tune data: ids gt2..., gt3...
-HALF_PREFIXES = {"tune": "gt", "frozen": "gf", "frozen2": "gf2", "frozen3": "gf3", "frozen4": "gf4",
-                 "frozen5": "gf5"}
+# A half's id prefix: "gt" + its number for tune halves (tune5: gt5...), "gf" + its number for
+# frozen ones (frozen6: gf6...).
+HALF_PREFIXES = {"tune": "gt", "frozen": "gf"}
 
 
 def halves() -> list[tuple[str, str]]:
@@ -187,7 +188,9 @@ def halves() -> list[tuple[str, str]]:
     for folder in sorted(ROOT.iterdir()):
         if (folder / "questions.jsonl").is_file():
             name = folder.name
-            prefix = HALF_PREFIXES.get(name) or "gt" + name.removeprefix("tune")
+            prefix = HALF_PREFIXES.get(name) or (
+                "gf" + name.removeprefix("frozen") if name.startswith("frozen")
+                else "gt" + name.removeprefix("tune"))
             found.append((name, prefix))
     return found
 
