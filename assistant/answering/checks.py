@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from assistant.answering.detectors import TYPE_PATTERNS, class_of, classes_counted
 from assistant.answering.matching import name_known, passage_context, supported, text_stems
@@ -14,7 +13,7 @@ from assistant.answering.profile import QuestionProfile
 from assistant.answering.units import is_list_item
 from assistant.core.instructions import addresses_the_assistant
 from assistant.core.names import names_in
-from assistant.core.text import folded_words
+from assistant.core.text import file_name_words, folded_words
 from assistant.core.types import Passage, ScoredUnit, Unit
 
 
@@ -34,12 +33,6 @@ def names_the_asked(passage: Passage, profile: QuestionProfile) -> bool:
                        f"{file_name_words(passage.source)}")
     return any(any(name_known(a, stems) for a in profile.names_of(n))
                for n in profile.strong_names)
-
-
-def file_name_words(source: str) -> str:
-    """A document's file name as words: "etui-eu-trade-unionists-course.txt" says whose
-    page it is when its text never writes the name twice."""
-    return re.sub(r"[-_.]+", " ", PurePath(source).stem)
 
 
 def names_what_was_asked(passage: Passage, profile: QuestionProfile) -> bool:

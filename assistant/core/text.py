@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePath
 
 import Stemmer
 from bm25s.stopwords import (
@@ -464,3 +465,9 @@ def normalise_question(text: str) -> str:
             char for char in text if unicodedata.category(char) not in _DROPPED_CATEGORIES
         )
     return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def file_name_words(source: str) -> str:
+    """A document's file name as words: "etui-eu-trade-unionists-course.txt" says whose
+    page it is when its text never writes the name twice."""
+    return re.sub(r"[-_.]+", " ", PurePath(source).stem)

@@ -31,7 +31,7 @@ import bm25s
 import numpy as np
 
 from assistant.core.settings import FusionMode, Settings
-from assistant.core.text import analyze, tokenize_words
+from assistant.core.text import analyze, file_name_words, tokenize_words
 from assistant.core.types import Passage, Unit, chunk_position
 from assistant.core.wordlists import synonyms_of
 from assistant.retrieval.statistics import CorpusStatistics
@@ -250,7 +250,9 @@ class HybridRetriever:
         self.position_of = {node.node_id: i for i, node in enumerate(self.nodes)}
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
         analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
-        self.statistics = CorpusStatistics(texts, analyzed)
+        names = {f"{file_name_words(str(n.metadata.get('source', '')))} "
+                 f"{n.metadata.get('organisation', '')}" for n in self.nodes}
+        self.statistics = CorpusStatistics(texts, analyzed, sorted(names))
         self.candidates = max(settings.candidates, settings.top_k)
         self.dense = DenseRetriever(chunks, self.candidates, self.nodes, vectors)
         self.bm25 = AnalyzedBM25Retriever(self.nodes, analyzed, self.candidates) \

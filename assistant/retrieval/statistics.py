@@ -30,16 +30,21 @@ class CorpusStatistics:
     """IDF of the index's stems; a stem the index lacks weighs as much as the rarest."""
 
     def __init__(self, texts: Sequence[str],
-                 analyzed: Sequence[Sequence[str]] | None = None) -> None:
+                 analyzed: Sequence[Sequence[str]] | None = None,
+                 names: Sequence[str] = ()) -> None:
         """``analyzed``: the texts' analyzer tokens, when the caller has them already (the
-        retriever's BM25 index needs them too: the corpus is then analyzed once, not twice)."""
+        retriever's BM25 index needs them too: the corpus is then analyzed once, not twice).
+        ``names``: what the documents are called (their file names as words, the
+        organisations they are about): their words are in the vocabulary, not in the IDF,
+        so that an organisation a page never writes out ("rugby-credit-union-faq.txt") is
+        known to the engine's check of the names asked."""
         self.chunks = len(texts)
         if analyzed is None:
             analyzed = [analyze(text) for text in texts]
         self.idf: Mapping[str, float] = idf_of_analyzed(analyzed)
         # Once per index: the max over 100,000 stems took 1 ms a call at x1000.
         self.idf_max = max(self.idf.values(), default=1.0)
-        self.vocabulary: set[str] = set(self.idf)
+        self.vocabulary: set[str] = set(self.idf) | {s for n in names for s in analyze(n)}
 
     def idf_of(self, stem: str) -> float:
         return self.idf.get(stem, self.idf_max)
