@@ -250,9 +250,10 @@ class HybridRetriever:
         self.position_of = {node.node_id: i for i, node in enumerate(self.nodes)}
         texts = [str(n.metadata.get("context") or n.text) for n in self.nodes]
         analyzed = [analyze(text) for text in texts]  # once, for the statistics and BM25
-        names = {f"{file_name_words(str(n.metadata.get('source', '')))} "
-                 f"{n.metadata.get('organisation', '')}" for n in self.nodes}
-        self.statistics = CorpusStatistics(texts, analyzed, sorted(names))
+        # One name per document (its file name's words and its organisation), not per chunk.
+        names = [f"{file_name_words(source)} {chunks[0].metadata.get('organisation', '')}"
+                 for source, chunks in self.by_document.items()]
+        self.statistics = CorpusStatistics(texts, analyzed, names)
         self.candidates = max(settings.candidates, settings.top_k)
         self.dense = DenseRetriever(chunks, self.candidates, self.nodes, vectors)
         self.bm25 = AnalyzedBM25Retriever(self.nodes, analyzed, self.candidates) \
